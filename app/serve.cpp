@@ -1,0 +1,97 @@
+#include "app/serve.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "app/args.hpp"
+#include "net/tcp_server.hpp"
+
+namespace voixer::app {
+
+const char* const kServeHelp =
+    "usage: voixer serve [options]\n"
+    "Run the Voixer server without a window.\n"
+    "\n"
+    "  --port N               TCP port for the text protocol (default 8649);\n"
+    "                         voice uses the same number on UDP\n"
+    "  --bind ADDR            address to listen on (default 0.0.0.0, all)\n"
+    "  --ping-interval S      seconds of quiet before the server PINGs (default 30)\n"
+    "  --ping-timeout S       seconds a client has to answer a PING (default 150)\n"
+    "  --handshake-timeout S  seconds a new connection has to CONNECT (default 10)\n"
+    "  --ring-timeout S       seconds before an unanswered call ends (default 30)\n"
+    "  --flood-rate R         lines per second a client may send, sustained;\n"
+    "                         0 turns flood control off (default 10)\n"
+    "  --flood-burst B        lines a client may send at once (default 30)\n"
+    "  --max-clients N        connections accepted at once (default 1000)\n"
+    "  --history N            messages per channel replayed on JOIN (default 50)\n"
+    "  --quiet                do not log connections to stderr\n"
+    "  --help                 this text\n";
+
+int run_serve(const std::vector<std::string>& argv) {
+  Args args(argv,
+            {"--port", "--bind", "--ping-interval", "--ping-timeout", "--handshake-timeout",
+             "--ring-timeout", "--flood-rate", "--flood-burst", "--max-clients", "--history"},
+            {"--quiet", "--help"});
+  if (args.has("--help")) {
+    std::cout << kServeHelp;
+    return 0;
+  }
+  core::ServerConfig config;
+  net::TcpServerOptions options;
+  options.port = static_cast<std::uint16_t>(args.number("--port", net::kDefaultPort, 0, 65535));
+  options.bind_address = args.value("--bind").value_or("0.0.0.0");
+  auto seconds = [&](const char* name, core::Millis fallback_ms) {
+    return static_cast<core::Millis>(
+        args.number(name, static_cast<double>(fallback_ms) / 1000.0, 0.001, 86400) * 1000.0);
+  };
+  config.ping_interval = seconds("--ping-interval", config.ping_interval);
+  config.ping_timeout = seconds("--ping-timeout", config.ping_timeout);
+  config.handshake_timeout = seconds("--handshake-timeout", config.handshake_timeout);
+  config.ring_timeout = seconds("--ring-timeout", config.ring_timeout);
+  config.flood_rate = args.number("--flood-rate", config.flood_rate, 0, 1e9);
+  config.flood_burst = args.number("--flood-burst", config.flood_burst, 1, 1e9);
+  config.max_clients = static_cast<std::size_t>(
+      args.number("--max-clients", static_cast<double>(config.max_clients), 1, 100000));
+  config.history_length = static_cast<std::size_t>(
+      args.number("--history", static_cast<double>(config.history_length), 0, 10000));
+  if (!args.positional().empty() && args.error().empty()) {
+    std::cerr << "voixer serve: unexpected argument '" << args.positional()[0] << "'\n";
+    return 2;
+  }
+  if (!args.error().empty()) {
+    std::cerr << "voixer serve: " << args.error() << "\n";
+    return 2;
+  }
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0 && host[0]) config.hostname = host;
+  config.wall_clock_offset =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  if (!args.has("--quiet")) {
+    options.log = [](const std::string& line) { std::cerr << "voixer: " << line << "\n"; };
+  }
+
+  asio::io_context io;
+  try {
+    net::TcpServer server(io, config, options);
+    std::cerr << "voixer: serving on " << options.bind_address << ":" << server.port()
+              << " (TCP)\n";
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](asio::error_code ec, int) {
+      if (ec) return;
+      std::cerr << "voixer: shutting down\n";
+      server.shutdown("Server is shutting down");
+    });
+    io.run();
+  } catch (const std::exception& e) {
+    std::cerr << "voixer serve: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace voixer::app

@@ -1,0 +1,19 @@
+// "host[:port]" as typed by a user: "192.168.1.20", "lanbox:9000",
+// "[::1]:8649", "::1".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace voixer::core {
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string error;  // non-empty when the text could not be understood
+};
+
+HostPort parse_host_port(std::string_view text, std::uint16_t default_port);
+
+}  // namespace voixer::core

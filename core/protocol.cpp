@@ -1,0 +1,403 @@
+#include "core/protocol.hpp"
+
+#include <array>
+#include <charconv>
+
+namespace voixer::core {
+
+namespace {
+
+// A line split into its generic parts: VERB [arg ...][: text].
+struct Fields {
+  std::string_view verb;
+  std::array<std::string_view, 4> args{};
+  std::size_t arg_count = 0;
+  bool too_many_args = false;
+  std::optional<std::string_view> text;
+};
+
+Fields split(std::string_view line) {
+  Fields f;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  std::string_view head = line;
+  if (auto colon = line.find(':'); colon != std::string_view::npos) {
+    head = line.substr(0, colon);
+    std::string_view text = line.substr(colon + 1);
+    if (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    f.text = text;
+  }
+  bool first = true;
+  while (!head.empty()) {
+    auto start = head.find_first_not_of(' ');
+    if (start == std::string_view::npos) break;
+    head.remove_prefix(start);
+    auto end = head.find(' ');
+    std::string_view token = head.substr(0, end);
+    head.remove_prefix(end == std::string_view::npos ? head.size() : end);
+    if (first) {
+      f.verb = token;
+      first = false;
+    } else if (f.arg_count < f.args.size()) {
+      f.args[f.arg_count++] = token;
+    } else {
+      f.too_many_args = true;
+    }
+  }
+  return f;
+}
+
+bool verb_is(std::string_view verb, std::string_view upper) {
+  if (verb.size() != upper.size()) return false;
+  for (std::size_t i = 0; i < verb.size(); ++i) {
+    char c = verb[i];
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c != upper[i]) return false;
+  }
+  return true;
+}
+
+ParseError malformed(std::string_view verb, std::string_view syntax) {
+  return {std::string(error_code::kMalformed),
+          "Malformed " + std::string(verb) + ", expected '" +
+              std::string(syntax) + "'"};
+}
+
+// Checks a shape: exactly `args` arguments and text present or absent.
+bool shape(const Fields& f, std::size_t args, bool with_text) {
+  return !f.too_many_args && f.arg_count == args &&
+         f.text.has_value() == with_text;
+}
+
+std::string s(std::string_view v) { return std::string(v); }
+
+// CONNECT's text: up to three fields, each "quoted" (with \" and \\ escapes)
+// or bare.
+std::optional<std::vector<std::string>> split_connect_fields(
+    std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == ' ') {
+      ++i;
+      continue;
+    }
+    std::string field;
+    if (text[i] == '"') {
+      ++i;
+      bool closed = false;
+      while (i < text.size()) {
+        char c = text[i++];
+        if (c == '\\' && i < text.size()) {
+          field += text[i++];
+        } else if (c == '"') {
+          closed = true;
+          break;
+        } else {
+          field += c;
+        }
+      }
+      if (!closed) return std::nullopt;
+      if (i < text.size() && text[i] != ' ') return std::nullopt;
+    } else {
+      while (i < text.size() && text[i] != ' ') field += text[i++];
+    }
+    out.push_back(std::move(field));
+  }
+  return out;
+}
+
+std::string quote(std::string_view v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+template <class Int>
+bool parse_int(std::string_view v, Int& out) {
+  if (v.empty()) return false;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return ec == std::errc() && ptr == v.data() + v.size();
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+// "VERB args: text" with ":" alone when text is empty (no trailing space).
+std::string with_text(std::string head, std::string_view text) {
+  head += ':';
+  if (!text.empty()) {
+    head += ' ';
+    head += text;
+  }
+  return head;
+}
+
+ParseError unknown(std::string_view verb) {
+  if (verb.empty())
+    return {s(error_code::kUnknownCommand), "Empty line"};
+  return {s(error_code::kUnknownCommand),
+          "Unknown command '" + s(verb.substr(0, 32)) + "'"};
+}
+
+}  // namespace
+
+Parsed<ClientMessage> parse_client(std::string_view line) {
+  Fields f = split(line);
+  const auto& a = f.args;
+  if (verb_is(f.verb, "CONNECT")) {
+    auto fields = f.text ? split_connect_fields(*f.text) : std::nullopt;
+    if (f.arg_count != 0 || f.too_many_args || !fields || fields->empty() ||
+        fields->size() > 3)
+      return malformed("CONNECT", "CONNECT: \"nickname\" \"real name\" version");
+    Connect c;
+    c.nickname = (*fields)[0];
+    c.realname = fields->size() > 1 ? (*fields)[1] : c.nickname;
+    c.version = fields->size() > 2 ? (*fields)[2] : "0";
+    return c;
+  }
+  if (verb_is(f.verb, "PING")) {
+    if (!shape(f, 0, true) || f.text->empty())
+      return malformed("PING", "PING: token");
+    return Ping{s(*f.text)};
+  }
+  if (verb_is(f.verb, "PONG")) {
+    if (!shape(f, 0, true) || f.text->empty())
+      return malformed("PONG", "PONG: token");
+    return Pong{s(*f.text)};
+  }
+  if (verb_is(f.verb, "JOIN")) {
+    if (!shape(f, 0, true) || f.text->empty())
+      return malformed("JOIN", "JOIN: #channel");
+    return Join{s(*f.text)};
+  }
+  if (verb_is(f.verb, "LEAVE")) {
+    if (!shape(f, 0, true) || f.text->empty())
+      return malformed("LEAVE", "LEAVE: #channel");
+    return Leave{s(*f.text)};
+  }
+  if (verb_is(f.verb, "LIST")) {
+    if (!shape(f, 0, false)) return malformed("LIST", "LIST");
+    return List{};
+  }
+  if (verb_is(f.verb, "TOPIC")) {
+    if (!shape(f, 1, true)) return malformed("TOPIC", "TOPIC #channel: text");
+    return SetTopic{s(a[0]), s(*f.text)};
+  }
+  if (verb_is(f.verb, "MSG")) {
+    if (!shape(f, 1, true)) return malformed("MSG", "MSG recipient: text");
+    return SendMsg{s(a[0]), s(*f.text)};
+  }
+  if (verb_is(f.verb, "TALK")) {
+    if (!shape(f, 1, true))
+      return malformed("TALK", "TALK nickname: REQUEST' or 'TALK key: ACCEPT");
+    std::string_view action = *f.text;
+    if (verb_is(action, "REQUEST")) return TalkRequest{s(a[0])};
+    if (verb_is(action, "ACCEPT")) return TalkAnswer{s(a[0]), TalkVerb::Accept};
+    if (verb_is(action, "DENY")) return TalkAnswer{s(a[0]), TalkVerb::Deny};
+    if (verb_is(action, "HANGUP")) return TalkAnswer{s(a[0]), TalkVerb::Hangup};
+    return {ParseError{s(error_code::kMalformed),
+                       "Unknown TALK action '" + s(action.substr(0, 32)) +
+                           "', expected REQUEST, ACCEPT, DENY or HANGUP"}};
+  }
+  if (verb_is(f.verb, "TALKSESSION")) {
+    if (!shape(f, 0, true) || f.text->empty())
+      return malformed("TALKSESSION", "TALKSESSION: key");
+    return TalkSession{s(*f.text)};
+  }
+  if (verb_is(f.verb, "DISCONNECT")) {
+    // The seed sends a bare DISCONNECT; a reason after a colon is tolerated.
+    if (f.arg_count != 0 || f.too_many_args)
+      return malformed("DISCONNECT", "DISCONNECT");
+    return Disconnect{};
+  }
+  return unknown(f.verb);
+}
+
+Parsed<ServerMessage> parse_server(std::string_view line) {
+  Fields f = split(line);
+  const auto& a = f.args;
+  auto text = [&] { return s(f.text.value_or("")); };
+  if (verb_is(f.verb, "ACCEPT") && shape(f, 0, true)) return Accept{text()};
+  if (verb_is(f.verb, "NOTACCEPTED") && shape(f, 0, true))
+    return NotAccepted{text()};
+  if (verb_is(f.verb, "NICKNAMEINUSE") && shape(f, 0, true))
+    return NicknameInUse{text()};
+  if (verb_is(f.verb, "PING") && shape(f, 0, true)) return Ping{text()};
+  if (verb_is(f.verb, "PONG") && shape(f, 0, true)) return Pong{text()};
+  if (verb_is(f.verb, "JOINED") && shape(f, 0, true)) return Joined{text()};
+  if (verb_is(f.verb, "LEFT") && shape(f, 0, true)) return Left{text()};
+  if (verb_is(f.verb, "USERLIST") && shape(f, 1, true))
+    return UserList{s(a[0]), split_list(*f.text)};
+  if (verb_is(f.verb, "USERJOIN") && shape(f, 1, true))
+    return UserJoin{s(a[0]), text()};
+  if (verb_is(f.verb, "USERLEAVE") && shape(f, 1, true))
+    return UserLeave{s(a[0]), text()};
+  if (verb_is(f.verb, "MSG") && shape(f, 2, true))
+    return DeliverMsg{s(a[0]), s(a[1]), text()};
+  if (verb_is(f.verb, "HISTORY") && shape(f, 3, true)) {
+    History h{s(a[0]), s(a[1]), 0, text()};
+    if (parse_int(a[2], h.unix_ms)) return h;
+  }
+  if (verb_is(f.verb, "TOPIC") && shape(f, 2, true))
+    return Topic{s(a[0]), s(a[1]), text()};
+  if (verb_is(f.verb, "CHANNEL") && shape(f, 2, true)) {
+    ChannelInfo c{s(a[0]), 0, text()};
+    if (parse_int(a[1], c.members)) return c;
+  }
+  if (verb_is(f.verb, "LISTEND") && shape(f, 0, false)) return ListEnd{};
+  if (verb_is(f.verb, "TALK") && shape(f, 2, true) &&
+      verb_is(*f.text, "REQUEST"))
+    return TalkOffer{s(a[0]), s(a[1])};
+  if (verb_is(f.verb, "TALK") && shape(f, 1, true)) {
+    std::string_view st = *f.text;
+    if (verb_is(st, "ACCEPTED")) return TalkState{s(a[0]), TalkStatus::Accepted};
+    if (verb_is(st, "DENIED")) return TalkState{s(a[0]), TalkStatus::Denied};
+    if (verb_is(st, "TIMEOUT")) return TalkState{s(a[0]), TalkStatus::Timeout};
+    if (verb_is(st, "ENDED")) return TalkState{s(a[0]), TalkStatus::Ended};
+  }
+  if (verb_is(f.verb, "SESSIONERROR") && shape(f, 0, true))
+    return SessionError{text()};
+  if (verb_is(f.verb, "ERROR") && shape(f, 1, true))
+    return Error{s(a[0]), text()};
+  static constexpr std::string_view kKnown[] = {
+      "ACCEPT", "NOTACCEPTED", "NICKNAMEINUSE", "PING", "PONG", "JOINED",
+      "LEFT", "USERLIST", "USERJOIN", "USERLEAVE", "MSG", "HISTORY", "TOPIC",
+      "CHANNEL", "LISTEND", "TALK", "SESSIONERROR", "ERROR"};
+  for (auto known : kKnown) {
+    if (verb_is(f.verb, known))
+      return ParseError{s(error_code::kMalformed),
+                        "Malformed " + s(known) + " line"};
+  }
+  return unknown(f.verb);
+}
+
+namespace {
+
+std::string_view talk_verb_name(TalkVerb v) {
+  switch (v) {
+    case TalkVerb::Accept: return "ACCEPT";
+    case TalkVerb::Deny: return "DENY";
+    case TalkVerb::Hangup: return "HANGUP";
+  }
+  return "";
+}
+
+std::string_view talk_status_name(TalkStatus v) {
+  switch (v) {
+    case TalkStatus::Accepted: return "ACCEPTED";
+    case TalkStatus::Denied: return "DENIED";
+    case TalkStatus::Timeout: return "TIMEOUT";
+    case TalkStatus::Ended: return "ENDED";
+  }
+  return "";
+}
+
+struct ClientFormatter {
+  std::string operator()(const Connect& m) const {
+    return "CONNECT: " + quote(m.nickname) + " " + quote(m.realname) + " " +
+           m.version;
+  }
+  std::string operator()(const Ping& m) const { return with_text("PING", m.token); }
+  std::string operator()(const Pong& m) const { return with_text("PONG", m.token); }
+  std::string operator()(const Join& m) const { return with_text("JOIN", m.channel); }
+  std::string operator()(const Leave& m) const { return with_text("LEAVE", m.channel); }
+  std::string operator()(const List&) const { return "LIST"; }
+  std::string operator()(const SetTopic& m) const {
+    return with_text("TOPIC " + m.channel, m.text);
+  }
+  std::string operator()(const SendMsg& m) const {
+    return with_text("MSG " + m.recipient, m.text);
+  }
+  std::string operator()(const TalkRequest& m) const {
+    return "TALK " + m.nickname + ": REQUEST";
+  }
+  std::string operator()(const TalkAnswer& m) const {
+    return "TALK " + m.key + ": " + s(talk_verb_name(m.verb));
+  }
+  std::string operator()(const TalkSession& m) const {
+    return with_text("TALKSESSION", m.key);
+  }
+  std::string operator()(const Disconnect&) const { return "DISCONNECT"; }
+};
+
+struct ServerFormatter {
+  std::string operator()(const Accept& m) const { return with_text("ACCEPT", m.hostname); }
+  std::string operator()(const NotAccepted& m) const {
+    return with_text("NOTACCEPTED", m.message);
+  }
+  std::string operator()(const NicknameInUse& m) const {
+    return with_text("NICKNAMEINUSE", m.message);
+  }
+  std::string operator()(const Ping& m) const { return with_text("PING", m.token); }
+  std::string operator()(const Pong& m) const { return with_text("PONG", m.token); }
+  std::string operator()(const Joined& m) const { return with_text("JOINED", m.channel); }
+  std::string operator()(const Left& m) const { return with_text("LEFT", m.channel); }
+  std::string operator()(const UserList& m) const {
+    return with_text("USERLIST " + m.channel, join_list(m.nicknames));
+  }
+  std::string operator()(const UserJoin& m) const {
+    return with_text("USERJOIN " + m.channel, m.nickname);
+  }
+  std::string operator()(const UserLeave& m) const {
+    return with_text("USERLEAVE " + m.channel, m.nickname);
+  }
+  std::string operator()(const DeliverMsg& m) const {
+    return with_text("MSG " + m.sender + " " + m.recipient, m.text);
+  }
+  std::string operator()(const History& m) const {
+    return with_text("HISTORY " + m.sender + " " + m.channel + " " +
+                         std::to_string(m.unix_ms),
+                     m.text);
+  }
+  std::string operator()(const Topic& m) const {
+    return with_text("TOPIC " + m.setter + " " + m.channel, m.text);
+  }
+  std::string operator()(const ChannelInfo& m) const {
+    return with_text("CHANNEL " + m.channel + " " + std::to_string(m.members),
+                     m.topic);
+  }
+  std::string operator()(const ListEnd&) const { return "LISTEND"; }
+  std::string operator()(const TalkOffer& m) const {
+    return "TALK " + m.nickname + " " + m.key + ": REQUEST";
+  }
+  std::string operator()(const TalkState& m) const {
+    return "TALK " + m.key + ": " + s(talk_status_name(m.status));
+  }
+  std::string operator()(const SessionError& m) const {
+    return with_text("SESSIONERROR", m.message);
+  }
+  std::string operator()(const Error& m) const {
+    return with_text("ERROR " + m.code, m.message);
+  }
+};
+
+}  // namespace
+
+std::string format(const ClientMessage& m) { return std::visit(ClientFormatter{}, m); }
+std::string format(const ServerMessage& m) { return std::visit(ServerFormatter{}, m); }
+
+}  // namespace voixer::core

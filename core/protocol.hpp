@@ -1,0 +1,201 @@
+// The text protocol: one codec for both directions.
+//
+// Every line is  VERB [arg ...][: text]  and ends with "\n" ("\r\n" accepted).
+// Messages a client sends are ClientMessage, messages a server sends are
+// ServerMessage; the same verb can have different shapes in each direction
+// (MSG, TALK, TOPIC), so each direction has its own parse function.
+// format() produces the line without its newline; parse() accepts it back,
+// so parse(format(m)) == m for every message. docs/protocol.md describes
+// every message with examples.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace voixer::core {
+
+inline constexpr std::size_t kMaxLineBytes = 4096;
+
+// ---- messages a client sends -------------------------------------------
+
+struct Connect {  // CONNECT: "John87" "John Wilson" 1.0.0
+  std::string nickname, realname, version;
+  bool operator==(const Connect&) const = default;
+};
+struct Ping {  // PING: 42313812731   (both directions)
+  std::string token;
+  bool operator==(const Ping&) const = default;
+};
+struct Pong {  // PONG: 42313812731   (both directions)
+  std::string token;
+  bool operator==(const Pong&) const = default;
+};
+struct Join {  // JOIN: #chan
+  std::string channel;
+  bool operator==(const Join&) const = default;
+};
+struct Leave {  // LEAVE: #chan
+  std::string channel;
+  bool operator==(const Leave&) const = default;
+};
+struct List {  // LIST
+  bool operator==(const List&) const = default;
+};
+struct SetTopic {  // TOPIC #chan: text
+  std::string channel, text;
+  bool operator==(const SetTopic&) const = default;
+};
+struct SendMsg {  // MSG #chan: text   |   MSG John83: text
+  std::string recipient, text;
+  bool operator==(const SendMsg&) const = default;
+};
+struct TalkRequest {  // TALK John83: REQUEST
+  std::string nickname;
+  bool operator==(const TalkRequest&) const = default;
+};
+enum class TalkVerb { Accept, Deny, Hangup };
+struct TalkAnswer {  // TALK <key>: ACCEPT | DENY | HANGUP
+  std::string key;
+  TalkVerb verb;
+  bool operator==(const TalkAnswer&) const = default;
+};
+struct TalkSession {  // TALKSESSION: <key>
+  std::string key;
+  bool operator==(const TalkSession&) const = default;
+};
+struct Disconnect {  // DISCONNECT
+  bool operator==(const Disconnect&) const = default;
+};
+
+using ClientMessage =
+    std::variant<Connect, Ping, Pong, Join, Leave, List, SetTopic, SendMsg,
+                 TalkRequest, TalkAnswer, TalkSession, Disconnect>;
+
+// ---- messages a server sends -------------------------------------------
+
+struct Accept {  // ACCEPT: hostname
+  std::string hostname;
+  bool operator==(const Accept&) const = default;
+};
+struct NotAccepted {  // NOTACCEPTED: message
+  std::string message;
+  bool operator==(const NotAccepted&) const = default;
+};
+struct NicknameInUse {  // NICKNAMEINUSE: message
+  std::string message;
+  bool operator==(const NicknameInUse&) const = default;
+};
+struct Joined {  // JOINED: #chan
+  std::string channel;
+  bool operator==(const Joined&) const = default;
+};
+struct Left {  // LEFT: #chan
+  std::string channel;
+  bool operator==(const Left&) const = default;
+};
+struct UserList {  // USERLIST #chan: Will, John83, Mike
+  std::string channel;
+  std::vector<std::string> nicknames;
+  bool operator==(const UserList&) const = default;
+};
+struct UserJoin {  // USERJOIN #chan: Thomas12
+  std::string channel, nickname;
+  bool operator==(const UserJoin&) const = default;
+};
+struct UserLeave {  // USERLEAVE #chan: Thomas12
+  std::string channel, nickname;
+  bool operator==(const UserLeave&) const = default;
+};
+struct DeliverMsg {  // MSG Thomas12 #chan: text   |   MSG Thomas12 John83: text
+  std::string sender, recipient, text;
+  bool operator==(const DeliverMsg&) const = default;
+};
+struct History {  // HISTORY Thomas12 #chan 1764060000000: text
+  std::string sender, channel;
+  std::int64_t unix_ms = 0;
+  std::string text;
+  bool operator==(const History&) const = default;
+};
+struct Topic {  // TOPIC Thomas12 #chan: text
+  std::string setter, channel, text;
+  bool operator==(const Topic&) const = default;
+};
+struct ChannelInfo {  // CHANNEL #chan 3: topic
+  std::string channel;
+  std::uint32_t members = 0;
+  std::string topic;
+  bool operator==(const ChannelInfo&) const = default;
+};
+struct ListEnd {  // LISTEND
+  bool operator==(const ListEnd&) const = default;
+};
+struct TalkOffer {  // TALK John83 <key>: REQUEST
+  std::string nickname, key;
+  bool operator==(const TalkOffer&) const = default;
+};
+enum class TalkStatus { Accepted, Denied, Timeout, Ended };
+struct TalkState {  // TALK <key>: ACCEPTED | DENIED | TIMEOUT | ENDED
+  std::string key;
+  TalkStatus status;
+  bool operator==(const TalkState&) const = default;
+};
+struct SessionError {  // SESSIONERROR: message
+  std::string message;
+  bool operator==(const SessionError&) const = default;
+};
+struct Error {  // ERROR CODE: message
+  std::string code, message;
+  bool operator==(const Error&) const = default;
+};
+
+using ServerMessage =
+    std::variant<Accept, NotAccepted, NicknameInUse, Ping, Pong, Joined, Left,
+                 UserList, UserJoin, UserLeave, DeliverMsg, History, Topic,
+                 ChannelInfo, ListEnd, TalkOffer, TalkState, SessionError,
+                 Error>;
+
+// ---- codec ---------------------------------------------------------------
+
+// Why a line could not be parsed: `code` is the ERROR code the server sends
+// back (UNKNOWNCOMMAND or MALFORMED), `message` a sentence for a person.
+struct ParseError {
+  std::string code, message;
+  bool operator==(const ParseError&) const = default;
+};
+
+template <class T>
+using Parsed = std::variant<T, ParseError>;
+
+// Parse one line (without "\n"; a trailing "\r" is ignored). Verbs are
+// case-insensitive. Never throws.
+Parsed<ClientMessage> parse_client(std::string_view line);
+Parsed<ServerMessage> parse_server(std::string_view line);
+
+// Format a message as one line, without the newline.
+std::string format(const ClientMessage& m);
+std::string format(const ServerMessage& m);
+
+// Error codes used in ERROR replies.
+namespace error_code {
+inline constexpr std::string_view kUnknownCommand = "UNKNOWNCOMMAND";
+inline constexpr std::string_view kMalformed = "MALFORMED";
+inline constexpr std::string_view kLineTooLong = "LINETOOLONG";
+inline constexpr std::string_view kBadName = "BADNAME";
+inline constexpr std::string_view kBadText = "BADTEXT";
+inline constexpr std::string_view kNoSuchUser = "NOSUCHUSER";
+inline constexpr std::string_view kNoSuchChannel = "NOSUCHCHANNEL";
+inline constexpr std::string_view kNotMember = "NOTMEMBER";
+inline constexpr std::string_view kNoSuchSession = "NOSUCHSESSION";
+inline constexpr std::string_view kNotAllowed = "NOTALLOWED";
+inline constexpr std::string_view kAlreadyConnected = "ALREADYCONNECTED";
+inline constexpr std::string_view kFlood = "FLOOD";
+inline constexpr std::string_view kTimeout = "TIMEOUT";
+inline constexpr std::string_view kServerFull = "SERVERFULL";
+inline constexpr std::string_view kShutdown = "SHUTDOWN";
+}  // namespace error_code
+
+}  // namespace voixer::core

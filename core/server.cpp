@@ -1,0 +1,583 @@
+#include "core/server.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "core/names.hpp"
+
+namespace voixer::core {
+
+namespace {
+
+constexpr std::string_view kLobby = "#lobby";
+constexpr std::size_t kSessionKeyBytes = 16;  // 128 bits, 32 hex characters
+
+struct Channel;
+
+struct Connection {
+  ConnId id = 0;
+  Millis opened_at = 0;
+  bool accepted = false;
+  std::string nickname, folded, realname, version;
+  std::vector<Channel*> channels;
+  std::vector<std::string> calls;  // keys of the calls this user is in
+  // Keep-alive: the token of the outstanding PING, when it was sent, and
+  // when the next one is due.
+  std::string ping_token;
+  Millis ping_sent_at = 0;
+  Millis next_ping_at = 0;
+  // Flood control: a token bucket.
+  double tokens = 0;
+  Millis tokens_at = 0;
+  bool throttled = false;
+};
+
+struct Channel {
+  std::string name, folded;
+  std::vector<Connection*> members;
+  std::string topic, topic_setter;
+  std::deque<History> history;
+};
+
+enum class CallState { Ringing, Active };
+
+struct Call {
+  std::string key;
+  ConnId caller = 0, callee = 0;
+  CallState state = CallState::Ringing;
+  Millis started_at = 0;
+};
+
+template <class T>
+void erase_value(std::vector<T>& v, const T& value) {
+  v.erase(std::remove(v.begin(), v.end(), value), v.end());
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerConfig config;
+  Outbox& out;
+  RandomSource random;
+  std::unordered_map<ConnId, std::unique_ptr<Connection>> conns;
+  std::unordered_map<std::string, Connection*> users;  // by folded nickname
+  std::map<std::string, std::unique_ptr<Channel>> channels;  // by folded name
+  std::unordered_map<std::string, Call> calls;  // by session key
+  std::size_t accepted_count = 0;
+
+  Impl(ServerConfig c, Outbox& o, RandomSource r)
+      : config(std::move(c)), out(o), random(std::move(r)) {}
+
+  // ---- helpers -----------------------------------------------------------
+
+  void send(Connection& c, const ServerMessage& m) { out.send(c.id, format(m)); }
+
+  void error(Connection& c, std::string_view code, std::string message) {
+    send(c, Error{std::string(code), std::move(message)});
+  }
+
+  Connection* find_conn(ConnId id) const {
+    auto it = conns.find(id);
+    return it == conns.end() ? nullptr : it->second.get();
+  }
+
+  Connection* find_user(std::string_view nick) const {
+    auto it = users.find(fold_case(nick));
+    return it == users.end() ? nullptr : it->second;
+  }
+
+  Channel* find_channel(std::string_view name) const {
+    auto it = channels.find(fold_case(name));
+    return it == channels.end() ? nullptr : it->second.get();
+  }
+
+  static bool is_member(const Channel& ch, const Connection* c) {
+    return std::find(ch.members.begin(), ch.members.end(), c) != ch.members.end();
+  }
+
+  std::string random_hex(std::size_t bytes) {
+    std::vector<std::uint8_t> buf(bytes);
+    random(buf);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s;
+    for (auto b : buf) {
+      s += kHex[b >> 4];
+      s += kHex[b & 15];
+    }
+    return s;
+  }
+
+  std::string random_number() {
+    std::uint64_t n = 0;
+    random(std::span(reinterpret_cast<std::uint8_t*>(&n), sizeof n));
+    return std::to_string(n % 100'000'000'000'000ULL);
+  }
+
+  Millis wall(Millis now) const { return now + config.wall_clock_offset; }
+
+  // ---- lifecycle ---------------------------------------------------------
+
+  bool open(ConnId id, Millis now) {
+    if (conns.size() >= config.max_clients) {
+      out.send(id, format(ServerMessage{Error{
+                       std::string(error_code::kServerFull),
+                       "The server is full (" +
+                           std::to_string(config.max_clients) + " clients)"}}));
+      out.close(id, "server full");
+      return false;
+    }
+    auto c = std::make_unique<Connection>();
+    c->id = id;
+    c->opened_at = now;
+    c->tokens = config.flood_burst;
+    c->tokens_at = now;
+    conns.emplace(id, std::move(c));
+    return true;
+  }
+
+  // Removes every trace of the connection and tells the others. Does not
+  // touch the transport.
+  void forget(Connection& c) {
+    if (c.accepted) {
+      UserLeave leave{"", c.nickname};
+      for (Channel* ch : c.channels) {
+        erase_value(ch->members, &c);
+        leave.channel = ch->name;
+        std::string line = format(ServerMessage{leave});
+        for (Connection* m : ch->members) out.send(m->id, line);
+        drop_channel_if_empty(*ch);
+      }
+      auto keys = c.calls;
+      for (const auto& key : keys) end_call(key, TalkStatus::Ended, &c);
+      users.erase(c.folded);
+      --accepted_count;
+    }
+    conns.erase(c.id);
+  }
+
+  // Forget the connection and ask the transport to close it.
+  void drop(Connection& c, std::string_view reason) {
+    ConnId id = c.id;
+    forget(c);
+    out.close(id, reason);
+  }
+
+  void drop_channel_if_empty(Channel& ch) {
+    if (ch.members.empty() && ch.name != kLobby) channels.erase(ch.folded);
+  }
+
+  // ---- commands ----------------------------------------------------------
+
+  void line(Connection& c, std::string_view text, Millis now) {
+    auto parsed = parse_client(text);
+    if (auto* err = std::get_if<ParseError>(&parsed)) {
+      if (!c.accepted) {
+        send(c, NotAccepted{"Syntax error, please resend the CONNECT request"});
+      } else {
+        error(c, err->code, err->message);
+      }
+      return;
+    }
+    auto& msg = std::get<ClientMessage>(parsed);
+    if (std::holds_alternative<Disconnect>(msg)) {
+      drop(c, "client disconnected");
+      return;
+    }
+    if (auto* ping = std::get_if<Ping>(&msg)) {
+      send(c, Pong{ping->token});
+      return;
+    }
+    if (auto* connect = std::get_if<Connect>(&msg)) {
+      handle_connect(c, *connect, now);
+      return;
+    }
+    if (!c.accepted) {
+      send(c, NotAccepted{
+                  "Send CONNECT first: CONNECT: \"nickname\" \"real name\" "
+                  "version"});
+      return;
+    }
+    std::visit([&](const auto& m) { handle(c, m, now); }, msg);
+  }
+
+  void handle_connect(Connection& c, const Connect& m, Millis now) {
+    if (c.accepted) {
+      error(c, error_code::kAlreadyConnected,
+            "Already connected as '" + c.nickname + "'");
+      return;
+    }
+    if (auto why = check_nickname(m.nickname); !why.empty()) {
+      send(c, NotAccepted{why});
+      return;
+    }
+    if (m.realname.size() > kMaxRealnameLength) {
+      send(c, NotAccepted{"Real name is longer than 64 bytes"});
+      return;
+    }
+    if (auto why = check_text(m.realname); !why.empty()) {
+      send(c, NotAccepted{"Real name: " + why});
+      return;
+    }
+    std::string folded = fold_case(m.nickname);
+    if (users.count(folded)) {
+      send(c, NicknameInUse{"The nickname '" + m.nickname +
+                            "' is already taken"});
+      return;
+    }
+    c.accepted = true;
+    c.nickname = m.nickname;
+    c.folded = std::move(folded);
+    c.realname = m.realname;
+    c.version = m.version;
+    c.next_ping_at = now + config.ping_interval;
+    users.emplace(c.folded, &c);
+    ++accepted_count;
+    send(c, Accept{config.hostname});
+    join(c, std::string(kLobby));
+  }
+
+  void join(Connection& c, const std::string& name) {
+    auto folded = fold_case(name);
+    auto it = channels.find(folded);
+    if (it == channels.end()) {
+      auto ch = std::make_unique<Channel>();
+      ch->name = name;
+      ch->folded = folded;
+      it = channels.emplace(folded, std::move(ch)).first;
+    }
+    Channel& ch = *it->second;
+    if (!is_member(ch, &c)) {
+      std::string line = format(ServerMessage{UserJoin{ch.name, c.nickname}});
+      for (Connection* m : ch.members) out.send(m->id, line);
+      ch.members.push_back(&c);
+      c.channels.push_back(&ch);
+    }
+    send(c, Joined{ch.name});
+    UserList list{ch.name, {}};
+    list.nicknames.reserve(ch.members.size());
+    for (Connection* m : ch.members) list.nicknames.push_back(m->nickname);
+    send(c, list);
+    if (!ch.topic.empty()) send(c, Topic{ch.topic_setter, ch.name, ch.topic});
+    for (const History& h : ch.history) send(c, h);
+  }
+
+  void handle(Connection& c, const Join& m, Millis) {
+    if (auto why = check_channel(m.channel); !why.empty()) {
+      error(c, error_code::kBadName, why);
+      return;
+    }
+    join(c, m.channel);
+  }
+
+  // Finds a channel the user is in, or replies with the reason and returns
+  // nullptr.
+  Channel* member_channel(Connection& c, std::string_view name) {
+    Channel* ch = find_channel(name);
+    if (!ch) {
+      error(c, error_code::kNoSuchChannel,
+            "No such channel '" + std::string(name) + "'");
+      return nullptr;
+    }
+    if (!is_member(*ch, &c)) {
+      error(c, error_code::kNotMember,
+            "You are not a member of " + ch->name);
+      return nullptr;
+    }
+    return ch;
+  }
+
+  void handle(Connection& c, const Leave& m, Millis) {
+    Channel* ch = member_channel(c, m.channel);
+    if (!ch) return;
+    erase_value(ch->members, &c);
+    erase_value(c.channels, ch);
+    send(c, Left{ch->name});
+    std::string line = format(ServerMessage{UserLeave{ch->name, c.nickname}});
+    for (Connection* other : ch->members) out.send(other->id, line);
+    drop_channel_if_empty(*ch);
+  }
+
+  void handle(Connection& c, const List&, Millis) {
+    for (const auto& [folded, ch] : channels) {
+      send(c, ChannelInfo{ch->name,
+                          static_cast<std::uint32_t>(ch->members.size()),
+                          ch->topic});
+    }
+    send(c, ListEnd{});
+  }
+
+  void handle(Connection& c, const SetTopic& m, Millis) {
+    Channel* ch = member_channel(c, m.channel);
+    if (!ch) return;
+    if (!m.text.empty()) {
+      if (auto why = check_text(m.text); !why.empty()) {
+        error(c, error_code::kBadText, why);
+        return;
+      }
+    }
+    ch->topic = m.text;
+    ch->topic_setter = c.nickname;
+    std::string line = format(ServerMessage{Topic{c.nickname, ch->name, m.text}});
+    for (Connection* member : ch->members) out.send(member->id, line);
+  }
+
+  void handle(Connection& c, const SendMsg& m, Millis now) {
+    if (auto why = check_text(m.text); !why.empty()) {
+      error(c, error_code::kBadText, why);
+      return;
+    }
+    if (!m.recipient.empty() && m.recipient[0] == '#') {
+      Channel* ch = member_channel(c, m.recipient);
+      if (!ch) return;
+      // Formatted once, shared by every delivery.
+      std::string line =
+          format(ServerMessage{DeliverMsg{c.nickname, ch->name, m.text}});
+      for (Connection* member : ch->members) {
+        if (member != &c) out.send(member->id, line);
+      }
+      if (config.history_length > 0) {
+        if (ch->history.size() >= config.history_length) ch->history.pop_front();
+        ch->history.push_back(History{c.nickname, ch->name, wall(now), m.text});
+      }
+      return;
+    }
+    Connection* to = find_user(m.recipient);
+    if (!to) {
+      error(c, error_code::kNoSuchUser,
+            "No such user '" + m.recipient + "'");
+      return;
+    }
+    send(*to, DeliverMsg{c.nickname, to->nickname, m.text});
+  }
+
+  void handle(Connection& c, const TalkRequest& m, Millis now) {
+    Connection* callee = find_user(m.nickname);
+    if (!callee) {
+      error(c, error_code::kNoSuchUser, "No such user '" + m.nickname + "'");
+      return;
+    }
+    if (callee == &c) {
+      error(c, error_code::kNotAllowed, "You cannot call yourself");
+      return;
+    }
+    Call call;
+    call.key = random_hex(kSessionKeyBytes);
+    call.caller = c.id;
+    call.callee = callee->id;
+    call.started_at = now;
+    c.calls.push_back(call.key);
+    callee->calls.push_back(call.key);
+    send(c, TalkOffer{callee->nickname, call.key});
+    send(*callee, TalkOffer{c.nickname, call.key});
+    calls.emplace(call.key, std::move(call));
+  }
+
+  // Ends a call: every member still connected (except `gone`, who is
+  // leaving anyway) learns `status`.
+  void end_call(const std::string& key, TalkStatus status, Connection* gone) {
+    auto it = calls.find(key);
+    if (it == calls.end()) return;
+    Call call = std::move(it->second);
+    calls.erase(it);
+    for (ConnId id : {call.caller, call.callee}) {
+      Connection* member = find_conn(id);
+      if (!member) continue;
+      erase_value(member->calls, key);
+      if (member != gone) send(*member, TalkState{key, status});
+    }
+  }
+
+  void handle(Connection& c, const TalkAnswer& m, Millis) {
+    auto it = calls.find(m.key);
+    if (it == calls.end()) {
+      error(c, error_code::kNoSuchSession, "No call with key '" + m.key + "'");
+      return;
+    }
+    Call& call = it->second;
+    bool is_callee = call.callee == c.id;
+    if (!is_callee && call.caller != c.id) {
+      error(c, error_code::kNotAllowed, "You are not in call '" + m.key + "'");
+      return;
+    }
+    switch (m.verb) {
+      case TalkVerb::Accept:
+      case TalkVerb::Deny: {
+        if (!is_callee || call.state != CallState::Ringing) {
+          error(c, error_code::kNotAllowed,
+                "Only the person called can answer, and only while it rings");
+          return;
+        }
+        Connection* caller = find_conn(call.caller);
+        if (m.verb == TalkVerb::Accept) {
+          call.state = CallState::Active;
+          if (caller) send(*caller, TalkState{m.key, TalkStatus::Accepted});
+        } else {
+          if (caller) send(*caller, TalkState{m.key, TalkStatus::Denied});
+          if (caller) erase_value(caller->calls, m.key);
+          erase_value(c.calls, m.key);
+          calls.erase(it);
+        }
+        return;
+      }
+      case TalkVerb::Hangup:
+        end_call(m.key, TalkStatus::Ended, nullptr);
+        return;
+    }
+  }
+
+  void handle(Connection& c, const TalkSession& m, Millis) {
+    if (!calls.count(m.key)) {
+      send(c, SessionError{"Invalid session key '" + m.key + "'"});
+      return;
+    }
+    error(c, error_code::kNotAllowed,
+          "TALKSESSION is sent on the voice (UDP) connection");
+  }
+
+  void handle(Connection& c, const Pong& m, Millis now) {
+    if (c.ping_token.empty() || m.token != c.ping_token) {
+      error(c, error_code::kMalformed,
+            "PONG '" + m.token + "' does not answer the last PING");
+      return;
+    }
+    c.ping_token.clear();
+    c.next_ping_at = now + config.ping_interval;
+  }
+
+  // Handled before dispatch; listed so the visit is exhaustive.
+  void handle(Connection&, const Connect&, Millis) {}
+  void handle(Connection&, const Ping&, Millis) {}
+  void handle(Connection&, const Disconnect&, Millis) {}
+
+  // ---- time --------------------------------------------------------------
+
+  void tick(Millis now) {
+    std::vector<Connection*> expired;
+    for (auto& [id, c] : conns) {
+      if (!c->accepted) {
+        if (now - c->opened_at >= config.handshake_timeout) expired.push_back(c.get());
+        continue;
+      }
+      if (!c->ping_token.empty()) {
+        if (now - c->ping_sent_at >= config.ping_timeout) expired.push_back(c.get());
+      } else if (now >= c->next_ping_at) {
+        c->ping_token = random_number();
+        c->ping_sent_at = now;
+        send(*c, Ping{c->ping_token});
+      }
+    }
+    for (Connection* c : expired) {
+      if (c->accepted) {
+        error(*c, error_code::kTimeout,
+              "No PONG within " + std::to_string(config.ping_timeout / 1000) +
+                  " s");
+        drop(*c, "ping timeout");
+      } else {
+        error(*c, error_code::kTimeout,
+              "No CONNECT within " +
+                  std::to_string(config.handshake_timeout / 1000) + " s");
+        drop(*c, "handshake timeout");
+      }
+    }
+    std::vector<std::string> unanswered;
+    for (auto& [key, call] : calls) {
+      if (call.state == CallState::Ringing &&
+          now - call.started_at >= config.ring_timeout)
+        unanswered.push_back(key);
+    }
+    for (const auto& key : unanswered) end_call(key, TalkStatus::Timeout, nullptr);
+  }
+
+  // ---- flood control -------------------------------------------------------
+
+  bool admit(Connection& c, Millis now) {
+    if (config.flood_rate <= 0) return true;
+    c.tokens = std::min(config.flood_burst,
+                        c.tokens + static_cast<double>(now - c.tokens_at) *
+                                       config.flood_rate / 1000.0);
+    c.tokens_at = now;
+    if (c.tokens >= 1.0) {
+      c.tokens -= 1.0;
+      c.throttled = false;
+      return true;
+    }
+    if (!c.throttled) {
+      c.throttled = true;
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%g", config.flood_rate);
+      error(c, error_code::kFlood,
+            std::string("Too many lines; slow down (limit ") + rate +
+                " lines/s). Your next lines are held back, not lost");
+    }
+    return false;
+  }
+
+  Millis resume_time(const Connection& c) const {
+    if (config.flood_rate <= 0 || c.tokens >= 1.0) return c.tokens_at;
+    double wait_ms = (1.0 - c.tokens) * 1000.0 / config.flood_rate;
+    return c.tokens_at + static_cast<Millis>(wait_ms) + 1;
+  }
+};
+
+Server::Server(ServerConfig config, Outbox& out, RandomSource random)
+    : m_impl(std::make_unique<Impl>(std::move(config), out, std::move(random))) {
+  auto lobby = std::make_unique<Channel>();
+  lobby->name = std::string(kLobby);
+  lobby->folded = std::string(kLobby);
+  m_impl->channels.emplace(lobby->folded, std::move(lobby));
+}
+
+Server::~Server() = default;
+
+bool Server::on_open(ConnId id, Millis now) { return m_impl->open(id, now); }
+
+bool Server::admit_line(ConnId id, Millis now) {
+  Connection* c = m_impl->find_conn(id);
+  return c ? m_impl->admit(*c, now) : true;
+}
+
+Millis Server::resume_at(ConnId id) const {
+  Connection* c = m_impl->find_conn(id);
+  return c ? m_impl->resume_time(*c) : 0;
+}
+
+void Server::on_line(ConnId id, std::string_view line, Millis now) {
+  if (Connection* c = m_impl->find_conn(id)) m_impl->line(*c, line, now);
+}
+
+void Server::on_line_too_long(ConnId id, Millis) {
+  if (Connection* c = m_impl->find_conn(id)) {
+    m_impl->error(*c, error_code::kLineTooLong,
+                  "Line longer than " + std::to_string(kMaxLineBytes) +
+                      " bytes was discarded");
+  }
+}
+
+void Server::on_closed(ConnId id, Millis) {
+  if (Connection* c = m_impl->find_conn(id)) m_impl->forget(*c);
+}
+
+void Server::tick(Millis now) { m_impl->tick(now); }
+
+void Server::shutdown(std::string_view reason) {
+  std::vector<Connection*> all;
+  for (auto& [id, c] : m_impl->conns) all.push_back(c.get());
+  for (Connection* c : all) {
+    m_impl->error(*c, error_code::kShutdown, std::string(reason));
+    m_impl->out.close(c->id, "server shutdown");
+  }
+  // Forget without telling anybody: everyone is being closed.
+  m_impl->calls.clear();
+  m_impl->users.clear();
+  m_impl->conns.clear();
+  m_impl->accepted_count = 0;
+  for (auto& [folded, ch] : m_impl->channels) ch->members.clear();
+}
+
+std::size_t Server::connection_count() const { return m_impl->conns.size(); }
+std::size_t Server::user_count() const { return m_impl->accepted_count; }
+std::size_t Server::channel_count() const { return m_impl->channels.size(); }
+std::size_t Server::call_count() const { return m_impl->calls.size(); }
+
+}  // namespace voixer::core

@@ -1,0 +1,94 @@
+// The chat server as a state machine, with no sockets, threads or clock.
+//
+// The transport feeds it events (a connection opened, a line arrived, a
+// connection closed, time advanced) and it answers through an Outbox (send
+// this line to that connection, close that connection). Time is a number of
+// milliseconds on a monotonic clock, passed in with every event, so tests
+// drive timeouts by advancing a number.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/protocol.hpp"
+
+namespace voixer::core {
+
+using ConnId = std::uint64_t;
+using Millis = std::int64_t;
+
+// Where the server's output goes. The transport implements it.
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+  // Queue `line` (without newline) for connection `to`.
+  virtual void send(ConnId to, std::string_view line) = 0;
+  // Send what is queued, then close. The server has already forgotten `to`.
+  virtual void close(ConnId to, std::string_view reason) = 0;
+};
+
+// Source of unpredictable bytes for session keys and ping tokens. The
+// transport passes a cryptographic generator; tests may pass their own.
+using RandomSource = std::function<void(std::span<std::uint8_t>)>;
+
+struct ServerConfig {
+  std::string hostname = "voixer";
+  Millis ping_interval = 30'000;     // idle time before the server PINGs
+  Millis ping_timeout = 150'000;     // time a client has to answer a PING
+  Millis handshake_timeout = 10'000; // time to send a valid CONNECT
+  Millis ring_timeout = 30'000;      // an unanswered call ends after this
+  double flood_rate = 10.0;          // lines per second sustained; 0 = off
+  double flood_burst = 30.0;         // lines accepted at once
+  std::size_t max_clients = 1000;
+  std::size_t history_length = 50;   // messages replayed on JOIN
+  Millis wall_clock_offset = 0;      // unix ms = monotonic ms + offset
+};
+
+class Server {
+ public:
+  Server(ServerConfig config, Outbox& out, RandomSource random);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // A connection was accepted. Returns false (and has asked the outbox to
+  // close it with a reason) when the server is full.
+  bool on_open(ConnId id, Millis now);
+
+  // Flood control: true when connection `id` may have one more line
+  // processed now (it consumes one token). When false the transport stops
+  // reading from the connection until resume_at(id); the client was told
+  // once with ERROR FLOOD.
+  bool admit_line(ConnId id, Millis now);
+  Millis resume_at(ConnId id) const;
+
+  // One complete line arrived (without "\n"; "\r" tolerated).
+  void on_line(ConnId id, std::string_view line, Millis now);
+  // A line longer than kMaxLineBytes arrived; its bytes were discarded.
+  void on_line_too_long(ConnId id, Millis now);
+  // The connection is gone (peer closed, error, or after our close()).
+  void on_closed(ConnId id, Millis now);
+  // Advance time: pings, timeouts, unanswered calls.
+  void tick(Millis now);
+  // Tell every client the server is going away and close them all.
+  void shutdown(std::string_view reason);
+
+  // Introspection for tests, the benchmark and the GUI.
+  std::size_t connection_count() const;
+  std::size_t user_count() const;
+  std::size_t channel_count() const;
+  std::size_t call_count() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace voixer::core

@@ -1,0 +1,125 @@
+#include "net/line_client.hpp"
+
+#include <cstring>
+#include <vector>
+
+namespace voixer::net {
+
+using asio::ip::tcp;
+
+class LineClient::Impl : public std::enable_shared_from_this<LineClient::Impl> {
+ public:
+  Impl(asio::io_context& io, Handlers h)
+      : m_resolver(io), m_socket(io), m_handlers(std::move(h)) {}
+
+  void connect(const std::string& host, std::uint16_t port) {
+    m_target = host + ":" + std::to_string(port);
+    m_resolver.async_resolve(
+        host, std::to_string(port),
+        [self = shared_from_this()](asio::error_code ec,
+                                    tcp::resolver::results_type results) {
+          if (ec) return self->closed("cannot resolve " + self->m_target + ": " + ec.message());
+          asio::async_connect(self->m_socket, results,
+                              [self](asio::error_code ec, const tcp::endpoint&) {
+                                if (ec)
+                                  return self->closed("cannot connect to " + self->m_target +
+                                                      ": " + ec.message());
+                                asio::error_code ignored;
+                                self->m_socket.set_option(tcp::no_delay(true), ignored);
+                                self->m_connected = true;
+                                if (self->m_handlers.on_connected) self->m_handlers.on_connected();
+                                self->write();
+                                self->read();
+                              });
+        });
+  }
+
+  void send(std::string_view line) {
+    if (m_done || m_closing) return;
+    m_out.append(line);
+    m_out.push_back('\n');
+    if (m_connected) write();
+  }
+
+  void close() {
+    if (m_done) return;
+    m_closing = true;
+    if (!m_connected) return closed("closed");
+    if (!m_writing) write();
+  }
+
+ private:
+  void read() {
+    m_socket.async_read_some(
+        asio::buffer(m_buf), [self = shared_from_this()](asio::error_code ec, std::size_t n) {
+          if (self->m_done) return;
+          if (ec) {
+            return self->closed(ec == asio::error::eof ? "connection closed by server"
+                                                       : ec.message());
+          }
+          self->m_in.append(self->m_buf.data(), n);
+          std::size_t start = 0;
+          for (;;) {
+            auto nl = self->m_in.find('\n', start);
+            if (nl == std::string::npos) break;
+            std::string_view line(self->m_in.data() + start, nl - start);
+            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+            start = nl + 1;
+            if (self->m_handlers.on_line) self->m_handlers.on_line(line);
+            if (self->m_done) return;
+          }
+          self->m_in.erase(0, start);
+          self->read();
+        });
+  }
+
+  void write() {
+    if (m_writing || m_done) return;
+    if (m_out.empty()) {
+      if (m_closing) {
+        asio::error_code ignored;
+        m_socket.shutdown(tcp::socket::shutdown_send, ignored);
+        closed("closed");
+      }
+      return;
+    }
+    m_writing = true;
+    m_sending.swap(m_out);
+    m_out.clear();
+    asio::async_write(m_socket, asio::buffer(m_sending),
+                      [self = shared_from_this()](asio::error_code ec, std::size_t) {
+                        self->m_writing = false;
+                        self->m_sending.clear();
+                        if (self->m_done) return;
+                        if (ec) return self->closed(ec.message());
+                        self->write();
+                      });
+  }
+
+  void closed(const std::string& reason) {
+    if (m_done) return;
+    m_done = true;
+    asio::error_code ignored;
+    m_socket.close(ignored);
+    if (m_handlers.on_closed) m_handlers.on_closed(reason);
+  }
+
+  tcp::resolver m_resolver;
+  tcp::socket m_socket;
+  Handlers m_handlers;
+  std::string m_target;
+  std::array<char, 16384> m_buf{};
+  std::string m_in, m_out, m_sending;
+  bool m_connected = false, m_writing = false, m_closing = false, m_done = false;
+};
+
+LineClient::LineClient(asio::io_context& io, Handlers handlers)
+    : m_impl(std::make_shared<Impl>(io, std::move(handlers))) {}
+LineClient::~LineClient() = default;
+void LineClient::connect(const std::string& host, std::uint16_t port) {
+  m_impl->connect(host, port);
+}
+void LineClient::send(std::string_view line) { m_impl->send(line); }
+void LineClient::close() { m_impl->close(); }
+
+}  // namespace voixer::net

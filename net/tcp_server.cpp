@@ -1,0 +1,347 @@
+#include "net/tcp_server.hpp"
+
+#include <cstring>
+#include <stdexcept>
+#include <unordered_map>
+#include <vector>
+
+#include "net/random.hpp"
+
+namespace voixer::net {
+
+using asio::ip::tcp;
+using core::ConnId;
+using core::Millis;
+
+namespace {
+
+constexpr std::size_t kReadBufferBytes = 16 * 1024;
+static_assert(kReadBufferBytes > core::kMaxLineBytes + 2);
+
+struct Conn {
+  Conn(asio::io_context& io, tcp::socket s)
+      : socket(std::move(s)), timer(io) {}
+  ConnId id = 0;
+  std::string peer;
+  tcp::socket socket;
+  asio::steady_timer timer;  // flood resume, or the close grace period
+  // Input: bytes read but not yet handed to the core as lines.
+  std::vector<char> in = std::vector<char>(kReadBufferBytes);
+  std::size_t in_len = 0;
+  bool discarding = false;  // inside a line that was too long
+  bool throttled = false;   // flood control holds reading
+  // Output: `out[out_pos..]` is waiting to be written.
+  std::string out;
+  std::size_t out_pos = 0;
+  bool waiting_writable = false;
+  bool dirty = false;     // in the flush list
+  bool closing = false;   // the core let go of it; close once flushed
+  bool overflowed = false;
+  bool closed = false;
+};
+
+}  // namespace
+
+class TcpServer::Impl : public core::Outbox,
+                        public std::enable_shared_from_this<TcpServer::Impl> {
+ public:
+  Impl(asio::io_context& io, core::ServerConfig config, TcpServerOptions options)
+      : m_io(io),
+        m_options(std::move(options)),
+        m_acceptor(io),
+        m_ticker(io),
+        m_start(std::chrono::steady_clock::now()),
+        m_server(std::move(config), *this, secure_random()) {
+    asio::error_code ec;
+    auto address = asio::ip::make_address(m_options.bind_address, ec);
+    if (ec)
+      throw std::runtime_error("invalid bind address '" + m_options.bind_address + "'");
+    tcp::endpoint endpoint(address, m_options.port);
+    m_acceptor.open(endpoint.protocol(), ec);
+    if (!ec) m_acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) m_acceptor.bind(endpoint, ec);
+    if (ec == asio::error::address_in_use)
+      throw std::runtime_error("port " + std::to_string(m_options.port) +
+                               " is already in use");
+    if (!ec) m_acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen on " + m_options.bind_address + ":" +
+                               std::to_string(m_options.port) + ": " + ec.message());
+  }
+
+  void start() {
+    accept();
+    schedule_tick();
+  }
+
+  std::uint16_t port() const { return m_acceptor.local_endpoint().port(); }
+  const core::Server& state() const { return m_server; }
+
+  void shutdown(const std::string& reason) {
+    if (m_stopped) return;
+    m_stopped = true;
+    asio::error_code ignored;
+    m_acceptor.close(ignored);
+    m_ticker.cancel();
+    m_server.shutdown(reason);
+  }
+
+  // ---- core::Outbox --------------------------------------------------------
+
+  void send(ConnId to, std::string_view line) override {
+    auto it = m_conns.find(to);
+    if (it == m_conns.end()) return;
+    Conn& c = *it->second;
+    if (c.overflowed || c.closed) return;
+    if (c.out.size() - c.out_pos + line.size() + 1 > m_options.max_output_bytes) {
+      // The client stopped reading. Dropping it must wait: the core is in
+      // the middle of a call that may be iterating over its members.
+      c.overflowed = true;
+      mark_dirty(it->second);
+      return;
+    }
+    c.out.append(line);
+    c.out.push_back('\n');
+    mark_dirty(it->second);
+  }
+
+  void close(ConnId to, std::string_view reason) override {
+    auto it = m_conns.find(to);
+    if (it == m_conns.end()) return;
+    auto c = it->second;
+    c->closing = true;
+    log(c->peer + " #" + std::to_string(c->id) + " closed: " + std::string(reason));
+    c->timer.cancel();
+    c->timer.expires_after(std::chrono::milliseconds(m_options.close_grace_ms));
+    c->timer.async_wait([self = shared_from_this(), c](asio::error_code ec) {
+      if (!ec) self->finish(*c);
+    });
+    mark_dirty(c);
+  }
+
+ private:
+  Millis now() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now() - m_start)
+        .count();
+  }
+
+  void log(const std::string& line) {
+    if (m_options.log) m_options.log(line);
+  }
+
+  void schedule_tick() {
+    m_ticker.expires_after(std::chrono::milliseconds(m_options.tick_interval_ms));
+    m_ticker.async_wait([self = shared_from_this()](asio::error_code ec) {
+      if (ec || self->m_stopped) return;
+      self->m_server.tick(self->now());
+      self->schedule_tick();
+    });
+  }
+
+  void accept() {
+    m_acceptor.async_accept([self = shared_from_this()](asio::error_code ec,
+                                                        tcp::socket socket) {
+      if (self->m_stopped) return;
+      if (ec) {
+        // Out of descriptors and the like: say so, back off, keep serving.
+        self->log("accept failed: " + ec.message());
+        auto retry = std::make_shared<asio::steady_timer>(self->m_io);
+        retry->expires_after(std::chrono::milliseconds(100));
+        retry->async_wait([self, retry](asio::error_code) {
+          if (!self->m_stopped) self->accept();
+        });
+        return;
+      }
+      self->on_accepted(std::move(socket));
+      self->accept();
+    });
+  }
+
+  void on_accepted(tcp::socket socket) {
+    asio::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);
+    socket.non_blocking(true, ec);
+    auto c = std::make_shared<Conn>(m_io, std::move(socket));
+    c->id = m_next_id++;
+    auto remote = c->socket.remote_endpoint(ec);
+    c->peer = ec ? std::string("?") : remote.address().to_string() + ":" +
+                                          std::to_string(remote.port());
+    m_conns.emplace(c->id, c);
+    log(c->peer + " #" + std::to_string(c->id) + " connected");
+    if (m_server.on_open(c->id, now())) read(c);
+  }
+
+  void read(const std::shared_ptr<Conn>& c) {
+    if (c->closing || c->closed) return;
+    c->socket.async_read_some(
+        asio::buffer(c->in.data() + c->in_len, c->in.size() - c->in_len),
+        [self = shared_from_this(), c](asio::error_code ec, std::size_t n) {
+          if (c->closed || c->closing) return;
+          if (ec) {
+            self->lost(c, ec == asio::error::eof ? "connection closed by peer"
+                                                 : ec.message());
+            return;
+          }
+          c->in_len += n;
+          if (self->process_lines(c)) self->read(c);
+        });
+  }
+
+  // Hands complete lines to the core. Returns false when reading must pause
+  // (flood control) or stop (the connection is closing).
+  bool process_lines(const std::shared_ptr<Conn>& c) {
+    char* data = c->in.data();
+    std::size_t start = 0;
+    bool keep_reading = true;
+    while (start < c->in_len) {
+      char* nl = static_cast<char*>(std::memchr(data + start, '\n', c->in_len - start));
+      if (!nl) break;
+      std::size_t len = static_cast<std::size_t>(nl - (data + start));
+      if (c->discarding) {  // the tail of an over-long line
+        c->discarding = false;
+        start += len + 1;
+        continue;
+      }
+      Millis t = now();
+      if (!m_server.admit_line(c->id, t)) {
+        pause_for_flood(c);
+        keep_reading = false;
+        break;
+      }
+      std::string_view line(data + start, len);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      start += len + 1;
+      if (line.size() > core::kMaxLineBytes) {
+        m_server.on_line_too_long(c->id, t);
+      } else {
+        m_server.on_line(c->id, line, t);
+      }
+      if (c->closing || c->closed) return false;
+    }
+    std::memmove(data, data + start, c->in_len - start);
+    c->in_len -= start;
+    if (c->in_len > core::kMaxLineBytes + 1 && !c->discarding) {
+      // No newline in sight: refuse the line now, drop its bytes as they come.
+      c->discarding = true;
+      c->in_len = 0;
+      m_server.on_line_too_long(c->id, now());
+    } else if (c->discarding) {
+      c->in_len = 0;
+    }
+    return keep_reading && !c->closing;
+  }
+
+  void pause_for_flood(const std::shared_ptr<Conn>& c) {
+    c->throttled = true;
+    Millis wait = std::max<Millis>(1, m_server.resume_at(c->id) - now());
+    c->timer.expires_after(std::chrono::milliseconds(wait));
+    c->timer.async_wait([self = shared_from_this(), c](asio::error_code ec) {
+      if (ec || c->closing || c->closed) return;
+      c->throttled = false;
+      if (self->process_lines(c)) self->read(c);
+    });
+  }
+
+  void mark_dirty(const std::shared_ptr<Conn>& c) {
+    if (c->dirty) return;
+    c->dirty = true;
+    m_dirty.push_back(c);
+    if (!m_flush_posted) {
+      m_flush_posted = true;
+      // Runs after the handlers that are ready now, so one write carries
+      // every line produced for this client in this round.
+      asio::post(m_io, [self = shared_from_this()] { self->flush_all(); });
+    }
+  }
+
+  void flush_all() {
+    m_flush_posted = false;
+    auto batch = std::move(m_dirty);
+    m_dirty.clear();
+    for (auto& c : batch) {
+      c->dirty = false;
+      if (c->overflowed) {
+        lost(c, "output queue full (client stopped reading)");
+      } else {
+        flush(c);
+      }
+    }
+  }
+
+  void flush(const std::shared_ptr<Conn>& c) {
+    if (c->closed || c->waiting_writable) return;
+    while (c->out_pos < c->out.size()) {
+      asio::error_code ec;
+      std::size_t n = c->socket.write_some(
+          asio::buffer(c->out.data() + c->out_pos, c->out.size() - c->out_pos), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        c->waiting_writable = true;
+        c->socket.async_wait(tcp::socket::wait_write,
+                             [self = shared_from_this(), c](asio::error_code ec) {
+                               c->waiting_writable = false;
+                               if (ec) return;
+                               self->flush(c);
+                             });
+        return;
+      }
+      if (ec) {
+        lost(c, ec.message());
+        return;
+      }
+      c->out_pos += n;
+    }
+    c->out.clear();
+    c->out_pos = 0;
+    if (c->closing) finish(*c);
+  }
+
+  // The connection failed or its peer went away: the core forgets the user
+  // (telling the others), then the socket is closed.
+  void lost(const std::shared_ptr<Conn>& c, const std::string& reason) {
+    if (c->closed) return;
+    if (!c->closing) {
+      log(c->peer + " #" + std::to_string(c->id) + " lost: " + reason);
+      c->closing = true;
+      m_server.on_closed(c->id, now());
+    }
+    finish(*c);
+  }
+
+  void finish(Conn& c) {
+    if (c.closed) return;
+    c.closed = true;
+    asio::error_code ignored;
+    c.timer.cancel();
+    c.socket.shutdown(tcp::socket::shutdown_both, ignored);
+    c.socket.close(ignored);
+    m_conns.erase(c.id);  // may destroy c once its handlers have run
+  }
+
+  asio::io_context& m_io;
+  TcpServerOptions m_options;
+  tcp::acceptor m_acceptor;
+  asio::steady_timer m_ticker;
+  std::chrono::steady_clock::time_point m_start;
+  core::Server m_server;
+  std::unordered_map<ConnId, std::shared_ptr<Conn>> m_conns;
+  std::vector<std::shared_ptr<Conn>> m_dirty;
+  bool m_flush_posted = false;
+  bool m_stopped = false;
+  ConnId m_next_id = 1;
+};
+
+
+TcpServer::TcpServer(asio::io_context& io, core::ServerConfig config,
+                     TcpServerOptions options)
+    : m_impl(std::make_shared<Impl>(io, std::move(config), std::move(options))) {
+  m_impl->start();
+}
+
+TcpServer::~TcpServer() { m_impl->shutdown("Server is shutting down"); }
+
+std::uint16_t TcpServer::port() const { return m_impl->port(); }
+void TcpServer::shutdown(const std::string& reason) { m_impl->shutdown(reason); }
+const core::Server& TcpServer::state() const { return m_impl->state(); }
+
+}  // namespace voixer::net

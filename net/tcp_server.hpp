@@ -1,0 +1,54 @@
+// The text-protocol server on TCP: owns the listening socket and every
+// client socket, frames lines, and feeds them to core::Server. Runs on one
+// asio::io_context thread; nothing here blocks on a client.
+//
+// Output to each client is queued in a bounded buffer and written without
+// blocking; a client whose queue passes the bound (it stopped reading) is
+// dropped. Lines from a client are read only as fast as the core's flood
+// control admits them, so a flooder is slowed by TCP back-pressure and costs
+// the others nothing.
+#pragma once
+
+#include <asio.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/server.hpp"
+
+namespace voixer::net {
+
+inline constexpr std::uint16_t kDefaultPort = 8649;
+
+struct TcpServerOptions {
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = kDefaultPort;           // 0 picks a free port
+  std::size_t max_output_bytes = 1 << 20;      // per client, then dropped
+  core::Millis tick_interval_ms = 100;         // how often time advances
+  core::Millis close_grace_ms = 2000;          // flush time before a hard close
+  std::function<void(const std::string&)> log; // connection events; may be empty
+};
+
+class TcpServer {
+ public:
+  // Binds and listens. Throws std::runtime_error with a one-line reason
+  // (for example "port 8649 is already in use") when it cannot.
+  TcpServer(asio::io_context& io, core::ServerConfig config, TcpServerOptions options);
+  ~TcpServer();
+  TcpServer(const TcpServer&) = delete;
+  TcpServer& operator=(const TcpServer&) = delete;
+
+  std::uint16_t port() const;
+  // Tells every client why, stops accepting, and closes all connections
+  // once their output is flushed. The io_context then runs out of work.
+  void shutdown(const std::string& reason);
+  const core::Server& state() const;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> m_impl;
+};
+
+}  // namespace voixer::net
