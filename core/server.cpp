@@ -116,6 +116,12 @@ struct Server::Impl {
 
   Millis wall(Millis now) const { return now + config.wall_clock_offset; }
 
+  static std::string seconds(Millis ms) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g s", static_cast<double>(ms) / 1000.0);
+    return text;
+  }
+
   // ---- lifecycle ---------------------------------------------------------
 
   bool open(ConnId id, Millis now) {
@@ -470,13 +476,11 @@ struct Server::Impl {
     for (Connection* c : expired) {
       if (c->accepted) {
         error(*c, error_code::kTimeout,
-              "No PONG within " + std::to_string(config.ping_timeout / 1000) +
-                  " s");
+              "No PONG within " + seconds(config.ping_timeout));
         drop(*c, "ping timeout");
       } else {
         error(*c, error_code::kTimeout,
-              "No CONNECT within " +
-                  std::to_string(config.handshake_timeout / 1000) + " s");
+              "No CONNECT within " + seconds(config.handshake_timeout));
         drop(*c, "handshake timeout");
       }
     }

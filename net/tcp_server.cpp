@@ -221,6 +221,7 @@ class TcpServer::Impl : public core::Outbox,
     }
     std::memmove(data, data + start, c->in_len - start);
     c->in_len -= start;
+    if (!keep_reading) return false;  // what is left may hold whole lines
     if (c->in_len > core::kMaxLineBytes + 1 && !c->discarding) {
       // No newline in sight: refuse the line now, drop its bytes as they come.
       c->discarding = true;
@@ -229,7 +230,7 @@ class TcpServer::Impl : public core::Outbox,
     } else if (c->discarding) {
       c->in_len = 0;
     }
-    return keep_reading && !c->closing;
+    return !c->closing;
   }
 
   void pause_for_flood(const std::shared_ptr<Conn>& c) {

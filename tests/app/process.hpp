@@ -1,0 +1,42 @@
+// A child process with pipes on stdin, stdout and stderr, for end-to-end
+// tests of the voixer executable. Reads wait on a deadline, never sleep.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace voixer::test {
+
+class Process {
+ public:
+  explicit Process(const std::vector<std::string>& argv);
+  ~Process();  // kills the child if it still runs
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  void write_stdin(const std::string& bytes);
+  void close_stdin();
+  // Next stdout line within timeout_ms, or nullopt (timeout or EOF).
+  std::optional<std::string> stdout_line(int timeout_ms = 5000);
+  // Stdout lines until one equals `line`; nullopt if it never came.
+  std::optional<std::vector<std::string>> stdout_until(const std::string& line,
+                                                       int timeout_ms = 5000);
+  // Everything on stderr so far plus whatever arrives until EOF or timeout.
+  std::string stderr_text(int timeout_ms = 0);
+  // Exit code, or -1 on timeout; a signal death gives 128 + signal.
+  int wait(int timeout_ms = 5000);
+  void signal(int sig);
+  pid_t pid() const { return m_pid; }
+
+ private:
+  bool fill(int fd, std::string& buf, int timeout_ms);
+  pid_t m_pid = -1;
+  int m_in = -1, m_out = -1, m_err = -1;
+  std::string m_out_buf, m_err_buf;
+  std::optional<int> m_status;
+};
+
+}  // namespace voixer::test

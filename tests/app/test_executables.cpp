@@ -1,0 +1,167 @@
+// End to end: the voixer executable as a user runs it, `serve` and `cli`
+// as child processes talking over loopback.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <algorithm>
+
+#include "app/process.hpp"
+#include "net/test_client.hpp"
+
+using voixer::test::free_port;
+using voixer::test::Process;
+using voixer::test::TestClient;
+using Lines = std::vector<std::string>;
+
+namespace {
+
+const std::string kExe = VOIXER_EXE;
+
+// `voixer serve` on a free port, ready when it has printed its banner.
+struct Served {
+  std::uint16_t port = free_port();
+  Process process;
+  explicit Served(std::vector<std::string> extra = {})
+      : process(args(port, std::move(extra))) {
+    // The banner is printed after the socket listens.
+    std::string err;
+    for (int i = 0; i < 100 && err.find("serving on") == std::string::npos; ++i)
+      err = process.stderr_text(50);
+    REQUIRE_MESSAGE(err.find("serving on") != std::string::npos, "server did not start: " << err);
+  }
+  static std::vector<std::string> args(std::uint16_t port, std::vector<std::string> extra) {
+    std::vector<std::string> a = {kExe, "serve", "--bind", "127.0.0.1", "--port",
+                                  std::to_string(port)};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("voixer cli prints what the server sends and sends what is typed") {
+  Served server;
+  TestClient alice(server.port);
+  alice.login("alice");
+  Process cli({kExe, "cli", "127.0.0.1:" + std::to_string(server.port), "--nick", "bob",
+               "--realname", "Bob Builder"});
+  CHECK(cli.stdout_line().value_or("").rfind("ACCEPT: ", 0) == 0);
+  CHECK(cli.stdout_line() == "JOINED: #lobby");
+  CHECK(cli.stdout_line() == "USERLIST #lobby: alice, bob");
+  CHECK(alice.next_line() == "USERJOIN #lobby: bob");
+
+  alice.send("MSG #lobby: hello bob");
+  CHECK(cli.stdout_line() == "MSG alice #lobby: hello bob");
+  cli.write_stdin("MSG #lobby: hi alice\n");      // a protocol line as typed
+  CHECK(alice.next_line() == "MSG bob #lobby: hi alice");
+  cli.write_stdin("/msg alice psst\n");          // a friendly command
+  CHECK(alice.next_line() == "MSG bob alice: psst");
+  cli.write_stdin("/join games\n");
+  CHECK(cli.stdout_line() == "JOINED: #games");
+  cli.write_stdin("/say anyone?\n");            // goes to the channel joined last
+  CHECK(cli.stdout_line() == "USERLIST #games: bob");
+  alice.send("JOIN: #games");
+  alice.until("USERLIST #games: bob, alice");
+  auto history = alice.next_line().value_or("");
+  CHECK(history.substr(history.find(':')) == ": anyone?");
+
+  alice.send("TALK bob: REQUEST");
+  std::optional<std::string> offer;
+  do offer = cli.stdout_line(); while (offer && offer->rfind("TALK alice ", 0) != 0);
+  CHECK(offer.has_value());
+  alice.next_line();  // alice's own copy of the offer
+  cli.write_stdin("/accept\n");
+  CHECK(alice.next_line().value_or("").find(": ACCEPTED") != std::string::npos);
+
+  cli.close_stdin();  // EOF: DISCONNECT and exit 0
+  CHECK(cli.wait() == 0);
+  Lines rest = alice.sync();
+  CHECK(std::find(rest.begin(), rest.end(), "USERLEAVE #lobby: bob") != rest.end());
+}
+
+TEST_CASE("voixer cli accepts the seed client's HOST and CONNECT commands") {
+  Served server;
+  Process cli({kExe, "cli"});
+  cli.write_stdin("HOST 127.0.0.1:" + std::to_string(server.port) + "\n");
+  cli.write_stdin("CONNECT carol Carol Smith\n");
+  auto first = cli.stdout_line();
+  CHECK(first.value_or("").rfind("ACCEPT: ", 0) == 0);
+  CHECK(cli.stdout_line() == "JOINED: #lobby");
+  CHECK(cli.stdout_line() == "USERLIST #lobby: carol");
+  cli.write_stdin("/quit\n");
+  CHECK(cli.wait() == 0);
+}
+
+TEST_CASE("voixer cli answers PING itself and stays connected") {
+  Served server({"--ping-interval", "0.05", "--ping-timeout", "0.3"});
+  Process cli({kExe, "cli", "127.0.0.1:" + std::to_string(server.port), "--nick", "dave"});
+  int pings = 0;
+  while (pings < 8) {
+    auto line = cli.stdout_line(3000);
+    REQUIRE(line.has_value());
+    if (line->rfind("PING: ", 0) == 0) ++pings;
+  }
+  // 8 PINGs at 50 ms span longer than the 300 ms timeout: still connected.
+  TestClient probe(server.port);
+  probe.login("probe");
+  probe.send("MSG dave: still there?");
+  CHECK(cli.stdout_until("MSG probe dave: still there?", 3000).has_value());
+}
+
+TEST_CASE("voixer cli reports a refused connection and exits 1") {
+  Process cli({kExe, "cli", "127.0.0.1:" + std::to_string(free_port()), "--nick", "x"});
+  CHECK(cli.wait() == 1);
+  CHECK(cli.stderr_text().find("cannot connect to 127.0.0.1:") != std::string::npos);
+}
+
+TEST_CASE("voixer serve: a port in use gives a one-line error and exit code 1") {
+  Served first;
+  Process second(Served::args(first.port, {}));
+  CHECK(second.wait() == 1);
+  CHECK(second.stderr_text() ==
+        "voixer serve: port " + std::to_string(first.port) + " is already in use\n");
+}
+
+TEST_CASE("voixer serve exits cleanly on SIGTERM and tells clients why") {
+  Served server;
+  TestClient alice(server.port);
+  alice.login("alice");
+  server.process.signal(SIGTERM);
+  Lines seen;
+  CHECK(alice.closed_within(3000, &seen));
+  CHECK(seen == Lines{"ERROR SHUTDOWN: Server is shutting down"});
+  CHECK(server.process.wait() == 0);
+}
+
+TEST_CASE("bad command lines are refused with a reason") {
+  Process a({kExe, "serve", "--port", "banana"});
+  CHECK(a.wait() == 2);
+  CHECK(a.stderr_text().find("--port must be a number") != std::string::npos);
+  Process b({kExe, "cli", "host:99999", "--nick", "x"});
+  CHECK(b.wait() == 2);
+  CHECK(b.stderr_text().find("port must be a number from 1 to 65535") != std::string::npos);
+  Process c({kExe, "frobnicate"});
+  CHECK(c.wait() == 2);
+  Process d({kExe, "serve", "--colour"});
+  CHECK(d.wait() == 2);
+  CHECK(d.stderr_text() == "voixer serve: unknown option --colour (see --help)\n");
+}
+
+TEST_CASE("--help describes every command and flag") {
+  Process top({kExe, "--help"});
+  auto text = top.stdout_until("__none__", 2000);
+  (void)text;
+  CHECK(top.wait() == 0);
+  Process serve({kExe, "serve", "--help"});
+  std::string out;
+  while (auto line = serve.stdout_line(2000)) out += *line + "\n";
+  for (const char* flag : {"--port", "--bind", "--ping-interval", "--ping-timeout",
+                           "--flood-rate", "--max-clients", "--history"})
+    CHECK(out.find(flag) != std::string::npos);
+  Process cli({kExe, "cli", "--help"});
+  out.clear();
+  while (auto line = cli.stdout_line(2000)) out += *line + "\n";
+  for (const char* flag : {"--nick", "--realname", "HOST[:PORT]"})
+    CHECK(out.find(flag) != std::string::npos);
+}

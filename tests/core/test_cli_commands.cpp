@@ -1,0 +1,87 @@
+// The line client's friendly commands and the address parser.
+#include <doctest/doctest.h>
+
+#include "core/address.hpp"
+#include "core/cli_commands.hpp"
+
+using namespace voixer::core;
+
+namespace {
+
+std::vector<std::string> lines_for(std::string_view input, CliState& state) {
+  return translate_cli_input(input, state).lines;
+}
+
+using Lines = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("protocol lines pass through unchanged; empty lines send nothing") {
+  CliState s;
+  CHECK(lines_for("JOIN: #room", s) == Lines{"JOIN: #room"});
+  CHECK(lines_for("MSG #lobby: hi", s) == Lines{"MSG #lobby: hi"});
+  CHECK(lines_for("TALK bob: REQUEST\r", s) == Lines{"TALK bob: REQUEST"});
+  CHECK(lines_for("", s).empty());
+}
+
+TEST_CASE("friendly commands become protocol lines") {
+  CliState s;
+  CHECK(lines_for("/join games", s) == Lines{"JOIN: #games"});
+  CHECK(lines_for("/join #games", s) == Lines{"JOIN: #games"});
+  CHECK(lines_for("/msg bob hello there", s) == Lines{"MSG bob: hello there"});
+  CHECK(lines_for("/msg #games gg", s) == Lines{"MSG #games: gg"});
+  CHECK(lines_for("/say hi all", s) == Lines{"MSG #lobby: hi all"});
+  CHECK(lines_for("/list", s) == Lines{"LIST"});
+  CHECK(lines_for("/topic #games Quake at 8", s) == Lines{"TOPIC #games: Quake at 8"});
+  CHECK(lines_for("/call bob", s) == Lines{"TALK bob: REQUEST"});
+  CHECK(lines_for("/accept k1", s) == Lines{"TALK k1: ACCEPT"});
+  CHECK(lines_for("/deny k1", s) == Lines{"TALK k1: DENY"});
+  CHECK(lines_for("/hangup k1", s) == Lines{"TALK k1: HANGUP"});
+  CHECK(lines_for("/leave", s) == Lines{"LEAVE: #lobby"});
+  CHECK(translate_cli_input("/quit", s).quit);
+  CHECK(translate_cli_input("/help", s).output.find("/call nickname") != std::string::npos);
+}
+
+TEST_CASE("commands with missing arguments print usage and send nothing") {
+  CliState s;
+  for (const char* in : {"/join", "/msg", "/msg bob", "/call", "/say", "/accept"}) {
+    CAPTURE(in);
+    auto a = translate_cli_input(in, s);
+    CHECK(a.lines.empty());
+    CHECK_FALSE(a.output.empty());
+  }
+  CHECK(translate_cli_input("/frobnicate", s).output == "unknown command '/frobnicate' (try /help)");
+}
+
+TEST_CASE("the client remembers the channel it joined and the call that rang") {
+  CliState s;
+  observe_server_line("JOINED: #games", s);
+  CHECK(lines_for("/say gg", s) == Lines{"MSG #games: gg"});
+  observe_server_line("TALK alice 0123abcd: REQUEST", s);
+  CHECK(lines_for("/accept", s) == Lines{"TALK 0123abcd: ACCEPT"});
+  observe_server_line("LEFT: #games", s);
+  CHECK(lines_for("/say back", s) == Lines{"MSG #lobby: back"});
+}
+
+TEST_CASE("host[:port] addresses") {
+  auto a = parse_host_port("192.168.1.20", 8649);
+  CHECK(a.error.empty());
+  CHECK(a.host == "192.168.1.20");
+  CHECK(a.port == 8649);
+  a = parse_host_port("lanbox:9000", 8649);
+  CHECK(a.host == "lanbox");
+  CHECK(a.port == 9000);
+  a = parse_host_port("[::1]:7000", 8649);
+  CHECK(a.host == "::1");
+  CHECK(a.port == 7000);
+  a = parse_host_port("::1", 8649);
+  CHECK(a.host == "::1");
+  CHECK(a.port == 8649);
+  CHECK_FALSE(parse_host_port("", 1).error.empty());
+  CHECK_FALSE(parse_host_port("host:", 1).error.empty());
+  CHECK_FALSE(parse_host_port("host:0", 1).error.empty());
+  CHECK_FALSE(parse_host_port("host:65536", 1).error.empty());
+  CHECK_FALSE(parse_host_port("host:12ab", 1).error.empty());
+  CHECK_FALSE(parse_host_port("[::1", 1).error.empty());
+  CHECK_FALSE(parse_host_port("a b:1", 1).error.empty());
+}

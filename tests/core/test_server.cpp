@@ -1,0 +1,521 @@
+// The server state machine, driven directly: lines in, lines out, time as
+// a number. Each test names one rule of docs/protocol.md.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+
+#include "core/server.hpp"
+
+using namespace voixer::core;
+
+namespace {
+
+struct Recorder : Outbox {
+  std::map<ConnId, std::vector<std::string>> lines;
+  std::map<ConnId, std::string> closed;
+  void send(ConnId to, std::string_view line) override { lines[to].emplace_back(line); }
+  void close(ConnId to, std::string_view reason) override { closed[to] = std::string(reason); }
+};
+
+// Deterministic bytes; the real server uses libsodium.
+RandomSource counting_random() {
+  auto counter = std::make_shared<std::uint8_t>(0);
+  return [counter](std::span<std::uint8_t> out) {
+    for (auto& b : out) b = (*counter)++;
+  };
+}
+
+struct Fixture {
+  Recorder out;
+  ServerConfig config = make_config();
+  std::unique_ptr<Server> server;
+  Millis now = 1000;
+
+  static ServerConfig make_config() {
+    ServerConfig c;
+    c.hostname = "testhost";
+    c.flood_rate = 0;
+    c.ping_interval = 3'600'000;  // out of the way; the PING test sets its own
+    c.wall_clock_offset = 1'700'000'000'000;
+    return c;
+  }
+  Fixture() { server = std::make_unique<Server>(config, out, counting_random()); }
+  void reset(ServerConfig c) {
+    config = c;
+    server = std::make_unique<Server>(config, out, counting_random());
+  }
+
+  void open(ConnId id) { REQUIRE(server->on_open(id, now)); }
+  void line(ConnId id, std::string_view l) { server->on_line(id, l, now); }
+  // Everything sent to `id` since the last call.
+  std::vector<std::string> take(ConnId id) {
+    auto v = std::move(out.lines[id]);
+    out.lines[id].clear();
+    return v;
+  }
+  std::string only(ConnId id) {
+    auto v = take(id);
+    REQUIRE_MESSAGE(v.size() == 1, "expected one line, got " << v.size());
+    return v[0];
+  }
+  void login(ConnId id, const std::string& nick) {
+    open(id);
+    line(id, "CONNECT: \"" + nick + "\" \"" + nick + " Real\" 1.0.0");
+    auto got = take(id);
+    REQUIRE_MESSAGE(!got.empty(), "no answer to CONNECT");
+    REQUIRE(got[0] == "ACCEPT: testhost");
+  }
+  void clear_all() { out.lines.clear(); }
+};
+
+using Lines = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Fixture, "commands before CONNECT get NOTACCEPTED") {
+  open(1);
+  line(1, "JOIN: #games");
+  CHECK(only(1).rfind("NOTACCEPTED: ", 0) == 0);
+  line(1, "MSG #lobby: hi");
+  CHECK(only(1).rfind("NOTACCEPTED: ", 0) == 0);
+  line(1, "GARBAGE");
+  CHECK(only(1) == "NOTACCEPTED: Syntax error, please resend the CONNECT request");
+  line(1, "CONNECT: \"unterminated");
+  CHECK(only(1) == "NOTACCEPTED: Syntax error, please resend the CONNECT request");
+  CHECK(server->user_count() == 0);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a valid CONNECT is accepted and the user lands in #lobby") {
+  login(1, "alice");
+  open(2);
+  line(2, "CONNECT: \"bob\" \"Bob B\" 1.0.0");
+  CHECK(take(2) == Lines{"ACCEPT: testhost", "JOINED: #lobby", "USERLIST #lobby: alice, bob"});
+  CHECK(take(1) == Lines{"USERJOIN #lobby: bob"});
+  CHECK(server->user_count() == 2);
+}
+
+TEST_CASE_FIXTURE(Fixture, "invalid nicknames are refused with NOTACCEPTED and may retry") {
+  open(1);
+  line(1, "CONNECT: \"bad nick\" \"x\" 1");
+  CHECK(only(1).rfind("NOTACCEPTED: Nickname may only contain", 0) == 0);
+  line(1, "CONNECT: \"" + std::string(33, 'a') + "\" \"x\" 1");
+  CHECK(only(1) == "NOTACCEPTED: Nickname is longer than 32 characters");
+  line(1, "CONNECT: \"ok\" \"bell\x07\" 1");
+  CHECK(only(1) == "NOTACCEPTED: Real name: Text contains control characters");
+  line(1, "CONNECT: \"ok\" \"fine\" 1");
+  CHECK(take(1).at(0) == "ACCEPT: testhost");
+}
+
+TEST_CASE_FIXTURE(Fixture, "a taken nickname, in any case, gets NICKNAMEINUSE; retry works") {
+  login(1, "John83");
+  open(2);
+  line(2, "CONNECT: \"john83\" \"J\" 1.0.0");
+  CHECK(only(2) == "NICKNAMEINUSE: The nickname 'john83' is already taken");
+  line(2, "CONNECT: \"John84\" \"J\" 1.0.0");
+  CHECK(take(2).at(0) == "ACCEPT: testhost");
+}
+
+TEST_CASE_FIXTURE(Fixture, "a second CONNECT on an accepted connection is an error") {
+  login(1, "alice");
+  line(1, "CONNECT: \"alice2\" \"A\" 1");
+  CHECK(only(1) == "ERROR ALREADYCONNECTED: Already connected as 'alice'");
+}
+
+TEST_CASE_FIXTURE(Fixture, "JOIN answers JOINED then USERLIST; members get USERJOIN") {
+  login(1, "alice");
+  login(2, "bob");
+  clear_all();
+  line(1, "JOIN: #games");
+  CHECK(take(1) == Lines{"JOINED: #games", "USERLIST #games: alice"});
+  line(2, "JOIN: #GAMES");  // same channel, whatever the case
+  CHECK(take(2) == Lines{"JOINED: #games", "USERLIST #games: alice, bob"});
+  CHECK(take(1) == Lines{"USERJOIN #games: bob"});
+  line(2, "JOIN: #games");  // joining again just repeats the answer
+  CHECK(take(2) == Lines{"JOINED: #games", "USERLIST #games: alice, bob"});
+  CHECK(take(1).empty());
+}
+
+TEST_CASE_FIXTURE(Fixture, "JOIN with a bad channel name is refused") {
+  login(1, "alice");
+  clear_all();
+  line(1, "JOIN: games");
+  CHECK(only(1) == "ERROR BADNAME: Channel names start with '#'");
+  line(1, "JOIN: #" + std::string(64, 'x'));
+  CHECK(only(1) == "ERROR BADNAME: Channel name is longer than 64 bytes");
+  line(1, "JOIN: #a,b");
+  CHECK(only(1).rfind("ERROR BADNAME: ", 0) == 0);
+}
+
+TEST_CASE_FIXTURE(Fixture, "MSG to a channel reaches the other members, not the sender") {
+  login(1, "alice");
+  login(2, "bob");
+  login(3, "carol");
+  line(3, "JOIN: #side");
+  clear_all();
+  line(1, "MSG #lobby: Hey all! How's it going?");
+  CHECK(take(1).empty());
+  CHECK(take(2) == Lines{"MSG alice #lobby: Hey all! How's it going?"});
+  CHECK(take(3) == Lines{"MSG alice #lobby: Hey all! How's it going?"});
+  line(3, "MSG #side: only me here");
+  CHECK(take(1).empty());
+  CHECK(take(2).empty());
+}
+
+TEST_CASE_FIXTURE(Fixture, "MSG to a nickname reaches only that user, whatever the case") {
+  login(1, "alice");
+  login(2, "John83");
+  login(3, "carol");
+  clear_all();
+  line(1, "MSG john83: Hey John!");
+  CHECK(take(2) == Lines{"MSG alice John83: Hey John!"});
+  CHECK(take(1).empty());
+  CHECK(take(3).empty());
+}
+
+TEST_CASE_FIXTURE(Fixture, "MSG errors: unknown user or channel, not a member, bad text") {
+  login(1, "alice");
+  login(2, "bob");
+  line(2, "JOIN: #secret");
+  clear_all();
+  line(1, "MSG nobody: hi");
+  CHECK(only(1) == "ERROR NOSUCHUSER: No such user 'nobody'");
+  line(1, "MSG #nowhere: hi");
+  CHECK(only(1) == "ERROR NOSUCHCHANNEL: No such channel '#nowhere'");
+  line(1, "MSG #secret: hi");
+  CHECK(only(1) == "ERROR NOTMEMBER: You are not a member of #secret");
+  line(1, "MSG bob: \xff\xfe");
+  CHECK(only(1) == "ERROR BADTEXT: Text is not valid UTF-8");
+  line(1, "MSG bob: ring\x07");
+  CHECK(only(1) == "ERROR BADTEXT: Text contains control characters");
+  line(1, "MSG bob:");
+  CHECK(only(1) == "ERROR BADTEXT: Text is empty");
+  CHECK(take(2).empty());
+}
+
+TEST_CASE_FIXTURE(Fixture, "unknown and malformed commands get an error, never silence") {
+  login(1, "alice");
+  clear_all();
+  line(1, "DANCE: now");
+  CHECK(only(1) == "ERROR UNKNOWNCOMMAND: Unknown command 'DANCE'");
+  line(1, "JOIN #x");
+  CHECK(only(1) == "ERROR MALFORMED: Malformed JOIN, expected 'JOIN: #channel'");
+  line(1, "");
+  CHECK(only(1) == "ERROR UNKNOWNCOMMAND: Empty line");
+  server->on_line_too_long(1, now);
+  CHECK(only(1) == "ERROR LINETOOLONG: Line longer than 4096 bytes was discarded");
+}
+
+TEST_CASE_FIXTURE(Fixture, "LEAVE answers LEFT and tells the others; empty channels vanish") {
+  login(1, "alice");
+  login(2, "bob");
+  line(1, "JOIN: #games");
+  line(2, "JOIN: #games");
+  clear_all();
+  line(1, "LEAVE: #games");
+  CHECK(take(1) == Lines{"LEFT: #games"});
+  CHECK(take(2) == Lines{"USERLEAVE #games: alice"});
+  line(1, "MSG #games: still here?");
+  CHECK(only(1) == "ERROR NOTMEMBER: You are not a member of #games");
+  line(1, "LEAVE: #games");
+  CHECK(only(1) == "ERROR NOTMEMBER: You are not a member of #games");
+  CHECK(server->channel_count() == 2);
+  line(2, "LEAVE: #games");
+  CHECK(server->channel_count() == 1);  // only #lobby remains
+  line(1, "LEAVE: #games");
+  CHECK(only(1) == "ERROR NOSUCHCHANNEL: No such channel '#games'");
+}
+
+TEST_CASE_FIXTURE(Fixture, "LIST gives every channel with member count and topic") {
+  login(1, "alice");
+  login(2, "bob");
+  line(1, "JOIN: #games");
+  line(1, "TOPIC #games: Quake at 8");
+  clear_all();
+  line(2, "LIST");
+  CHECK(take(2) == Lines{"CHANNEL #games 1: Quake at 8", "CHANNEL #lobby 2:", "LISTEND"});
+}
+
+TEST_CASE_FIXTURE(Fixture, "TOPIC is set by a member, broadcast, and shown on JOIN") {
+  login(1, "alice");
+  login(2, "bob");
+  clear_all();
+  line(1, "TOPIC #lobby: Welcome to the party");
+  CHECK(take(1) == Lines{"TOPIC alice #lobby: Welcome to the party"});
+  CHECK(take(2) == Lines{"TOPIC alice #lobby: Welcome to the party"});
+  open(3);
+  line(3, "CONNECT: carol");
+  CHECK(take(3) == Lines{"ACCEPT: testhost", "JOINED: #lobby", "USERLIST #lobby: alice, bob, carol",
+                         "TOPIC alice #lobby: Welcome to the party"});
+  line(3, "TOPIC #elsewhere: x");
+  CHECK(only(3) == "ERROR NOSUCHCHANNEL: No such channel '#elsewhere'");
+}
+
+TEST_CASE_FIXTURE(Fixture, "the last 50 messages of a channel are replayed on JOIN") {
+  login(1, "alice");
+  line(1, "JOIN: #games");
+  for (int i = 0; i < 60; ++i) {
+    now += 10;
+    line(1, "MSG #games: message " + std::to_string(i));
+  }
+  login(2, "bob");
+  clear_all();
+  line(2, "JOIN: #games");
+  auto got = take(2);
+  REQUIRE(got.size() == 2 + 50);
+  CHECK(got[0] == "JOINED: #games");
+  CHECK(got[1] == "USERLIST #games: alice, bob");
+  // Oldest first, with the wall-clock time each was sent.
+  CHECK(got[2] == "HISTORY alice #games " + std::to_string(1'700'000'000'000 + 1000 + 110) +
+                      ": message 10");
+  CHECK(got[51].rfind("HISTORY alice #games ", 0) == 0);
+  CHECK(got[51].substr(got[51].find(':')) == ": message 59");
+}
+
+TEST_CASE_FIXTURE(Fixture, "private messages are not kept in channel history") {
+  login(1, "alice");
+  login(2, "bob");
+  line(1, "MSG bob: secret");
+  login(3, "carol");
+  for (const auto& l : take(3)) CHECK(l.find("secret") == std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "DISCONNECT removes the user everywhere with USERLEAVE") {
+  login(1, "alice");
+  login(2, "bob");
+  line(1, "JOIN: #games");
+  line(2, "JOIN: #games");
+  clear_all();
+  line(1, "DISCONNECT");
+  CHECK(out.closed.count(1) == 1);
+  CHECK(take(2) == Lines{"USERLEAVE #lobby: alice", "USERLEAVE #games: alice"});
+  CHECK(server->user_count() == 1);
+  // The nickname is free again.
+  login(3, "alice");
+}
+
+TEST_CASE_FIXTURE(Fixture, "a dropped connection removes the user like DISCONNECT") {
+  login(1, "alice");
+  login(2, "bob");
+  clear_all();
+  server->on_closed(1, now);
+  CHECK(take(2) == Lines{"USERLEAVE #lobby: alice"});
+  CHECK(out.closed.count(1) == 0);  // already gone: nothing to close
+  server->on_closed(1, now);        // a second notice is harmless
+  CHECK(server->user_count() == 1);
+}
+
+TEST_CASE_FIXTURE(Fixture, "the server PINGs and drops a client that does not PONG in time") {
+  auto c = config;
+  c.ping_interval = 30'000;
+  reset(c);
+  login(1, "alice");
+  login(2, "bob");
+  clear_all();
+  now += config.ping_interval - 1;
+  server->tick(now);
+  CHECK(take(1).empty());
+  now += 1;
+  server->tick(now);
+  std::string ping1 = only(1);
+  std::string ping2 = only(2);
+  REQUIRE(ping1.rfind("PING: ", 0) == 0);
+  CHECK(ping1 != ping2);  // tokens are random per client
+  line(1, "PONG: " + ping1.substr(6));
+  CHECK(take(1).empty());
+  now += config.ping_timeout - 1;
+  server->tick(now);
+  CHECK(out.closed.count(2) == 0);
+  now += 1;
+  server->tick(now);
+  CHECK(out.closed.count(2) == 1);
+  CHECK(out.closed.count(1) == 0);  // alice answered; she got a new PING instead
+  auto alice = take(1);
+  CHECK(std::find(alice.begin(), alice.end(), "USERLEAVE #lobby: bob") != alice.end());
+  CHECK(take(2).at(0) == "ERROR TIMEOUT: No PONG within 150 s");
+}
+
+TEST_CASE_FIXTURE(Fixture, "a PONG with the wrong token is refused") {
+  login(1, "alice");
+  clear_all();
+  line(1, "PONG: 123");
+  CHECK(only(1) == "ERROR MALFORMED: PONG '123' does not answer the last PING");
+}
+
+TEST_CASE_FIXTURE(Fixture, "PING from a client is answered with PONG, even before CONNECT") {
+  open(1);
+  line(1, "PING: abc");
+  CHECK(only(1) == "PONG: abc");
+}
+
+TEST_CASE_FIXTURE(Fixture, "a connection that never CONNECTs is closed after the handshake timeout") {
+  open(1);
+  now += config.handshake_timeout - 1;
+  server->tick(now);
+  CHECK(out.closed.empty());
+  now += 1;
+  server->tick(now);
+  CHECK(out.closed.count(1) == 1);
+  CHECK(only(1) == "ERROR TIMEOUT: No CONNECT within 10 s");
+  CHECK(server->connection_count() == 0);
+}
+
+TEST_CASE_FIXTURE(Fixture, "the number of clients is capped") {
+  auto c = config;
+  c.max_clients = 2;
+  reset(c);
+  open(1);
+  open(2);
+  CHECK_FALSE(server->on_open(3, now));
+  CHECK(only(3) == "ERROR SERVERFULL: The server is full (2 clients)");
+  CHECK(out.closed.count(3) == 1);
+  server->on_closed(1, now);
+  CHECK(server->on_open(4, now));
+}
+
+TEST_CASE_FIXTURE(Fixture, "flood control admits a burst, then the sustained rate, and warns once") {
+  auto c = config;
+  c.flood_rate = 10;
+  c.flood_burst = 5;
+  reset(c);
+  login(1, "alice");
+  clear_all();
+  // The CONNECT line was not admitted through flood control in login(), so
+  // the whole burst is available.
+  for (int i = 0; i < 5; ++i) CHECK(server->admit_line(1, now));
+  CHECK_FALSE(server->admit_line(1, now));
+  CHECK(only(1) ==
+        "ERROR FLOOD: Too many lines; slow down (limit 10 lines/s). Your next lines are "
+        "held back, not lost");
+  CHECK_FALSE(server->admit_line(1, now));
+  CHECK(take(1).empty());  // warned once per episode
+  Millis resume = server->resume_at(1);
+  CHECK(resume == now + 101);
+  CHECK_FALSE(server->admit_line(1, resume - 2));
+  CHECK(server->admit_line(1, resume));
+  // Other clients are not affected.
+  login(2, "bob");
+  CHECK(server->admit_line(2, resume));
+}
+
+TEST_CASE_FIXTURE(Fixture, "TALK REQUEST gives both sides the session key") {
+  login(1, "John83");
+  login(2, "Mike");
+  clear_all();
+  line(1, "TALK Mike: REQUEST");
+  std::string to_caller = only(1);
+  std::string to_callee = only(2);
+  // 128 random bits as 32 hex characters.
+  const std::string key = to_caller.substr(std::string("TALK Mike ").size(), 32);
+  CHECK(to_caller == "TALK Mike " + key + ": REQUEST");
+  CHECK(to_callee == "TALK John83 " + key + ": REQUEST");
+  CHECK(key.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(server->call_count() == 1);
+}
+
+TEST_CASE_FIXTURE(Fixture, "TALK ACCEPT tells the caller ACCEPTED; DENY tells DENIED") {
+  login(1, "John83");
+  login(2, "Mike");
+  clear_all();
+  line(1, "TALK Mike: REQUEST");
+  std::string key = only(2).substr(std::string("TALK John83 ").size(), 32);
+  take(1);
+  line(2, "TALK " + key + ": ACCEPT");
+  CHECK(only(1) == "TALK " + key + ": ACCEPTED");
+  line(2, "TALK " + key + ": ACCEPT");  // no second answer
+  CHECK(only(2).rfind("ERROR NOTALLOWED: ", 0) == 0);
+
+  line(2, "TALK John83: REQUEST");
+  std::string key2 = only(1).substr(std::string("TALK Mike ").size(), 32);
+  take(2);
+  CHECK(key2 != key);
+  line(1, "TALK " + key2 + ": DENY");
+  CHECK(only(2) == "TALK " + key2 + ": DENIED");
+  CHECK(server->call_count() == 1);
+}
+
+TEST_CASE_FIXTURE(Fixture, "TALK errors: unknown user, yourself, unknown key, not your call") {
+  login(1, "alice");
+  login(2, "bob");
+  login(3, "carol");
+  clear_all();
+  line(1, "TALK nobody: REQUEST");
+  CHECK(only(1) == "ERROR NOSUCHUSER: No such user 'nobody'");
+  line(1, "TALK alice: REQUEST");
+  CHECK(only(1) == "ERROR NOTALLOWED: You cannot call yourself");
+  line(1, "TALK 1234: ACCEPT");
+  CHECK(only(1) == "ERROR NOSUCHSESSION: No call with key '1234'");
+  line(1, "TALK bob: REQUEST");
+  std::string key = only(2).substr(std::string("TALK alice ").size(), 32);
+  line(3, "TALK " + key + ": ACCEPT");
+  CHECK(only(3) == "ERROR NOTALLOWED: You are not in call '" + key + "'");
+  line(1, "TALK " + key + ": ACCEPT");  // the caller cannot answer for the callee
+  CHECK(take(1).back().rfind("ERROR NOTALLOWED: Only the person called", 0) == 0);
+}
+
+TEST_CASE_FIXTURE(Fixture, "an unanswered call ends after 30 s with TIMEOUT to both") {
+  login(1, "alice");
+  login(2, "bob");
+  clear_all();
+  line(1, "TALK bob: REQUEST");
+  std::string key = only(2).substr(std::string("TALK alice ").size(), 32);
+  take(1);
+  now += 29'999;
+  server->tick(now);
+  CHECK(take(1).empty());
+  now += 1;
+  server->tick(now);
+  CHECK(only(1) == "TALK " + key + ": TIMEOUT");
+  CHECK(only(2) == "TALK " + key + ": TIMEOUT");
+  CHECK(server->call_count() == 0);
+  line(2, "TALK " + key + ": ACCEPT");
+  CHECK(only(2) == "ERROR NOSUCHSESSION: No call with key '" + key + "'");
+}
+
+TEST_CASE_FIXTURE(Fixture, "an accepted call does not time out; HANGUP ends it for both") {
+  login(1, "alice");
+  login(2, "bob");
+  clear_all();
+  line(1, "TALK bob: REQUEST");
+  std::string key = only(2).substr(std::string("TALK alice ").size(), 32);
+  take(1);
+  line(2, "TALK " + key + ": ACCEPT");
+  take(1);
+  now += 60'000;
+  server->tick(now);
+  CHECK(server->call_count() == 1);
+  line(1, "TALK " + key + ": HANGUP");
+  CHECK(take(2).back() == "TALK " + key + ": ENDED");
+  CHECK(take(1).back() == "TALK " + key + ": ENDED");
+  CHECK(server->call_count() == 0);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a caller who disconnects ends the call for the other side") {
+  login(1, "alice");
+  login(2, "bob");
+  clear_all();
+  line(1, "TALK bob: REQUEST");
+  std::string key = only(2).substr(std::string("TALK alice ").size(), 32);
+  line(1, "DISCONNECT");
+  auto got = take(2);
+  CHECK(std::find(got.begin(), got.end(), "TALK " + key + ": ENDED") != got.end());
+  CHECK(server->call_count() == 0);
+}
+
+TEST_CASE_FIXTURE(Fixture, "TALKSESSION over TCP: unknown keys get the seed's SESSIONERROR") {
+  login(1, "alice");
+  clear_all();
+  line(1, "TALKSESSION: 827742843590392");
+  CHECK(only(1) == "SESSIONERROR: Invalid session key '827742843590392'");
+}
+
+TEST_CASE_FIXTURE(Fixture, "shutdown tells everyone and closes every connection") {
+  login(1, "alice");
+  open(2);
+  clear_all();
+  server->shutdown("Server is shutting down");
+  CHECK(only(1) == "ERROR SHUTDOWN: Server is shutting down");
+  CHECK(only(2) == "ERROR SHUTDOWN: Server is shutting down");
+  CHECK(out.closed.size() == 2);
+  CHECK(server->user_count() == 0);
+}
