@@ -27,13 +27,16 @@ const char* const kServeHelp =
     "  --flood-burst B        lines a client may send at once (default 30)\n"
     "  --max-clients N        connections accepted at once (default 1000)\n"
     "  --history N            messages per channel replayed on JOIN (default 50)\n"
+    "  --coalesce-ms MS       least time between two rounds of writes; under load\n"
+    "                         lines for a client are batched over it (default 1.5)\n"
     "  --quiet                do not log connections to stderr\n"
     "  --help                 this text\n";
 
 int run_serve(const std::vector<std::string>& argv) {
   Args args(argv,
             {"--port", "--bind", "--ping-interval", "--ping-timeout", "--handshake-timeout",
-             "--ring-timeout", "--flood-rate", "--flood-burst", "--max-clients", "--history"},
+             "--ring-timeout", "--flood-rate", "--flood-burst", "--max-clients", "--history",
+             "--coalesce-ms"},
             {"--quiet", "--help"});
   if (args.has("--help")) {
     std::cout << kServeHelp;
@@ -57,6 +60,8 @@ int run_serve(const std::vector<std::string>& argv) {
       args.number("--max-clients", static_cast<double>(config.max_clients), 1, 100000));
   config.history_length = static_cast<std::size_t>(
       args.number("--history", static_cast<double>(config.history_length), 0, 10000));
+  options.coalesce_us =
+      static_cast<long>(args.number("--coalesce-ms", options.coalesce_us / 1000.0, 0, 100) * 1000.0);
   if (!args.positional().empty() && args.error().empty()) {
     std::cerr << "voixer serve: unexpected argument '" << args.positional()[0] << "'\n";
     return 2;

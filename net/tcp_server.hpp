@@ -28,6 +28,9 @@ struct TcpServerOptions {
   std::size_t max_output_bytes = 1 << 20;      // per client, then dropped
   core::Millis tick_interval_ms = 100;         // how often time advances
   core::Millis close_grace_ms = 2000;          // flush time before a hard close
+  // Minimum time between two rounds of writes to clients. 0 writes after
+  // every batch of input; a millisecond or two batches lines under load.
+  long coalesce_us = 1500;
   std::function<void(const std::string&)> log; // connection events; may be empty
 };
 

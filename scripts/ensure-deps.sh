@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages Voixer needs, only those missing.
+# Fast and silent when everything is already there.
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config
+  libasio-dev doctest-dev libsodium-dev
+  libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libsdl2-dev
+  libopus-dev libenet-dev libspeexdsp-dev libsqlite3-dev
+  xvfb xauth x11-utils xdotool imagemagick sox espeak-ng fonts-dejavu-core
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "Installing: ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
