@@ -211,6 +211,8 @@ Parsed<ClientMessage> parse_client(std::string_view line) {
     if (!shape(f, 1, true)) return malformed("MSG", "MSG recipient: text");
     return SendMsg{s(a[0]), s(*f.text)};
   }
+  if (verb_is(f.verb, "TALK") && shape(f, 2, true) && verb_is(*f.text, "INVITE"))
+    return TalkInvite{s(a[0]), s(a[1])};
   if (verb_is(f.verb, "TALK")) {
     if (!shape(f, 1, true))
       return malformed("TALK", "TALK nickname: REQUEST' or 'TALK key: ACCEPT");
@@ -221,7 +223,7 @@ Parsed<ClientMessage> parse_client(std::string_view line) {
     if (verb_is(action, "HANGUP")) return TalkAnswer{s(a[0]), TalkVerb::Hangup};
     return {ParseError{s(error_code::kMalformed),
                        "Unknown TALK action '" + s(action.substr(0, 32)) +
-                           "', expected REQUEST, ACCEPT, DENY or HANGUP"}};
+                           "', expected REQUEST, ACCEPT, DENY, HANGUP or INVITE"}};
   }
   if (verb_is(f.verb, "TALKSESSION")) {
     if (!shape(f, 0, true) || f.text->empty())
@@ -279,6 +281,17 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
     if (verb_is(st, "TIMEOUT")) return TalkState{s(a[0]), TalkStatus::Timeout};
     if (verb_is(st, "ENDED")) return TalkState{s(a[0]), TalkStatus::Ended};
   }
+  if (verb_is(f.verb, "TALK") && shape(f, 2, true)) {
+    std::string_view ev = *f.text;
+    if (verb_is(ev, "INVITED")) return TalkEvent{s(a[0]), s(a[1]), TalkEventKind::Invited};
+    if (verb_is(ev, "LEFT")) return TalkEvent{s(a[0]), s(a[1]), TalkEventKind::Left};
+    if (verb_is(ev, "DENIED")) return TalkEvent{s(a[0]), s(a[1]), TalkEventKind::Denied};
+    if (verb_is(ev, "TIMEOUT")) return TalkEvent{s(a[0]), s(a[1]), TalkEventKind::Timeout};
+  }
+  if (verb_is(f.verb, "TALKMEMBERS") && shape(f, 1, true))
+    return TalkMembers{s(a[0]), split_list(*f.text)};
+  if (verb_is(f.verb, "SESSIONACCEPTED") && shape(f, 0, true))
+    return SessionAccepted{text()};
   if (verb_is(f.verb, "SESSIONERROR") && shape(f, 0, true))
     return SessionError{text()};
   if (verb_is(f.verb, "ERROR") && shape(f, 1, true))
@@ -286,7 +299,8 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
   static constexpr std::string_view kKnown[] = {
       "ACCEPT", "NOTACCEPTED", "NICKNAMEINUSE", "PING", "PONG", "JOINED",
       "LEFT", "USERLIST", "USERJOIN", "USERLEAVE", "MSG", "HISTORY", "TOPIC",
-      "CHANNEL", "LISTEND", "TALK", "SESSIONERROR", "ERROR"};
+      "CHANNEL", "LISTEND", "TALK", "TALKMEMBERS", "SESSIONACCEPTED", "SESSIONERROR",
+      "ERROR"};
   for (auto known : kKnown) {
     if (verb_is(f.verb, known))
       return ParseError{s(error_code::kMalformed),
@@ -302,6 +316,16 @@ std::string_view talk_verb_name(TalkVerb v) {
     case TalkVerb::Accept: return "ACCEPT";
     case TalkVerb::Deny: return "DENY";
     case TalkVerb::Hangup: return "HANGUP";
+  }
+  return "";
+}
+
+std::string_view talk_event_name(TalkEventKind v) {
+  switch (v) {
+    case TalkEventKind::Invited: return "INVITED";
+    case TalkEventKind::Left: return "LEFT";
+    case TalkEventKind::Denied: return "DENIED";
+    case TalkEventKind::Timeout: return "TIMEOUT";
   }
   return "";
 }
@@ -337,6 +361,9 @@ struct ClientFormatter {
   }
   std::string operator()(const TalkAnswer& m) const {
     return "TALK " + m.key + ": " + s(talk_verb_name(m.verb));
+  }
+  std::string operator()(const TalkInvite& m) const {
+    return "TALK " + m.key + " " + m.nickname + ": INVITE";
   }
   std::string operator()(const TalkSession& m) const {
     return with_text("TALKSESSION", m.key);
@@ -386,6 +413,15 @@ struct ServerFormatter {
   }
   std::string operator()(const TalkState& m) const {
     return "TALK " + m.key + ": " + s(talk_status_name(m.status));
+  }
+  std::string operator()(const TalkEvent& m) const {
+    return "TALK " + m.key + " " + m.nickname + ": " + s(talk_event_name(m.kind));
+  }
+  std::string operator()(const TalkMembers& m) const {
+    return with_text("TALKMEMBERS " + m.key, join_list(m.nicknames));
+  }
+  std::string operator()(const SessionAccepted& m) const {
+    return with_text("SESSIONACCEPTED", m.key);
   }
   std::string operator()(const SessionError& m) const {
     return with_text("SESSIONERROR", m.message);

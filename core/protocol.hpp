@@ -63,6 +63,10 @@ struct TalkAnswer {  // TALK <key>: ACCEPT | DENY | HANGUP
   TalkVerb verb;
   bool operator==(const TalkAnswer&) const = default;
 };
+struct TalkInvite {  // TALK <key> <nickname>: INVITE
+  std::string key, nickname;
+  bool operator==(const TalkInvite&) const = default;
+};
 struct TalkSession {  // TALKSESSION: <key>
   std::string key;
   bool operator==(const TalkSession&) const = default;
@@ -73,7 +77,7 @@ struct Disconnect {  // DISCONNECT
 
 using ClientMessage =
     std::variant<Connect, Ping, Pong, Join, Leave, List, SetTopic, SendMsg,
-                 TalkRequest, TalkAnswer, TalkSession, Disconnect>;
+                 TalkRequest, TalkAnswer, TalkInvite, TalkSession, Disconnect>;
 
 // ---- messages a server sends -------------------------------------------
 
@@ -143,6 +147,21 @@ struct TalkState {  // TALK <key>: ACCEPTED | DENIED | TIMEOUT | ENDED
   TalkStatus status;
   bool operator==(const TalkState&) const = default;
 };
+enum class TalkEventKind { Invited, Left, Denied, Timeout };
+struct TalkEvent {  // TALK <key> <nickname>: INVITED | LEFT | DENIED | TIMEOUT
+  std::string key, nickname;
+  TalkEventKind kind;
+  bool operator==(const TalkEvent&) const = default;
+};
+struct TalkMembers {  // TALKMEMBERS <key>: alice, bob, carol
+  std::string key;
+  std::vector<std::string> nicknames;
+  bool operator==(const TalkMembers&) const = default;
+};
+struct SessionAccepted {  // SESSIONACCEPTED: <key>   (voice connection)
+  std::string key;
+  bool operator==(const SessionAccepted&) const = default;
+};
 struct SessionError {  // SESSIONERROR: message
   std::string message;
   bool operator==(const SessionError&) const = default;
@@ -155,8 +174,8 @@ struct Error {  // ERROR CODE: message
 using ServerMessage =
     std::variant<Accept, NotAccepted, NicknameInUse, Ping, Pong, Joined, Left,
                  UserList, UserJoin, UserLeave, DeliverMsg, History, Topic,
-                 ChannelInfo, ListEnd, TalkOffer, TalkState, SessionError,
-                 Error>;
+                 ChannelInfo, ListEnd, TalkOffer, TalkState, TalkEvent,
+                 TalkMembers, SessionAccepted, SessionError, Error>;
 
 // ---- codec ---------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "core/calls.hpp"
 #include "core/names.hpp"
 
 namespace voixer::core {
@@ -21,7 +22,6 @@ struct Connection {
   bool accepted = false;
   std::string nickname, folded, realname, version;
   std::vector<Channel*> channels;
-  std::vector<std::string> calls;  // keys of the calls this user is in
   // Keep-alive: the token of the outstanding PING, when it was sent, and
   // when the next one is due.
   std::string ping_token;
@@ -40,15 +40,6 @@ struct Channel {
   std::deque<History> history;
 };
 
-enum class CallState { Ringing, Active };
-
-struct Call {
-  std::string key;
-  ConnId caller = 0, callee = 0;
-  CallState state = CallState::Ringing;
-  Millis started_at = 0;
-};
-
 template <class T>
 void erase_value(std::vector<T>& v, const T& value) {
   v.erase(std::remove(v.begin(), v.end(), value), v.end());
@@ -56,18 +47,30 @@ void erase_value(std::vector<T>& v, const T& value) {
 
 }  // namespace
 
-struct Server::Impl {
+struct Server::Impl : CallDirectory {
   ServerConfig config;
   Outbox& out;
   RandomSource random;
   std::unordered_map<ConnId, std::unique_ptr<Connection>> conns;
   std::unordered_map<std::string, Connection*> users;  // by folded nickname
   std::map<std::string, std::unique_ptr<Channel>> channels;  // by folded name
-  std::unordered_map<std::string, Call> calls;  // by session key
+  CallBook calls;
   std::size_t accepted_count = 0;
 
   Impl(ServerConfig c, Outbox& o, RandomSource r)
-      : config(std::move(c)), out(o), random(std::move(r)) {}
+      : config(std::move(c)), out(o), random(std::move(r)), calls(*this, config.ring_timeout) {}
+
+  // ---- CallDirectory ------------------------------------------------------
+
+  std::string_view nickname_of(ConnId id) const override {
+    Connection* c = find_conn(id);
+    return c ? std::string_view(c->nickname) : std::string_view();
+  }
+  void send_to(ConnId id, const ServerMessage& m) override { out.send(id, format(m)); }
+  void error_to(ConnId id, std::string_view code, std::string message) override {
+    out.send(id, format(ServerMessage{Error{std::string(code), std::move(message)}}));
+  }
+  std::string new_session_key() override { return random_hex(kSessionKeyBytes); }
 
   // ---- helpers -----------------------------------------------------------
 
@@ -154,8 +157,7 @@ struct Server::Impl {
         for (Connection* m : ch->members) out.send(m->id, line);
         drop_channel_if_empty(*ch);
       }
-      auto keys = c.calls;
-      for (const auto& key : keys) end_call(key, TalkStatus::Ended, &c);
+      calls.leave_all(c.id);
       users.erase(c.folded);
       --accepted_count;
     }
@@ -358,6 +360,10 @@ struct Server::Impl {
   }
 
   void handle(Connection& c, const TalkRequest& m, Millis now) {
+    if (m.nickname == kEchoNickname) {
+      calls.request(c.id, 0, now);
+      return;
+    }
     Connection* callee = find_user(m.nickname);
     if (!callee) {
       error(c, error_code::kNoSuchUser, "No such user '" + m.nickname + "'");
@@ -367,73 +373,22 @@ struct Server::Impl {
       error(c, error_code::kNotAllowed, "You cannot call yourself");
       return;
     }
-    Call call;
-    call.key = random_hex(kSessionKeyBytes);
-    call.caller = c.id;
-    call.callee = callee->id;
-    call.started_at = now;
-    c.calls.push_back(call.key);
-    callee->calls.push_back(call.key);
-    send(c, TalkOffer{callee->nickname, call.key});
-    send(*callee, TalkOffer{c.nickname, call.key});
-    calls.emplace(call.key, std::move(call));
+    calls.request(c.id, callee->id, now);
   }
 
-  // Ends a call: every member still connected (except `gone`, who is
-  // leaving anyway) learns `status`.
-  void end_call(const std::string& key, TalkStatus status, Connection* gone) {
-    auto it = calls.find(key);
-    if (it == calls.end()) return;
-    Call call = std::move(it->second);
-    calls.erase(it);
-    for (ConnId id : {call.caller, call.callee}) {
-      Connection* member = find_conn(id);
-      if (!member) continue;
-      erase_value(member->calls, key);
-      if (member != gone) send(*member, TalkState{key, status});
-    }
-  }
+  void handle(Connection& c, const TalkAnswer& m, Millis) { calls.answer(c.id, m.key, m.verb); }
 
-  void handle(Connection& c, const TalkAnswer& m, Millis) {
-    auto it = calls.find(m.key);
-    if (it == calls.end()) {
-      error(c, error_code::kNoSuchSession, "No call with key '" + m.key + "'");
+  void handle(Connection& c, const TalkInvite& m, Millis now) {
+    Connection* target = find_user(m.nickname);
+    if (!target) {
+      error(c, error_code::kNoSuchUser, "No such user '" + m.nickname + "'");
       return;
     }
-    Call& call = it->second;
-    bool is_callee = call.callee == c.id;
-    if (!is_callee && call.caller != c.id) {
-      error(c, error_code::kNotAllowed, "You are not in call '" + m.key + "'");
-      return;
-    }
-    switch (m.verb) {
-      case TalkVerb::Accept:
-      case TalkVerb::Deny: {
-        if (!is_callee || call.state != CallState::Ringing) {
-          error(c, error_code::kNotAllowed,
-                "Only the person called can answer, and only while it rings");
-          return;
-        }
-        Connection* caller = find_conn(call.caller);
-        if (m.verb == TalkVerb::Accept) {
-          call.state = CallState::Active;
-          if (caller) send(*caller, TalkState{m.key, TalkStatus::Accepted});
-        } else {
-          if (caller) send(*caller, TalkState{m.key, TalkStatus::Denied});
-          if (caller) erase_value(caller->calls, m.key);
-          erase_value(c.calls, m.key);
-          calls.erase(it);
-        }
-        return;
-      }
-      case TalkVerb::Hangup:
-        end_call(m.key, TalkStatus::Ended, nullptr);
-        return;
-    }
+    calls.invite(c.id, m.key, target->id, now);
   }
 
   void handle(Connection& c, const TalkSession& m, Millis) {
-    if (!calls.count(m.key)) {
+    if (!calls.knows_key(m.key)) {
       send(c, SessionError{"Invalid session key '" + m.key + "'"});
       return;
     }
@@ -484,13 +439,7 @@ struct Server::Impl {
         drop(*c, "handshake timeout");
       }
     }
-    std::vector<std::string> unanswered;
-    for (auto& [key, call] : calls) {
-      if (call.state == CallState::Ringing &&
-          now - call.started_at >= config.ring_timeout)
-        unanswered.push_back(key);
-    }
-    for (const auto& key : unanswered) end_call(key, TalkStatus::Timeout, nullptr);
+    calls.tick(now);
   }
 
   // ---- flood control -------------------------------------------------------
@@ -582,6 +531,21 @@ void Server::shutdown(std::string_view reason) {
 std::size_t Server::connection_count() const { return m_impl->conns.size(); }
 std::size_t Server::user_count() const { return m_impl->accepted_count; }
 std::size_t Server::channel_count() const { return m_impl->channels.size(); }
-std::size_t Server::call_count() const { return m_impl->calls.size(); }
+std::size_t Server::call_count() const { return m_impl->calls.call_count(); }
+
+std::string Server::on_voice_session(PeerId peer, std::string_view line) {
+  auto parsed = parse_client(line);
+  auto* msg = std::get_if<ClientMessage>(&parsed);
+  auto* session = msg ? std::get_if<TalkSession>(msg) : nullptr;
+  if (!session)
+    return format(ServerMessage{SessionError{"Expected 'TALKSESSION: <key>' on the voice connection"}});
+  return m_impl->calls.bind_peer(peer, session->key);
+}
+
+std::optional<VoiceRoute> Server::voice_route(PeerId from) const {
+  return m_impl->calls.route(from);
+}
+
+void Server::on_voice_peer_gone(PeerId peer) { m_impl->calls.peer_gone(peer); }
 
 }  // namespace voixer::core

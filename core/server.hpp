@@ -17,12 +17,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/calls.hpp"
 #include "core/protocol.hpp"
 
 namespace voixer::core {
 
-using ConnId = std::uint64_t;
-using Millis = std::int64_t;
 
 // Where the server's output goes. The transport implements it.
 class Outbox {
@@ -79,6 +78,13 @@ class Server {
   void tick(Millis now);
   // Tell every client the server is going away and close them all.
   void shutdown(std::string_view reason);
+
+  // The voice side (ENet). A line on a peer's reliable channel (normally
+  // TALKSESSION: <key>); returns the reply line for that peer.
+  std::string on_voice_session(PeerId peer, std::string_view line);
+  // Where a voice frame from `from` goes; nullopt drops it (unbound peer).
+  std::optional<VoiceRoute> voice_route(PeerId from) const;
+  void on_voice_peer_gone(PeerId peer);
 
   // Introspection for tests, the benchmark and the GUI.
   std::size_t connection_count() const;

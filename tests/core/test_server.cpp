@@ -2,76 +2,14 @@
 // a number. Each test names one rule of docs/protocol.md.
 #include <doctest/doctest.h>
 
-#include <map>
-#include <set>
+#include <algorithm>
 
-#include "core/server.hpp"
+#include "core/server_fixture.hpp"
 
 using namespace voixer::core;
 
-namespace {
-
-struct Recorder : Outbox {
-  std::map<ConnId, std::vector<std::string>> lines;
-  std::map<ConnId, std::string> closed;
-  void send(ConnId to, std::string_view line) override { lines[to].emplace_back(line); }
-  void close(ConnId to, std::string_view reason) override { closed[to] = std::string(reason); }
-};
-
-// Deterministic bytes; the real server uses libsodium.
-RandomSource counting_random() {
-  auto counter = std::make_shared<std::uint8_t>(0);
-  return [counter](std::span<std::uint8_t> out) {
-    for (auto& b : out) b = (*counter)++;
-  };
-}
-
-struct Fixture {
-  Recorder out;
-  ServerConfig config = make_config();
-  std::unique_ptr<Server> server;
-  Millis now = 1000;
-
-  static ServerConfig make_config() {
-    ServerConfig c;
-    c.hostname = "testhost";
-    c.flood_rate = 0;
-    c.ping_interval = 3'600'000;  // out of the way; the PING test sets its own
-    c.wall_clock_offset = 1'700'000'000'000;
-    return c;
-  }
-  Fixture() { server = std::make_unique<Server>(config, out, counting_random()); }
-  void reset(ServerConfig c) {
-    config = c;
-    server = std::make_unique<Server>(config, out, counting_random());
-  }
-
-  void open(ConnId id) { REQUIRE(server->on_open(id, now)); }
-  void line(ConnId id, std::string_view l) { server->on_line(id, l, now); }
-  // Everything sent to `id` since the last call.
-  std::vector<std::string> take(ConnId id) {
-    auto v = std::move(out.lines[id]);
-    out.lines[id].clear();
-    return v;
-  }
-  std::string only(ConnId id) {
-    auto v = take(id);
-    REQUIRE_MESSAGE(v.size() == 1, "expected one line, got " << v.size());
-    return v[0];
-  }
-  void login(ConnId id, const std::string& nick) {
-    open(id);
-    line(id, "CONNECT: \"" + nick + "\" \"" + nick + " Real\" 1.0.0");
-    auto got = take(id);
-    REQUIRE_MESSAGE(!got.empty(), "no answer to CONNECT");
-    REQUIRE(got[0] == "ACCEPT: testhost");
-  }
-  void clear_all() { out.lines.clear(); }
-};
-
+using voixer::test::Fixture;
 using Lines = std::vector<std::string>;
-
-}  // namespace
 
 TEST_CASE_FIXTURE(Fixture, "commands before CONNECT get NOTACCEPTED") {
   open(1);
@@ -396,110 +334,6 @@ TEST_CASE_FIXTURE(Fixture, "flood control admits a burst, then the sustained rat
   // Other clients are not affected.
   login(2, "bob");
   CHECK(server->admit_line(2, resume));
-}
-
-TEST_CASE_FIXTURE(Fixture, "TALK REQUEST gives both sides the session key") {
-  login(1, "John83");
-  login(2, "Mike");
-  clear_all();
-  line(1, "TALK Mike: REQUEST");
-  std::string to_caller = only(1);
-  std::string to_callee = only(2);
-  // 128 random bits as 32 hex characters.
-  const std::string key = to_caller.substr(std::string("TALK Mike ").size(), 32);
-  CHECK(to_caller == "TALK Mike " + key + ": REQUEST");
-  CHECK(to_callee == "TALK John83 " + key + ": REQUEST");
-  CHECK(key.find_first_not_of("0123456789abcdef") == std::string::npos);
-  CHECK(server->call_count() == 1);
-}
-
-TEST_CASE_FIXTURE(Fixture, "TALK ACCEPT tells the caller ACCEPTED; DENY tells DENIED") {
-  login(1, "John83");
-  login(2, "Mike");
-  clear_all();
-  line(1, "TALK Mike: REQUEST");
-  std::string key = only(2).substr(std::string("TALK John83 ").size(), 32);
-  take(1);
-  line(2, "TALK " + key + ": ACCEPT");
-  CHECK(only(1) == "TALK " + key + ": ACCEPTED");
-  line(2, "TALK " + key + ": ACCEPT");  // no second answer
-  CHECK(only(2).rfind("ERROR NOTALLOWED: ", 0) == 0);
-
-  line(2, "TALK John83: REQUEST");
-  std::string key2 = only(1).substr(std::string("TALK Mike ").size(), 32);
-  take(2);
-  CHECK(key2 != key);
-  line(1, "TALK " + key2 + ": DENY");
-  CHECK(only(2) == "TALK " + key2 + ": DENIED");
-  CHECK(server->call_count() == 1);
-}
-
-TEST_CASE_FIXTURE(Fixture, "TALK errors: unknown user, yourself, unknown key, not your call") {
-  login(1, "alice");
-  login(2, "bob");
-  login(3, "carol");
-  clear_all();
-  line(1, "TALK nobody: REQUEST");
-  CHECK(only(1) == "ERROR NOSUCHUSER: No such user 'nobody'");
-  line(1, "TALK alice: REQUEST");
-  CHECK(only(1) == "ERROR NOTALLOWED: You cannot call yourself");
-  line(1, "TALK 1234: ACCEPT");
-  CHECK(only(1) == "ERROR NOSUCHSESSION: No call with key '1234'");
-  line(1, "TALK bob: REQUEST");
-  std::string key = only(2).substr(std::string("TALK alice ").size(), 32);
-  line(3, "TALK " + key + ": ACCEPT");
-  CHECK(only(3) == "ERROR NOTALLOWED: You are not in call '" + key + "'");
-  line(1, "TALK " + key + ": ACCEPT");  // the caller cannot answer for the callee
-  CHECK(take(1).back().rfind("ERROR NOTALLOWED: Only the person called", 0) == 0);
-}
-
-TEST_CASE_FIXTURE(Fixture, "an unanswered call ends after 30 s with TIMEOUT to both") {
-  login(1, "alice");
-  login(2, "bob");
-  clear_all();
-  line(1, "TALK bob: REQUEST");
-  std::string key = only(2).substr(std::string("TALK alice ").size(), 32);
-  take(1);
-  now += 29'999;
-  server->tick(now);
-  CHECK(take(1).empty());
-  now += 1;
-  server->tick(now);
-  CHECK(only(1) == "TALK " + key + ": TIMEOUT");
-  CHECK(only(2) == "TALK " + key + ": TIMEOUT");
-  CHECK(server->call_count() == 0);
-  line(2, "TALK " + key + ": ACCEPT");
-  CHECK(only(2) == "ERROR NOSUCHSESSION: No call with key '" + key + "'");
-}
-
-TEST_CASE_FIXTURE(Fixture, "an accepted call does not time out; HANGUP ends it for both") {
-  login(1, "alice");
-  login(2, "bob");
-  clear_all();
-  line(1, "TALK bob: REQUEST");
-  std::string key = only(2).substr(std::string("TALK alice ").size(), 32);
-  take(1);
-  line(2, "TALK " + key + ": ACCEPT");
-  take(1);
-  now += 60'000;
-  server->tick(now);
-  CHECK(server->call_count() == 1);
-  line(1, "TALK " + key + ": HANGUP");
-  CHECK(take(2).back() == "TALK " + key + ": ENDED");
-  CHECK(take(1).back() == "TALK " + key + ": ENDED");
-  CHECK(server->call_count() == 0);
-}
-
-TEST_CASE_FIXTURE(Fixture, "a caller who disconnects ends the call for the other side") {
-  login(1, "alice");
-  login(2, "bob");
-  clear_all();
-  line(1, "TALK bob: REQUEST");
-  std::string key = only(2).substr(std::string("TALK alice ").size(), 32);
-  line(1, "DISCONNECT");
-  auto got = take(2);
-  CHECK(std::find(got.begin(), got.end(), "TALK " + key + ": ENDED") != got.end());
-  CHECK(server->call_count() == 0);
 }
 
 TEST_CASE_FIXTURE(Fixture, "TALKSESSION over TCP: unknown keys get the seed's SESSIONERROR") {

@@ -1,0 +1,362 @@
+#include "core/calls.hpp"
+
+#include <algorithm>
+
+namespace voixer::core {
+
+namespace {
+
+enum class MemberState { Ringing, Joined };
+
+struct Member {
+  ConnId conn = 0;
+  std::string key;
+  MemberState state = MemberState::Ringing;
+  Millis rung_at = 0;
+  PeerId peer = 0;  // 0: no voice connection bound
+};
+
+struct Call {
+  std::uint64_t id = 0;
+  std::vector<Member> members;  // in the order they joined or were rung
+  bool echo = false;            // the server is the other member
+  bool was_active = false;      // two members have been joined at some point
+  std::vector<PeerId> peers;    // bound voice peers of joined members
+};
+
+}  // namespace
+
+struct CallBook::Impl {
+  CallDirectory& dir;
+  Millis ring_timeout;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Call>> calls;
+  std::unordered_map<std::string, std::uint64_t> by_key;
+  struct Binding {
+    std::uint64_t call;
+    ConnId conn;
+  };
+  std::unordered_map<PeerId, Binding> by_peer;
+  std::uint64_t next_id = 1;
+
+  Impl(CallDirectory& d, Millis t) : dir(d), ring_timeout(t) {}
+
+  // ---- lookups ----------------------------------------------------------
+
+  Call* call_of_key(const std::string& key, Member** member) {
+    auto it = by_key.find(key);
+    if (it == by_key.end()) return nullptr;
+    Call* call = calls.at(it->second).get();
+    for (auto& m : call->members)
+      if (m.key == key) *member = &m;
+    return call;
+  }
+
+  static Member* member_of(Call& call, ConnId conn) {
+    for (auto& m : call.members)
+      if (m.conn == conn) return &m;
+    return nullptr;
+  }
+
+  Call* joined_call(ConnId conn) {
+    for (auto& [id, call] : calls) {
+      Member* m = member_of(*call, conn);
+      if (m && m->state == MemberState::Joined) return call.get();
+    }
+    return nullptr;
+  }
+
+  std::string add_member(Call& call, ConnId conn, MemberState state, Millis now) {
+    Member m;
+    m.conn = conn;
+    m.key = dir.new_session_key();
+    m.state = state;
+    m.rung_at = now;
+    by_key.emplace(m.key, call.id);
+    call.members.push_back(m);
+    return m.key;
+  }
+
+  // ---- telling members ----------------------------------------------------
+
+  std::vector<std::string> joined_names(const Call& call) const {
+    std::vector<std::string> names;
+    for (const auto& m : call.members)
+      if (m.state == MemberState::Joined) names.emplace_back(dir.nickname_of(m.conn));
+    if (call.echo) names.emplace_back(kEchoNickname);
+    return names;
+  }
+
+  void send_members(Call& call) {
+    auto names = joined_names(call);
+    for (const auto& m : call.members)
+      if (m.state == MemberState::Joined) dir.send_to(m.conn, TalkMembers{m.key, names});
+  }
+
+  void send_event(Call& call, ConnId about, TalkEventKind kind) {
+    std::string nick(dir.nickname_of(about));
+    for (const auto& m : call.members)
+      if (m.state == MemberState::Joined && m.conn != about)
+        dir.send_to(m.conn, TalkEvent{m.key, nick, kind});
+  }
+
+  // ---- membership changes -------------------------------------------------
+
+  void unbind(Member& m) {
+    if (m.peer) by_peer.erase(m.peer);
+    m.peer = 0;
+  }
+
+  void rebuild_peers(Call& call) {
+    call.peers.clear();
+    for (const auto& m : call.members)
+      if (m.state == MemberState::Joined && m.peer) call.peers.push_back(m.peer);
+  }
+
+  void remove_member(Call& call, ConnId conn) {
+    auto it = std::find_if(call.members.begin(), call.members.end(),
+                           [&](const Member& m) { return m.conn == conn; });
+    if (it == call.members.end()) return;
+    unbind(*it);
+    by_key.erase(it->key);
+    call.members.erase(it);
+    rebuild_peers(call);
+  }
+
+  // Everyone still in the call learns `status`; the call is gone.
+  void end_call(Call& call, TalkStatus status) {
+    for (auto& m : call.members) {
+      dir.send_to(m.conn, TalkState{m.key, status});
+      unbind(m);
+      by_key.erase(m.key);
+    }
+    calls.erase(call.id);
+  }
+
+  // After someone left: end the call if fewer than two remain, otherwise
+  // tell the rest who is in it now (if that changed). `never_active` is what the remaining
+  // member hears if the call never got going (the seed's DENIED, or TIMEOUT).
+  void settle(Call& call, TalkStatus never_active, bool joined_changed) {
+    if (call.echo) return;
+    if (call.members.size() < 2) {
+      end_call(call, call.was_active ? TalkStatus::Ended : never_active);
+      return;
+    }
+    if (joined_changed) send_members(call);
+  }
+
+  // `conn` leaves `call`. kind says how (hung up, denied, timed out, gone);
+  // `tell_leaver` is false when the leaver's connection is already gone.
+  void leave(Call& call, ConnId conn, TalkEventKind kind, bool tell_leaver) {
+    Member* m = member_of(call, conn);
+    if (!m) return;
+    std::string key = m->key;
+    bool was_joined = m->state == MemberState::Joined;
+    if (tell_leaver) {
+      TalkStatus status = kind == TalkEventKind::Timeout ? TalkStatus::Timeout
+                          : kind == TalkEventKind::Denied ? TalkStatus::Denied
+                                                          : TalkStatus::Ended;
+      // A denied call is acknowledged by the caller's DENIED, not to the
+      // one who denied; everyone else is told.
+      if (kind != TalkEventKind::Denied) dir.send_to(conn, TalkState{key, status});
+    }
+    if (call.echo) {
+      remove_member(call, conn);
+      calls.erase(call.id);
+      return;
+    }
+    if (was_joined || call.was_active) send_event(call, conn, kind);
+    remove_member(call, conn);
+    settle(call, kind == TalkEventKind::Timeout  ? TalkStatus::Timeout
+                 : kind == TalkEventKind::Denied ? TalkStatus::Denied
+                                                 : TalkStatus::Ended,
+           was_joined);
+  }
+
+  void leave_joined_call(ConnId conn, const Call* except) {
+    Call* current = joined_call(conn);
+    if (current && current != except) leave(*current, conn, TalkEventKind::Left, true);
+  }
+
+  // ---- commands -----------------------------------------------------------
+
+  void request(ConnId caller, ConnId callee, Millis now) {
+    leave_joined_call(caller, nullptr);
+    auto call = std::make_unique<Call>();
+    call->id = next_id++;
+    Call& c = *call;
+    calls.emplace(c.id, std::move(call));
+    std::string caller_key = add_member(c, caller, MemberState::Joined, now);
+    if (callee == 0) {
+      c.echo = true;
+      c.was_active = true;
+      dir.send_to(caller, TalkOffer{std::string(kEchoNickname), caller_key});
+      dir.send_to(caller, TalkState{caller_key, TalkStatus::Accepted});
+      send_members(c);
+      return;
+    }
+    std::string callee_key = add_member(c, callee, MemberState::Ringing, now);
+    dir.send_to(caller, TalkOffer{std::string(dir.nickname_of(callee)), caller_key});
+    dir.send_to(callee, TalkOffer{std::string(dir.nickname_of(caller)), callee_key});
+  }
+
+  void answer(ConnId who, const std::string& key, TalkVerb verb) {
+    Member* m = nullptr;
+    Call* call = call_of_key(key, &m);
+    if (!call) {
+      dir.error_to(who, error_code::kNoSuchSession, "No call with key '" + key + "'");
+      return;
+    }
+    if (m->conn != who) {
+      dir.error_to(who, error_code::kNotAllowed, "Session key '" + key + "' is not yours");
+      return;
+    }
+    if (verb == TalkVerb::Hangup) {
+      leave(*call, who, m->state == MemberState::Ringing ? TalkEventKind::Denied
+                                                         : TalkEventKind::Left,
+            true);
+      return;
+    }
+    if (m->state != MemberState::Ringing) {
+      dir.error_to(who, error_code::kNotAllowed, "You are already in call '" + key + "'");
+      return;
+    }
+    if (verb == TalkVerb::Deny) {
+      // The caller of a call that never started gets the seed's DENIED
+      // through settle(); in a running call the members get an event.
+      leave(*call, who, TalkEventKind::Denied, true);
+      return;
+    }
+    leave_joined_call(who, call);  // switching from another call
+    m->state = MemberState::Joined;
+    if (!call->was_active) {
+      call->was_active = true;
+      const Member& caller = call->members.front();
+      dir.send_to(caller.conn, TalkState{caller.key, TalkStatus::Accepted});
+    }
+    rebuild_peers(*call);
+    send_members(*call);
+  }
+
+  void invite(ConnId who, const std::string& key, ConnId target, Millis now) {
+    Member* m = nullptr;
+    Call* call = call_of_key(key, &m);
+    if (!call) {
+      dir.error_to(who, error_code::kNoSuchSession, "No call with key '" + key + "'");
+      return;
+    }
+    if (m->conn != who || m->state != MemberState::Joined) {
+      dir.error_to(who, error_code::kNotAllowed, "Only members of call '" + key + "' can invite");
+      return;
+    }
+    if (call->echo) {
+      dir.error_to(who, error_code::kNotAllowed, "Nobody can be invited into a mic test");
+      return;
+    }
+    if (member_of(*call, target)) {
+      dir.error_to(who, error_code::kNotAllowed,
+                   std::string(dir.nickname_of(target)) + " is already in this call");
+      return;
+    }
+    std::string target_key = add_member(*call, target, MemberState::Ringing, now);
+    dir.send_to(target, TalkOffer{std::string(dir.nickname_of(who)), target_key});
+    send_event(*call, target, TalkEventKind::Invited);
+  }
+
+  void leave_all(ConnId who) {
+    std::vector<std::uint64_t> ids;
+    for (auto& [id, call] : calls)
+      if (member_of(*call, who)) ids.push_back(id);
+    for (auto id : ids) {
+      auto it = calls.find(id);
+      if (it != calls.end()) leave(*it->second, who, TalkEventKind::Left, false);
+    }
+  }
+
+  void tick(Millis now) {
+    std::vector<std::pair<std::uint64_t, ConnId>> expired;
+    for (auto& [id, call] : calls)
+      for (const auto& m : call->members)
+        if (m.state == MemberState::Ringing && now - m.rung_at >= ring_timeout)
+          expired.emplace_back(id, m.conn);
+    for (auto [id, conn] : expired) {
+      auto it = calls.find(id);
+      if (it != calls.end()) leave(*it->second, conn, TalkEventKind::Timeout, true);
+    }
+  }
+
+  // ---- voice peers ----------------------------------------------------------
+
+  std::string bind_peer(PeerId peer, std::string_view key_text) {
+    std::string key(key_text);
+    Member* m = nullptr;
+    Call* call = call_of_key(key, &m);
+    if (!call) return format(ServerMessage{SessionError{"Invalid session key '" + key + "'"}});
+    if (m->state != MemberState::Joined)
+      return format(ServerMessage{SessionError{"Session '" + key + "' is not accepted yet"}});
+    if (auto old = by_peer.find(peer); old != by_peer.end()) {
+      if (auto c = calls.find(old->second.call); c != calls.end()) {
+        if (Member* previous = member_of(*c->second, old->second.conn)) unbind(*previous);
+        rebuild_peers(*c->second);
+      }
+      by_peer.erase(peer);
+    }
+    unbind(*m);
+    m->peer = peer;
+    by_peer[peer] = Binding{call->id, m->conn};
+    rebuild_peers(*call);
+    return format(ServerMessage{SessionAccepted{key}});
+  }
+
+  std::optional<VoiceRoute> route(PeerId peer) const {
+    auto it = by_peer.find(peer);
+    if (it == by_peer.end()) return std::nullopt;
+    const Call& call = *calls.at(it->second.call);
+    VoiceRoute r;
+    r.speaker = call.echo ? kEchoNickname : dir.nickname_of(it->second.conn);
+    r.peers = call.peers;
+    r.echo = call.echo;
+    return r;
+  }
+
+  void peer_gone(PeerId peer) {
+    auto it = by_peer.find(peer);
+    if (it == by_peer.end()) return;
+    auto c = calls.find(it->second.call);
+    ConnId conn = it->second.conn;
+    by_peer.erase(it);
+    if (c == calls.end()) return;
+    if (Member* m = member_of(*c->second, conn)) m->peer = 0;
+    rebuild_peers(*c->second);
+  }
+};
+
+CallBook::CallBook(CallDirectory& directory, Millis ring_timeout)
+    : m_impl(std::make_unique<Impl>(directory, ring_timeout)) {}
+CallBook::~CallBook() = default;
+
+void CallBook::request(ConnId caller, ConnId callee, Millis now) {
+  m_impl->request(caller, callee, now);
+}
+void CallBook::answer(ConnId who, const std::string& key, TalkVerb verb) {
+  m_impl->answer(who, key, verb);
+}
+void CallBook::invite(ConnId who, const std::string& key, ConnId target, Millis now) {
+  m_impl->invite(who, key, target, now);
+}
+void CallBook::leave_all(ConnId who) { m_impl->leave_all(who); }
+void CallBook::tick(Millis now) { m_impl->tick(now); }
+std::string CallBook::bind_peer(PeerId peer, std::string_view key) {
+  return m_impl->bind_peer(peer, key);
+}
+std::optional<VoiceRoute> CallBook::route(PeerId peer) const { return m_impl->route(peer); }
+void CallBook::peer_gone(PeerId peer) { m_impl->peer_gone(peer); }
+bool CallBook::knows_key(const std::string& key) const { return m_impl->by_key.count(key) > 0; }
+std::size_t CallBook::call_count() const { return m_impl->calls.size(); }
+bool CallBook::in_call(ConnId who) const { return m_impl->joined_call(who) != nullptr; }
+void CallBook::clear() {
+  m_impl->calls.clear();
+  m_impl->by_key.clear();
+  m_impl->by_peer.clear();
+}
+
+}  // namespace voixer::core

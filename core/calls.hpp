@@ -1,0 +1,82 @@
+// Voice calls: who is in which call, who is being rung, and which voice
+// connection (peer) speaks for whom. Part of the server state machine; the
+// server feeds it TALK commands and voice-connection events, and it answers
+// through a CallDirectory. Every member of a call has a session key of its
+// own, so a key names both the call and the member holding it: binding a
+// voice peer with TALKSESSION therefore identifies the user without
+// trusting anything else the peer says.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/protocol.hpp"
+
+namespace voixer::core {
+
+using ConnId = std::uint64_t;
+using Millis = std::int64_t;
+using PeerId = std::uint32_t;  // a voice (ENet) connection
+
+// The nickname of the server's loopback member: TALK *echo: REQUEST.
+inline constexpr std::string_view kEchoNickname = "*echo";
+
+// What the call book needs from the rest of the server.
+class CallDirectory {
+ public:
+  virtual ~CallDirectory() = default;
+  virtual std::string_view nickname_of(ConnId id) const = 0;
+  virtual void send_to(ConnId id, const ServerMessage& m) = 0;
+  virtual void error_to(ConnId id, std::string_view code, std::string message) = 0;
+  virtual std::string new_session_key() = 0;
+};
+
+// Where a voice frame from one peer goes: every peer in `peers` except the
+// sender (or the sender itself too, in an echo call), stamped `speaker`.
+struct VoiceRoute {
+  std::string_view speaker;
+  std::span<const PeerId> peers;
+  bool echo = false;
+};
+
+class CallBook {
+ public:
+  CallBook(CallDirectory& directory, Millis ring_timeout);
+  ~CallBook();
+
+  // TALK <nickname>: REQUEST. `callee` 0 means the echo member.
+  void request(ConnId caller, ConnId callee, Millis now);
+  // TALK <key>: ACCEPT | DENY | HANGUP.
+  void answer(ConnId who, const std::string& key, TalkVerb verb);
+  // TALK <key> <nickname>: INVITE.
+  void invite(ConnId who, const std::string& key, ConnId target, Millis now);
+  // The user is gone: leave every call, stop every ring.
+  void leave_all(ConnId who);
+  // Unanswered rings time out.
+  void tick(Millis now);
+
+  // TALKSESSION: <key> on voice peer `peer`. Returns the reply line
+  // (SESSIONACCEPTED or SESSIONERROR).
+  std::string bind_peer(PeerId peer, std::string_view key);
+  // The route for a frame from `peer`, or nullopt when the peer is not
+  // bound to a member of an active call (the frame is dropped).
+  std::optional<VoiceRoute> route(PeerId peer) const;
+  void peer_gone(PeerId peer);
+
+  bool knows_key(const std::string& key) const;
+  std::size_t call_count() const;
+  bool in_call(ConnId who) const;  // a joined member of some call
+  void clear();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace voixer::core
