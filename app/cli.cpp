@@ -12,7 +12,7 @@
 #include "core/cli_commands.hpp"
 #include "core/protocol.hpp"
 #include "net/line_client.hpp"
-#include "net/tcp_server.hpp"
+#include "net/chat_server.hpp"
 
 namespace voixer::app {
 

@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "app/args.hpp"
-#include "net/tcp_server.hpp"
+#include "net/chat_server.hpp"
 
 namespace voixer::app {
 
@@ -43,7 +43,7 @@ int run_serve(const std::vector<std::string>& argv) {
     return 0;
   }
   core::ServerConfig config;
-  net::TcpServerOptions options;
+  net::ChatServerOptions options;
   options.port = static_cast<std::uint16_t>(args.number("--port", net::kDefaultPort, 0, 65535));
   options.bind_address = args.value("--bind").value_or("0.0.0.0");
   auto seconds = [&](const char* name, core::Millis fallback_ms) {
@@ -82,9 +82,9 @@ int run_serve(const std::vector<std::string>& argv) {
 
   asio::io_context io;
   try {
-    net::TcpServer server(io, config, options);
+    net::ChatServer server(io, config, options);
     std::cerr << "voixer: serving on " << options.bind_address << ":" << server.port()
-              << " (TCP)\n";
+              << " (TCP text, UDP voice)\n";
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](asio::error_code ec, int) {
       if (ec) return;

@@ -104,7 +104,7 @@ TEST_CASE_FIXTURE(Fixture, "an unanswered call ends after 30 s with TIMEOUT to b
   CHECK(only(2) == "ERROR NOSUCHSESSION: No call with key '" + kb + "'");
 }
 
-TEST_CASE_FIXTURE(Fixture, "the caller can cancel a ringing call; the callee stops ringing") {
+TEST_CASE_FIXTURE(Fixture, "the caller can cancel a ringing call, the callee stops ringing") {
   login(1, "alice");
   login(2, "bob");
   clear_all();
@@ -184,7 +184,7 @@ TEST_CASE_FIXTURE(Fixture, "group call: a denied or unanswered invitation is rep
   CHECK(server->call_count() == 1);
 }
 
-TEST_CASE_FIXTURE(Fixture, "a user in a call who is called again can switch; the old call is told") {
+TEST_CASE_FIXTURE(Fixture, "a user in a call who is called again can switch, the old call is told") {
   login(1, "alice");
   login(2, "bob");
   login(3, "carol");
@@ -201,7 +201,7 @@ TEST_CASE_FIXTURE(Fixture, "a user in a call who is called again can switch; the
   CHECK(server->call_count() == 1);
 }
 
-TEST_CASE_FIXTURE(Fixture, "a user in a call who is called again can refuse; the caller is answered") {
+TEST_CASE_FIXTURE(Fixture, "a user in a call who is called again can refuse, the caller is answered") {
   login(1, "alice");
   login(2, "bob");
   login(3, "carol");
@@ -286,7 +286,7 @@ TEST_CASE_FIXTURE(Fixture, "TALKSESSION binds a voice peer only with a valid key
   CHECK_FALSE(server->voice_route(10).has_value());  // the call ended
 }
 
-TEST_CASE_FIXTURE(Fixture, "a voice peer that goes away is unbound; rebinding moves the binding") {
+TEST_CASE_FIXTURE(Fixture, "a voice peer that goes away is unbound, rebinding moves the binding") {
   login(1, "alice");
   login(2, "bob");
   clear_all();

@@ -16,7 +16,7 @@ using Lines = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("protocol lines pass through unchanged; empty lines send nothing") {
+TEST_CASE("protocol lines pass through unchanged, empty lines send nothing") {
   CliState s;
   CHECK(lines_for("JOIN: #room", s) == Lines{"JOIN: #room"});
   CHECK(lines_for("MSG #lobby: hi", s) == Lines{"MSG #lobby: hi"});

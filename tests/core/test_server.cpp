@@ -45,7 +45,7 @@ TEST_CASE_FIXTURE(Fixture, "invalid nicknames are refused with NOTACCEPTED and m
   CHECK(take(1).at(0) == "ACCEPT: testhost");
 }
 
-TEST_CASE_FIXTURE(Fixture, "a taken nickname, in any case, gets NICKNAMEINUSE; retry works") {
+TEST_CASE_FIXTURE(Fixture, "a taken nickname, in any case, gets NICKNAMEINUSE, retry works") {
   login(1, "John83");
   open(2);
   line(2, "CONNECT: \"john83\" \"J\" 1.0.0");
@@ -60,7 +60,7 @@ TEST_CASE_FIXTURE(Fixture, "a second CONNECT on an accepted connection is an err
   CHECK(only(1) == "ERROR ALREADYCONNECTED: Already connected as 'alice'");
 }
 
-TEST_CASE_FIXTURE(Fixture, "JOIN answers JOINED then USERLIST; members get USERJOIN") {
+TEST_CASE_FIXTURE(Fixture, "JOIN answers JOINED then USERLIST, members get USERJOIN") {
   login(1, "alice");
   login(2, "bob");
   clear_all();
@@ -144,7 +144,7 @@ TEST_CASE_FIXTURE(Fixture, "unknown and malformed commands get an error, never s
   CHECK(only(1) == "ERROR LINETOOLONG: Line longer than 4096 bytes was discarded");
 }
 
-TEST_CASE_FIXTURE(Fixture, "LEAVE answers LEFT and tells the others; empty channels vanish") {
+TEST_CASE_FIXTURE(Fixture, "LEAVE answers LEFT and tells the others, empty channels vanish") {
   login(1, "alice");
   login(2, "bob");
   line(1, "JOIN: #games");

@@ -1,6 +1,7 @@
-// The text-protocol server on TCP: owns the listening socket and every
-// client socket, frames lines, and feeds them to core::Server. Runs on one
-// asio::io_context thread; nothing here blocks on a client.
+// The server's transports: the text protocol on TCP (this file) and the
+// voice relay on UDP at the same port number (net/voice_server.hpp), both
+// feeding one core::Server. Runs on one asio::io_context thread; nothing
+// here blocks on a client.
 //
 // Output to each client is queued in a bounded buffer and written without
 // blocking; a client whose queue passes the bound (it stopped reading) is
@@ -17,12 +18,13 @@
 #include <string>
 
 #include "core/server.hpp"
+#include "net/voice_server.hpp"
 
 namespace voixer::net {
 
 inline constexpr std::uint16_t kDefaultPort = 8649;
 
-struct TcpServerOptions {
+struct ChatServerOptions {
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = kDefaultPort;           // 0 picks a free port
   std::size_t max_output_bytes = 1 << 20;      // per client, then dropped
@@ -32,22 +34,24 @@ struct TcpServerOptions {
   // every batch of input; a millisecond or two batches lines under load.
   long coalesce_us = 1500;
   std::function<void(const std::string&)> log; // connection events; may be empty
+  bool voice = true;                           // also run the UDP voice relay
 };
 
-class TcpServer {
+class ChatServer {
  public:
   // Binds and listens. Throws std::runtime_error with a one-line reason
   // (for example "port 8649 is already in use") when it cannot.
-  TcpServer(asio::io_context& io, core::ServerConfig config, TcpServerOptions options);
-  ~TcpServer();
-  TcpServer(const TcpServer&) = delete;
-  TcpServer& operator=(const TcpServer&) = delete;
+  ChatServer(asio::io_context& io, core::ServerConfig config, ChatServerOptions options);
+  ~ChatServer();
+  ChatServer(const ChatServer&) = delete;
+  ChatServer& operator=(const ChatServer&) = delete;
 
   std::uint16_t port() const;
   // Tells every client why, stops accepting, and closes all connections
   // once their output is flushed. The io_context then runs out of work.
   void shutdown(const std::string& reason);
   const core::Server& state() const;
+  const VoiceStats* voice_stats() const;  // nullptr without voice
 
  private:
   class Impl;

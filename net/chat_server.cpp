@@ -1,4 +1,4 @@
-#include "net/tcp_server.hpp"
+#include "net/chat_server.hpp"
 
 #include <cstring>
 #include <stdexcept>
@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "net/random.hpp"
+#include "net/voice_server.hpp"
 
 namespace voixer::net {
 
@@ -42,17 +43,18 @@ struct Conn {
 
 }  // namespace
 
-class TcpServer::Impl : public core::Outbox,
-                        public std::enable_shared_from_this<TcpServer::Impl> {
+class ChatServer::Impl : public core::Outbox,
+                        public std::enable_shared_from_this<ChatServer::Impl> {
  public:
-  Impl(asio::io_context& io, core::ServerConfig config, TcpServerOptions options)
+  Impl(asio::io_context& io, const core::ServerConfig& config, ChatServerOptions options)
       : m_io(io),
         m_options(std::move(options)),
         m_acceptor(io),
         m_ticker(io),
         m_flush_timer(io),
         m_start(std::chrono::steady_clock::now()),
-        m_server(std::move(config), *this, secure_random()) {
+        m_server(config, *this, secure_random()),
+        m_server_max_peers(config.max_clients) {
     asio::error_code ec;
     auto address = asio::ip::make_address(m_options.bind_address, ec);
     if (ec)
@@ -71,9 +73,16 @@ class TcpServer::Impl : public core::Outbox,
   }
 
   void start() {
+    if (m_options.voice) {
+      // Voice listens on the same port number, on UDP.
+      m_voice = std::make_unique<VoiceServer>(m_io, m_server, m_options.bind_address, port(),
+                                              m_server_max_peers, m_options.log);
+    }
     accept();
     schedule_tick();
   }
+
+  const VoiceStats* voice_stats() const { return m_voice ? &m_voice->stats() : nullptr; }
 
   std::uint16_t port() const { return m_acceptor.local_endpoint().port(); }
   const core::Server& state() const { return m_server; }
@@ -85,6 +94,7 @@ class TcpServer::Impl : public core::Outbox,
     m_acceptor.close(ignored);
     m_ticker.cancel();
     m_server.shutdown(reason);
+    if (m_voice) m_voice->shutdown();
   }
 
   // ---- core::Outbox --------------------------------------------------------
@@ -332,12 +342,14 @@ class TcpServer::Impl : public core::Outbox,
   }
 
   asio::io_context& m_io;
-  TcpServerOptions m_options;
+  ChatServerOptions m_options;
   tcp::acceptor m_acceptor;
   asio::steady_timer m_ticker;
   asio::steady_timer m_flush_timer;
   std::chrono::steady_clock::time_point m_start;
   core::Server m_server;
+  std::size_t m_server_max_peers;
+  std::unique_ptr<VoiceServer> m_voice;
   std::unordered_map<ConnId, std::shared_ptr<Conn>> m_conns;
   std::vector<std::shared_ptr<Conn>> m_dirty;
   std::chrono::steady_clock::time_point m_last_flush{};
@@ -347,16 +359,17 @@ class TcpServer::Impl : public core::Outbox,
 };
 
 
-TcpServer::TcpServer(asio::io_context& io, core::ServerConfig config,
-                     TcpServerOptions options)
+ChatServer::ChatServer(asio::io_context& io, core::ServerConfig config,
+                     ChatServerOptions options)
     : m_impl(std::make_shared<Impl>(io, std::move(config), std::move(options))) {
   m_impl->start();
 }
 
-TcpServer::~TcpServer() { m_impl->shutdown("Server is shutting down"); }
+ChatServer::~ChatServer() { m_impl->shutdown("Server is shutting down"); }
 
-std::uint16_t TcpServer::port() const { return m_impl->port(); }
-void TcpServer::shutdown(const std::string& reason) { m_impl->shutdown(reason); }
-const core::Server& TcpServer::state() const { return m_impl->state(); }
+std::uint16_t ChatServer::port() const { return m_impl->port(); }
+void ChatServer::shutdown(const std::string& reason) { m_impl->shutdown(reason); }
+const core::Server& ChatServer::state() const { return m_impl->state(); }
+const VoiceStats* ChatServer::voice_stats() const { return m_impl->voice_stats(); }
 
 }  // namespace voixer::net

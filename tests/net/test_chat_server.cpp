@@ -7,46 +7,16 @@
 #include <algorithm>
 #include <thread>
 
-#include "net/tcp_server.hpp"
+#include "net/running_server.hpp"
 #include "net/test_client.hpp"
 
 using namespace voixer;
 using test::TestClient;
 using Lines = std::vector<std::string>;
 
+using test::RunningServer;
+
 namespace {
-
-// A real server on an ephemeral port, running on its own thread.
-struct RunningServer {
-  asio::io_context io;
-  std::unique_ptr<net::TcpServer> server;
-  std::thread thread;
-
-  explicit RunningServer(core::ServerConfig config = test_config(),
-                         net::TcpServerOptions options = test_options()) {
-    server = std::make_unique<net::TcpServer>(io, config, options);
-    thread = std::thread([this] { io.run(); });
-  }
-  ~RunningServer() {
-    asio::post(io, [this] { server->shutdown("test over"); });
-    thread.join();
-  }
-  std::uint16_t port() const { return server->port(); }
-
-  static core::ServerConfig test_config() {
-    core::ServerConfig c;
-    c.hostname = "loopback";
-    c.flood_rate = 0;
-    return c;
-  }
-  static net::TcpServerOptions test_options() {
-    net::TcpServerOptions o;
-    o.bind_address = "127.0.0.1";
-    o.port = 0;
-    o.tick_interval_ms = 10;
-    return o;
-  }
-};
 
 bool contains(const Lines& lines, const std::string& line) {
   return std::find(lines.begin(), lines.end(), line) != lines.end();
@@ -142,7 +112,7 @@ TEST_CASE("loopback: a dropped connection removes the user with USERLEAVE") {
   CHECK(alice.next_line() == "USERLEAVE #lobby: bob");
 }
 
-TEST_CASE("loopback: late joiners get topic and history; LIST and LEAVE work") {
+TEST_CASE("loopback: late joiners get topic and history, LIST and LEAVE work") {
   RunningServer s;
   TestClient alice(s.port()), bob(s.port());
   alice.login("alice");
@@ -214,7 +184,7 @@ TEST_CASE("loopback: invalid UTF-8 and control characters get an error") {
   CHECK(alice.next_line() == "ERROR UNKNOWNCOMMAND: Unknown command 'WHAT'");
 }
 
-TEST_CASE("loopback: a flooder is held back with one warning; others are unaffected") {
+TEST_CASE("loopback: a flooder is held back with one warning, others are unaffected") {
   auto config = RunningServer::test_config();
   config.flood_rate = 50;
   config.flood_burst = 10;
@@ -344,7 +314,7 @@ TEST_CASE("the server refuses a port that is in use with a clear message") {
   auto options = RunningServer::test_options();
   options.port = s.port();
   try {
-    net::TcpServer second(io, RunningServer::test_config(), options);
+    net::ChatServer second(io, RunningServer::test_config(), options);
     FAIL("a second server bound the same port");
   } catch (const std::runtime_error& e) {
     CHECK(std::string(e.what()) == "port " + std::to_string(s.port()) + " is already in use");

@@ -1,0 +1,168 @@
+#include "net/voice_server.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "core/voice_frame.hpp"
+#include "net/enet_support.hpp"
+
+namespace voixer::net {
+
+class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl> {
+ public:
+  Impl(asio::io_context& io, core::Server& server, const std::string& bind_address,
+       std::uint16_t port, std::size_t max_peers, std::function<void(const std::string&)> log)
+      : m_server(server), m_socket(io), m_timer(io), m_log(std::move(log)) {
+    ensure_enet();
+    ENetAddress address{};
+    address.port = port;
+    if (bind_address == "0.0.0.0" || bind_address.empty()) {
+      address.host = ENET_HOST_ANY;
+    } else if (enet_address_set_host_ip(&address, bind_address.c_str()) != 0) {
+      throw std::runtime_error("invalid voice bind address '" + bind_address + "'");
+    }
+    std::size_t peers = std::min<std::size_t>(max_peers, ENET_PROTOCOL_MAXIMUM_PEER_ID);
+    m_host.reset(enet_host_create(&address, peers, kChannelCount, 0, 0));
+    if (!m_host)
+      throw std::runtime_error("UDP port " + std::to_string(port) +
+                               " is already in use (voice)");
+    // asio waits on a duplicate of ENet's socket; ENet keeps doing the I/O.
+    m_socket.assign(::dup(m_host->socket));
+  }
+
+  void start() {
+    wait_readable();
+    schedule_timer();
+  }
+
+  void shutdown() {
+    if (!m_host) return;
+    for (auto& [id, peer] : m_peers) enet_peer_disconnect_now(peer, 0);
+    m_peers.clear();
+    asio::error_code ignored;
+    m_socket.close(ignored);
+    m_timer.cancel();
+    m_host.reset();
+  }
+
+  const VoiceStats& stats() const { return m_stats; }
+
+ private:
+  void wait_readable() {
+    m_socket.async_wait(asio::posix::stream_descriptor::wait_read,
+                        [self = shared_from_this()](asio::error_code ec) {
+                          if (ec || !self->m_host) return;
+                          // Re-arm before draining: the wait is edge-triggered,
+                          // and anything arriving from now on must wake us.
+                          self->wait_readable();
+                          self->service();
+                        });
+  }
+
+  // ENet needs regular servicing for its own resends, pings and timeouts.
+  void schedule_timer() {
+    m_timer.expires_after(std::chrono::milliseconds(m_peers.empty() ? 250 : 20));
+    m_timer.async_wait([self = shared_from_this()](asio::error_code ec) {
+      if (ec || !self->m_host) return;
+      self->service();
+      self->schedule_timer();
+    });
+  }
+
+  void service() {
+    ENetEvent event;
+    while (m_host && enet_host_service(m_host.get(), &event, 0) > 0) {
+      switch (event.type) {
+        case ENET_EVENT_TYPE_CONNECT: {
+          core::PeerId id = m_next_id++;
+          event.peer->data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
+          m_peers[id] = event.peer;
+          break;
+        }
+        case ENET_EVENT_TYPE_RECEIVE:
+          on_receive(peer_id(event.peer), event.channelID, event.packet);
+          enet_packet_destroy(event.packet);
+          break;
+        case ENET_EVENT_TYPE_DISCONNECT: {
+          core::PeerId id = peer_id(event.peer);
+          m_peers.erase(id);
+          m_server.on_voice_peer_gone(id);
+          event.peer->data = nullptr;
+          break;
+        }
+        case ENET_EVENT_TYPE_NONE:
+          break;
+      }
+    }
+    if (m_host) enet_host_flush(m_host.get());
+  }
+
+  static core::PeerId peer_id(ENetPeer* peer) {
+    return static_cast<core::PeerId>(reinterpret_cast<std::uintptr_t>(peer->data));
+  }
+
+  void on_receive(core::PeerId from, std::uint8_t channel, ENetPacket* packet) {
+    std::span<const std::uint8_t> bytes(packet->data, packet->dataLength);
+    if (channel == kControlChannel) {
+      if (bytes.size() > core::kMaxLineBytes) return;
+      std::string_view line(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+      std::string reply = m_server.on_voice_session(from, line);
+      send(from, kControlChannel, reply, ENET_PACKET_FLAG_RELIABLE);
+      return;
+    }
+    ++m_stats.frames_received;
+    auto route = m_server.voice_route(from);
+    if (!route) {
+      ++m_stats.dropped_unbound;
+      return;
+    }
+    std::size_t n = core::stamp_voice(bytes, route->speaker, m_stamp);
+    if (n == 0) {
+      ++m_stats.dropped_malformed;
+      return;
+    }
+    // One packet, shared by every receiver (ENet counts references).
+    ENetPacket* out = enet_packet_create(m_stamp.data(), n, ENET_PACKET_FLAG_UNSEQUENCED);
+    for (core::PeerId to : route->peers) {
+      if (to == from && !route->echo) continue;
+      auto it = m_peers.find(to);
+      if (it == m_peers.end()) continue;
+      if (enet_peer_send(it->second, kVoiceChannel, out) == 0) ++m_stats.frames_forwarded;
+    }
+    if (out->referenceCount == 0) enet_packet_destroy(out);
+  }
+
+  void send(core::PeerId to, std::uint8_t channel, std::string_view bytes, std::uint32_t flags) {
+    auto it = m_peers.find(to);
+    if (it == m_peers.end()) return;
+    ENetPacket* p = enet_packet_create(bytes.data(), bytes.size(), flags);
+    if (enet_peer_send(it->second, channel, p) != 0) enet_packet_destroy(p);
+  }
+
+  core::Server& m_server;
+  EnetHostPtr m_host;
+  asio::posix::stream_descriptor m_socket;
+  asio::steady_timer m_timer;
+  std::function<void(const std::string&)> m_log;
+  std::unordered_map<core::PeerId, ENetPeer*> m_peers;
+  core::PeerId m_next_id = 1;
+  VoiceStats m_stats;
+  std::array<std::uint8_t, core::kMaxServerVoiceFrame> m_stamp{};
+};
+
+VoiceServer::VoiceServer(asio::io_context& io, core::Server& server,
+                         const std::string& bind_address, std::uint16_t port,
+                         std::size_t max_peers, std::function<void(const std::string&)> log)
+    : m_impl(std::make_shared<Impl>(io, server, bind_address, port, max_peers, std::move(log))) {
+  m_impl->start();
+}
+
+VoiceServer::~VoiceServer() { m_impl->shutdown(); }
+void VoiceServer::shutdown() { m_impl->shutdown(); }
+const VoiceStats& VoiceServer::stats() const { return m_impl->stats(); }
+
+}  // namespace voixer::net

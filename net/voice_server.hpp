@@ -1,0 +1,45 @@
+// The voice relay: an ENet host on UDP beside the TCP server, serviced on
+// the same asio thread. A peer binds to a call member with TALKSESSION on
+// the reliable channel; its voice frames (unreliable channel) are stamped
+// with the speaker by the server and forwarded, unchanged otherwise, to the
+// other bound members of the call. Nothing is decoded or mixed here.
+#pragma once
+
+#include <asio.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/server.hpp"
+
+namespace voixer::net {
+
+struct VoiceStats {
+  std::uint64_t frames_received = 0;
+  std::uint64_t frames_forwarded = 0;   // counted once per receiving peer
+  std::uint64_t dropped_unbound = 0;    // from peers not bound to a joined member
+  std::uint64_t dropped_malformed = 0;  // not a valid client voice frame
+};
+
+class VoiceServer {
+ public:
+  // Binds UDP `port` on `bind_address`; throws std::runtime_error with a
+  // one-line reason when it cannot.
+  VoiceServer(asio::io_context& io, core::Server& server, const std::string& bind_address,
+              std::uint16_t port, std::size_t max_peers,
+              std::function<void(const std::string&)> log);
+  ~VoiceServer();
+  VoiceServer(const VoiceServer&) = delete;
+  VoiceServer& operator=(const VoiceServer&) = delete;
+
+  void shutdown();
+  const VoiceStats& stats() const;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> m_impl;
+};
+
+}  // namespace voixer::net
