@@ -193,6 +193,7 @@ TEST_CASE("loopback: a flooder is held back with one warning, others are unaffec
   flooder.login("flooder");
   bob.login("bob");
   bob.sync();
+  flooder.sync();
   // Long lines, so that the held-back input holds more than 4096 bytes of
   // whole lines (which must not be mistaken for one over-long line).
   const std::string pad(3000, 'p');
