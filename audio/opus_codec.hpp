@@ -33,8 +33,8 @@ class Encoder {
 
   // Encodes exactly frame_samples() samples into `out`; returns the packet
   // size in bytes. With dtx, packets of 2 bytes or less need not be sent.
-  // 1275 bytes is always enough (the largest Opus frame). Throws
-  // std::runtime_error on error (e.g. out_capacity too small).
+  // 1275 bytes holds any 10 or 20 ms packet (libopus suggests 4000 for
+  // longer frames). Throws std::runtime_error on error (e.g. out_capacity 0).
   std::size_t encode(const std::int16_t* pcm, std::uint8_t* out, std::size_t out_capacity);
 
   // Tells the encoder the loss rate the network is showing, 0..100 (clamped).

@@ -55,8 +55,9 @@ class SpscRing {
     return n;
   }
 
-  // Number of readable items. Exact from the consumer; from the producer it may
-  // already be smaller (the consumer keeps popping). Never above capacity().
+  // Number of readable items, for the producer or the consumer. Exact from
+  // the consumer; from the producer it may already be smaller (the consumer
+  // keeps popping). Never above capacity().
   std::size_t size() const {
     const std::size_t read = m_read.load(std::memory_order_acquire);
     const std::size_t write = m_write.load(std::memory_order_acquire);

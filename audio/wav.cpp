@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
@@ -292,8 +293,14 @@ std::vector<std::int16_t> read_wav_48k_mono(const std::string& path) {
   };
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) fail(path + ": cannot open: " + error_text(errno));
+  // Refuse a huge regular file before reading it; the loop below still
+  // bounds what a pipe or a growing file can make us read.
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxFileBytes) fail(path + ": file too large (more than 1 GiB)");
 
   std::vector<std::uint8_t> bytes;
+  if (!ec) bytes.reserve(static_cast<std::size_t>(size));
   constexpr std::size_t kPiece = 1 << 16;
   for (;;) {
     if (bytes.size() > kMaxFileBytes) fail(path + ": file too large (more than 1 GiB)");

@@ -47,6 +47,12 @@ std::string cli_help() {
          "  /accept [key]           accept the call that rang last (or key)\n"
          "  /deny [key]             deny the call that rang last (or key)\n"
          "  /hangup [key]           hang up the current call (or key)\n"
+         "  /invite nickname        add someone to the current call\n"
+         "  /echo                   mic test: a call with the server, which plays\n"
+         "                          your voice back to you\n"
+         "  /mute, /unmute          stop or resume sending your voice\n"
+         "  /deafen, /undeafen      stop or resume hearing the call\n"
+         "  /stats                  voice statistics (levels, loss, buffer)\n"
          "  /ping                   measure the round trip to the server\n"
          "  /quit                   disconnect and exit (so does end of input)\n"
          "  /help                   this text";
@@ -98,8 +104,33 @@ CliAction translate_cli_input(std::string_view input, CliState& state) {
     if (rest.empty()) return usage("/call nickname");
     return send_line(format(ClientMessage{TalkRequest{std::string(rest)}}));
   }
+  static constexpr std::pair<std::string_view, LocalCommand> kLocal[] = {
+      {"mute", LocalCommand::Mute},     {"unmute", LocalCommand::Unmute},
+      {"deafen", LocalCommand::Deafen}, {"undeafen", LocalCommand::Undeafen},
+      {"stats", LocalCommand::Stats}};
+  for (auto [name, local] : kLocal) {
+    if (command == name) {
+      CliAction a;
+      a.local = local;
+      return a;
+    }
+  }
+  if (command == "echo") return send_line(format(ClientMessage{TalkRequest{"*echo"}}));
+  if (command == "invite") {
+    if (rest.empty()) return usage("/invite nickname");
+    if (state.active_call_key.empty()) {
+      CliAction a;
+      a.output = "not in a call";
+      return a;
+    }
+    return send_line(
+        format(ClientMessage{TalkInvite{state.active_call_key, std::string(rest)}}));
+  }
   if (command == "accept" || command == "deny" || command == "hangup") {
-    std::string key = rest.empty() ? state.last_call_key : std::string(rest);
+    std::string fallback = command == "hangup" && !state.active_call_key.empty()
+                               ? state.active_call_key
+                               : state.last_call_key;
+    std::string key = rest.empty() ? fallback : std::string(rest);
     if (key.empty()) {
       CliAction a;
       a.output = "no call to " + std::string(command);
@@ -126,6 +157,13 @@ void observe_server_line(std::string_view line, CliState& state) {
     if (left->channel == state.current_channel) state.current_channel = "#lobby";
   } else if (auto* offer = std::get_if<TalkOffer>(msg)) {
     state.last_call_key = offer->key;
+  } else if (auto* members = std::get_if<TalkMembers>(msg)) {
+    state.active_call_key = members->key;  // keys are per member: this one is mine
+  } else if (auto* st = std::get_if<TalkState>(msg)) {
+    if (st->status != TalkStatus::Accepted && st->key == state.active_call_key)
+      state.active_call_key.clear();
+    if (st->status != TalkStatus::Accepted && st->key == state.last_call_key)
+      state.last_call_key.clear();
   }
 }
 

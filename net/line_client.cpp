@@ -10,7 +10,7 @@ using asio::ip::tcp;
 class LineClient::Impl : public std::enable_shared_from_this<LineClient::Impl> {
  public:
   Impl(asio::io_context& io, Handlers h)
-      : m_resolver(io), m_socket(io), m_handlers(std::move(h)) {}
+      : m_resolver(io), m_socket(io), m_linger(io), m_handlers(std::move(h)) {}
 
   void connect(const std::string& host, std::uint16_t port) {
     m_target = host + ":" + std::to_string(port);
@@ -44,8 +44,9 @@ class LineClient::Impl : public std::enable_shared_from_this<LineClient::Impl> {
   void close() {
     if (m_done) return;
     m_closing = true;
-    if (!m_connected) return closed("closed");
-    if (!m_writing) write();
+    if (m_target.empty()) return closed("closed");  // never asked to connect
+    // Still connecting: what is queued goes out once connected, then close.
+    if (m_connected && !m_writing) write();
   }
 
  private:
@@ -76,10 +77,16 @@ class LineClient::Impl : public std::enable_shared_from_this<LineClient::Impl> {
   void write() {
     if (m_writing || m_done) return;
     if (m_out.empty()) {
-      if (m_closing) {
+      if (m_closing && !m_half_closed) {
+        // Everything is sent; keep reading what the server still says
+        // until it closes, but not forever.
+        m_half_closed = true;
         asio::error_code ignored;
         m_socket.shutdown(tcp::socket::shutdown_send, ignored);
-        closed("closed");
+        m_linger.expires_after(std::chrono::seconds(2));
+        m_linger.async_wait([self = shared_from_this()](asio::error_code ec) {
+          if (!ec) self->closed("closed");
+        });
       }
       return;
     }
@@ -100,17 +107,20 @@ class LineClient::Impl : public std::enable_shared_from_this<LineClient::Impl> {
     if (m_done) return;
     m_done = true;
     asio::error_code ignored;
+    m_linger.cancel();
     m_socket.close(ignored);
     if (m_handlers.on_closed) m_handlers.on_closed(reason);
   }
 
   tcp::resolver m_resolver;
   tcp::socket m_socket;
+  asio::steady_timer m_linger;
   Handlers m_handlers;
   std::string m_target;
   std::array<char, 16384> m_buf{};
   std::string m_in, m_out, m_sending;
   bool m_connected = false, m_writing = false, m_closing = false, m_done = false;
+  bool m_half_closed = false;
 };
 
 LineClient::LineClient(asio::io_context& io, Handlers handlers)

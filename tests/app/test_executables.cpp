@@ -45,7 +45,7 @@ TEST_CASE("voixer cli prints what the server sends and sends what is typed") {
   TestClient alice(server.port);
   alice.login("alice");
   Process cli({kExe, "cli", "127.0.0.1:" + std::to_string(server.port), "--nick", "bob",
-               "--realname", "Bob Builder"});
+               "--realname", "Bob Builder", "--no-voice"});
   CHECK(cli.stdout_line().value_or("").rfind("ACCEPT: ", 0) == 0);
   CHECK(cli.stdout_line() == "JOINED: #lobby");
   CHECK(cli.stdout_line() == "USERLIST #lobby: alice, bob");
@@ -82,7 +82,7 @@ TEST_CASE("voixer cli prints what the server sends and sends what is typed") {
 
 TEST_CASE("voixer cli accepts the seed client's HOST and CONNECT commands") {
   Served server;
-  Process cli({kExe, "cli"});
+  Process cli({kExe, "cli", "--no-voice"});
   cli.write_stdin("HOST 127.0.0.1:" + std::to_string(server.port) + "\n");
   cli.write_stdin("CONNECT carol Carol Smith\n");
   auto first = cli.stdout_line();
@@ -95,7 +95,7 @@ TEST_CASE("voixer cli accepts the seed client's HOST and CONNECT commands") {
 
 TEST_CASE("voixer cli answers PING itself and stays connected") {
   Served server({"--ping-interval", "0.05", "--ping-timeout", "0.3"});
-  Process cli({kExe, "cli", "127.0.0.1:" + std::to_string(server.port), "--nick", "dave"});
+  Process cli({kExe, "cli", "127.0.0.1:" + std::to_string(server.port), "--nick", "dave", "--no-voice"});
   int pings = 0;
   while (pings < 8) {
     auto line = cli.stdout_line(3000);

@@ -85,3 +85,18 @@ TEST_CASE("host[:port] addresses") {
   CHECK_FALSE(parse_host_port("[::1", 1).error.empty());
   CHECK_FALSE(parse_host_port("a b:1", 1).error.empty());
 }
+
+TEST_CASE("call commands follow the call the client is in") {
+  CliState s;
+  CHECK(translate_cli_input("/invite carol", s).output == "not in a call");
+  observe_server_line("TALK bob k-alice: REQUEST", s);
+  observe_server_line("TALK k-alice: ACCEPTED", s);
+  observe_server_line("TALKMEMBERS k-alice: alice, bob", s);
+  CHECK(lines_for("/invite carol", s) == Lines{"TALK k-alice carol: INVITE"});
+  CHECK(lines_for("/hangup", s) == Lines{"TALK k-alice: HANGUP"});
+  CHECK(lines_for("/echo", s) == Lines{"TALK *echo: REQUEST"});
+  observe_server_line("TALK k-alice: ENDED", s);
+  CHECK(s.active_call_key.empty());
+  CHECK(translate_cli_input("/mute", s).local == LocalCommand::Mute);
+  CHECK(translate_cli_input("/stats", s).local == LocalCommand::Stats);
+}

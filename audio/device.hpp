@@ -1,0 +1,59 @@
+// What the voice engine needs from an audio device: something that, on its
+// own clock, pushes captured samples into one ring and pulls samples to play
+// from another (48 kHz, mono, 16-bit). Implemented by SDL2 devices
+// (sdl_device.hpp) and by WAV files on a real-time clock (wav_device.hpp).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <semaphore>
+#include <string>
+
+#include "audio/spsc_ring.hpp"
+
+namespace voixer::audio {
+
+inline constexpr int kSampleRate = 48000;
+
+// Wakes the voice thread from any thread, including an audio callback:
+// lock-free, never blocks, and never over-releases the semaphore.
+class Waker {
+ public:
+  void wake() {
+    if (!m_pending.exchange(true, std::memory_order_acq_rel)) m_sem.release();
+  }
+  // Waits until woken or `timeout` passes; clears the pending flag.
+  template <class Duration>
+  void wait(Duration timeout) {
+    (void)m_sem.try_acquire_for(timeout);
+    m_pending.store(false, std::memory_order_release);
+  }
+
+ private:
+  std::binary_semaphore m_sem{0};
+  std::atomic<bool> m_pending{false};
+};
+
+struct DeviceRings {
+  SpscRing<std::int16_t>& capture;   // device -> engine
+  SpscRing<std::int16_t>& playback;  // engine -> device
+  Waker& waker;                      // woken after every device period
+};
+
+class AudioDevice {
+ public:
+  virtual ~AudioDevice() = default;
+  // Starts the device clock. Throws std::runtime_error with a clear
+  // message when the device cannot be opened.
+  virtual void start(DeviceRings rings) = 0;
+  virtual void stop() = 0;
+  // Samples per device period: the playback side keeps this much queued
+  // ahead so the device never runs dry between two engine wake-ups.
+  virtual int period_samples() const = 0;
+  virtual std::string name() const = 0;
+  // Non-empty once the device has failed or disappeared (for a message and
+  // a fallback); checked by the engine's owner, not in a callback.
+  virtual std::string failure() const { return {}; }
+};
+
+}  // namespace voixer::audio

@@ -1,0 +1,356 @@
+#include "audio/voice_engine.hpp"
+
+#include <speex/speex_preprocess.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "audio/mixer.hpp"
+#include "audio/opus_codec.hpp"
+#include "core/jitter_buffer.hpp"
+#include "core/voice_frame.hpp"
+
+namespace voixer::audio {
+
+namespace {
+
+constexpr int kMaxFrame = 960 * 3;                 // 60 ms, the most a sender may use
+constexpr std::size_t kInboundSlots = 512;
+constexpr std::int64_t kForgetSpeakerMs = 10'000;  // silent this long: dropped
+constexpr float kTalkingLevel = 0.003f;
+constexpr int kPreprocessSamples = 240;
+
+struct InboundSlot {
+  std::uint16_t size;
+  std::uint8_t bytes[core::kMaxServerVoiceFrame];
+};
+
+struct SpeexPreprocessDeleter {
+  void operator()(SpeexPreprocessState* s) const { speex_preprocess_state_destroy(s); }
+};
+
+// One remote speaker: jitter buffer, decoder, and decoded samples waiting
+// to be mixed (a sender's frame size may differ from ours).
+struct Speaker {
+  explicit Speaker(int frame_ms)
+      : jitter(make_config(frame_ms)), frame_samples(frame_ms * kSampleRate / 1000) {}
+  static core::JitterConfig make_config(int frame_ms) {
+    core::JitterConfig c;
+    c.frame_ms = frame_ms;
+    return c;
+  }
+  core::JitterBuffer jitter;
+  int frame_samples;
+  Decoder decoder;
+  std::int16_t pending[kMaxFrame * 2] = {};
+  int pending_count = 0;
+  float gain = 1;
+  float level = 0;
+  bool talking = false;
+  std::int64_t last_heard = 0;
+};
+
+}  // namespace
+
+struct VoiceEngine::Impl {
+  VoiceEngine& owner;
+  AudioDevice& device;
+  VoiceSettings settings;
+  SendFrame send;
+  int frame = 0;  // samples per frame, ours
+  SpscRing<std::int16_t> capture{kSampleRate};   // 1 s of room
+  SpscRing<std::int16_t> playback{kSampleRate};
+  SpscRing<InboundSlot> inbound{kInboundSlots};
+  Waker waker;
+  std::thread thread;
+  std::atomic<bool> running{false};
+  std::chrono::steady_clock::time_point start_time = std::chrono::steady_clock::now();
+
+  // Voice thread only.
+  Encoder encoder;
+  Mixer mixer;
+  std::unique_ptr<SpeexPreprocessState, SpeexPreprocessDeleter> preprocess;
+  std::map<std::string, std::unique_ptr<Speaker>, std::less<>> speakers;
+  core::NetSim sim;
+  std::vector<std::int16_t> frame_in, frame_out, decoded;
+  std::vector<std::uint8_t> packet, wire;
+  std::uint16_t seq = 0;
+  std::int64_t gate_open_until = 0;
+  bool playing = false;
+  std::uint64_t frames_sent = 0;
+  bool transmitting = false;
+
+  // Shared with other threads, under the mutex.
+  mutable std::mutex mutex;
+  EngineStats published;
+  std::map<std::string, float> volumes;
+  bool volumes_changed = false;
+
+  Impl(VoiceEngine& o, AudioDevice& d, VoiceSettings s, SendFrame f)
+      : owner(o),
+        device(d),
+        settings(s),
+        send(std::move(f)),
+        encoder(make_encoder_settings(s)),
+        sim(s.receive_sim) {
+    frame = encoder.frame_samples();
+    frame_in.resize(frame);
+    frame_out.resize(frame);
+    decoded.resize(kMaxFrame);
+    packet.resize(core::kMaxOpusPacket);
+    wire.reserve(3 + core::kMaxOpusPacket);
+    if (settings.noise_suppression) {
+      // The preprocessor delays its output by about three quarters of its
+      // frame; short sub-frames keep that to a few milliseconds.
+      preprocess.reset(speex_preprocess_state_init(kPreprocessSamples, kSampleRate));
+      int on = 1;
+      speex_preprocess_ctl(preprocess.get(), SPEEX_PREPROCESS_SET_DENOISE, &on);
+      speex_preprocess_ctl(preprocess.get(), SPEEX_PREPROCESS_SET_AGC, &on);
+      int agc_level = 16000;
+      speex_preprocess_ctl(preprocess.get(), SPEEX_PREPROCESS_SET_AGC_TARGET, &agc_level);
+    }
+  }
+
+  static EncoderSettings make_encoder_settings(const VoiceSettings& s) {
+    EncoderSettings e;
+    e.frame_ms = s.frame_ms;
+    e.bitrate = s.bitrate;
+    e.expected_loss_percent = s.expected_loss_percent;
+    e.fec = true;
+    return e;
+  }
+
+  std::int64_t now_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now() - start_time)
+        .count();
+  }
+
+  void run() {
+    std::int64_t last_publish = 0;
+    while (running.load(std::memory_order_acquire)) {
+      waker.wait(std::chrono::milliseconds(10));
+      std::int64_t now = now_ms();
+      if (owner.m_reset_speakers.exchange(false)) speakers.clear();
+      apply_volumes();
+      take_inbound(now);
+      process_capture(now);
+      process_playback(now);
+      if (now - last_publish >= 50) {
+        publish();
+        last_publish = now;
+      }
+    }
+  }
+
+  // ---- receive -------------------------------------------------------------
+
+  void take_inbound(std::int64_t now) {
+    InboundSlot slot;
+    while (inbound.pop(&slot, 1) == 1) {
+      std::span<const std::uint8_t> bytes(slot.bytes, slot.size);
+      if (settings.receive_sim.active()) {
+        sim.put(bytes, now);
+      } else {
+        receive(bytes, now);
+      }
+    }
+    if (settings.receive_sim.active()) sim.release(now, [&](std::span<const std::uint8_t> b) { receive(b, now); });
+  }
+
+  void receive(std::span<const std::uint8_t> bytes, std::int64_t now) {
+    auto f = core::parse_server_voice(bytes);
+    if (!f) return;
+    auto it = speakers.find(f->speaker);
+    if (it == speakers.end()) {
+      if (speakers.size() >= 64) return;  // a call is not that big
+      int samples = Decoder::packet_samples(f->opus.data(), f->opus.size());
+      int frame_ms = samples > 0 ? samples * 1000 / kSampleRate : settings.frame_ms;
+      auto speaker = std::make_unique<Speaker>(frame_ms);
+      if (auto v = volumes.find(std::string(f->speaker)); v != volumes.end())
+        speaker->gain = v->second;
+      it = speakers.emplace(std::string(f->speaker), std::move(speaker)).first;
+    }
+    it->second->jitter.put(f->seq, f->opus, now);
+    it->second->last_heard = now;
+  }
+
+  // ---- send ----------------------------------------------------------------
+
+  void process_capture(std::int64_t now) {
+    while (capture.size() >= static_cast<std::size_t>(frame)) {
+      capture.pop(frame_in.data(), frame);
+      if (preprocess)
+        for (int at = 0; at + kPreprocessSamples <= frame; at += kPreprocessSamples)
+          speex_preprocess_run(preprocess.get(), frame_in.data() + at);
+      float level = rms_level(frame_in.data(), frame);
+      owner.m_input_level.store(level, std::memory_order_relaxed);
+      bool open = false;
+      switch (owner.m_mode.load()) {
+        case InputMode::AlwaysOn: open = true; break;
+        case InputMode::PushToTalk: open = owner.m_ptt.load(); break;
+        case InputMode::VoiceActivation:
+          if (level >= owner.m_activation.load()) gate_open_until = now + settings.activation_hold_ms;
+          open = now < gate_open_until;
+          break;
+      }
+      // The sequence number counts frame periods, sent or not, so the
+      // receiver sees a pause as a pause and not as late packets.
+      std::uint16_t this_seq = seq++;
+      transmitting = open && owner.m_sending.load() && !owner.m_muted.load();
+      if (!transmitting) continue;
+      std::size_t n = encoder.encode(frame_in.data(), packet.data(), packet.size());
+      core::write_client_voice(wire, this_seq, std::span(packet.data(), n));
+      send(wire);
+      ++frames_sent;
+    }
+  }
+
+  // ---- play ----------------------------------------------------------------
+
+  // Decodes one jitter-buffer step for `s`; false when it has nothing.
+  bool decode_step(Speaker& s, std::int64_t now) {
+    core::Playout p = s.jitter.next(now);
+    int n = 0;
+    switch (p.kind) {
+      case core::PlayoutKind::Nothing:
+        return false;
+      case core::PlayoutKind::Frame:
+        n = s.decoder.decode(p.payload.data(), p.payload.size(), decoded.data(),
+                             s.frame_samples);
+        break;
+      case core::PlayoutKind::Fec:
+        n = s.decoder.decode_fec(p.payload.data(), p.payload.size(), decoded.data(),
+                                 s.frame_samples);
+        break;
+      case core::PlayoutKind::Conceal:
+        n = -1;
+        break;
+    }
+    if (n <= 0) n = s.decoder.conceal(decoded.data(), s.frame_samples);
+    if (n <= 0) return false;
+    n = std::min(n, kMaxFrame * 2 - s.pending_count);
+    std::memcpy(s.pending + s.pending_count, decoded.data(), n * sizeof(std::int16_t));
+    s.pending_count += n;
+    return true;
+  }
+
+  void process_playback(std::int64_t now) {
+    const std::size_t threshold = static_cast<std::size_t>(device.period_samples());
+    while (playback.size() < threshold) {
+      mixer.begin(frame);
+      bool any = false;
+      for (auto& [name, s] : speakers) {
+        while (s->pending_count < frame && decode_step(*s, now)) {
+        }
+        if (s->pending_count < frame) {  // nothing to play from this speaker
+          s->pending_count = 0;
+          s->level = 0;
+          s->talking = false;
+          continue;
+        }
+        any = true;
+        s->level = rms_level(s->pending, frame);
+        s->talking = s->level > kTalkingLevel;
+        mixer.add(s->pending, frame, s->gain);
+        s->pending_count -= frame;
+        std::memmove(s->pending, s->pending + frame, s->pending_count * sizeof(std::int16_t));
+      }
+      if (!any) {
+        playing = false;
+        break;
+      }
+      mixer.finish(frame_out.data(), frame);
+      if (owner.m_deafened.load()) std::fill(frame_out.begin(), frame_out.end(), 0);
+      if (!playing) {
+        // Starting from silence: one device period of cushion, so the
+        // device never runs dry while the next frame is on its way.
+        static constexpr std::int16_t kSilence[480] = {};
+        for (std::size_t left = threshold; left > 0;) {
+          std::size_t n = std::min<std::size_t>(left, 480);
+          playback.push(kSilence, n);
+          left -= n;
+        }
+        playing = true;
+      }
+      playback.push(frame_out.data(), frame);
+    }
+    for (auto it = speakers.begin(); it != speakers.end();) {
+      if (now - it->second->last_heard > kForgetSpeakerMs) {
+        it = speakers.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  // ---- sharing -------------------------------------------------------------
+
+  void apply_volumes() {
+    std::lock_guard lock(mutex);
+    if (!volumes_changed) return;
+    volumes_changed = false;
+    for (auto& [name, s] : speakers)
+      if (auto v = volumes.find(name); v != volumes.end()) s->gain = v->second;
+  }
+
+  void publish() {
+    EngineStats st;
+    st.input_level = owner.m_input_level.load();
+    st.transmitting = transmitting;
+    st.frames_sent = frames_sent;
+    for (auto& [name, s] : speakers) {
+      const auto& j = s->jitter.stats();
+      st.speakers.push_back(SpeakerStats{name, s->level, s->talking, s->gain,
+                                         j.buffered_frames, j.target_delay_frames, j.received,
+                                         j.lost, j.fec_recovered, j.late});
+    }
+    std::lock_guard lock(mutex);
+    published = std::move(st);
+  }
+};
+
+VoiceEngine::VoiceEngine(AudioDevice& device, VoiceSettings settings, SendFrame send)
+    : m_impl(std::make_unique<Impl>(*this, device, settings, std::move(send))) {
+  m_mode.store(settings.input_mode);
+  m_activation.store(settings.activation_level);
+}
+
+VoiceEngine::~VoiceEngine() { stop(); }
+
+void VoiceEngine::start() {
+  if (m_impl->running.load()) return;
+  m_impl->device.start(DeviceRings{m_impl->capture, m_impl->playback, m_impl->waker});
+  m_impl->running.store(true);
+  m_impl->thread = std::thread([this] { m_impl->run(); });
+}
+
+void VoiceEngine::stop() {
+  if (!m_impl->running.exchange(false)) return;
+  m_impl->waker.wake();
+  m_impl->thread.join();
+  m_impl->device.stop();
+}
+
+void VoiceEngine::deliver(std::span<const std::uint8_t> server_frame) {
+  if (server_frame.size() > core::kMaxServerVoiceFrame) return;
+  InboundSlot slot;
+  slot.size = static_cast<std::uint16_t>(server_frame.size());
+  std::memcpy(slot.bytes, server_frame.data(), server_frame.size());
+  m_impl->inbound.push(&slot, 1);  // full: the frame is lost, like on the wire
+  m_impl->waker.wake();
+}
+
+void VoiceEngine::set_volume(const std::string& speaker, float gain) {
+  std::lock_guard lock(m_impl->mutex);
+  m_impl->volumes[speaker] = gain;
+  m_impl->volumes_changed = true;
+}
+
+EngineStats VoiceEngine::stats() const {
+  std::lock_guard lock(m_impl->mutex);
+  return m_impl->published;
+}
+
+}  // namespace voixer::audio

@@ -1,0 +1,104 @@
+// The client's voice engine, on a thread of its own: microphone frames are
+// cleaned up (speexdsp), gated (voice activation, push-to-talk, mute),
+// Opus-encoded and handed to the network; frames from the network go into
+// one adaptive jitter buffer per speaker, are decoded (FEC from the next
+// packet first, concealment for the rest), mixed with per-speaker volume
+// and queued for the speakers.
+//
+// Threads: the audio device only touches the two sample rings; the network
+// thread only calls deliver() and the setters; everything else runs on the
+// voice thread. Levels and flags cross as atomics, statistics as a copy
+// taken under a mutex that the audio callbacks never see.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audio/device.hpp"
+#include "core/net_sim.hpp"
+
+namespace voixer::audio {
+
+enum class InputMode { VoiceActivation, PushToTalk, AlwaysOn };
+
+struct VoiceSettings {
+  int frame_ms = 20;  // 10 or 20
+  InputMode input_mode = InputMode::VoiceActivation;
+  float activation_level = 0.01f;  // RMS (0..1) that opens the voice gate
+  int activation_hold_ms = 300;    // the gate stays open this long after speech
+  bool noise_suppression = true;
+  int bitrate = 24000;
+  int expected_loss_percent = 10;
+  core::NetSimConfig receive_sim;  // impairments on the receive path (tests)
+};
+
+struct SpeakerStats {
+  std::string name;
+  float level = 0;     // 0..1, last frame
+  bool talking = false;
+  float volume = 1;
+  int buffered_frames = 0;
+  int target_frames = 0;
+  std::uint64_t received = 0, lost = 0, fec_recovered = 0, late = 0;
+};
+
+struct EngineStats {
+  float input_level = 0;
+  bool transmitting = false;
+  std::uint64_t frames_sent = 0;
+  std::vector<SpeakerStats> speakers;
+};
+
+class VoiceEngine {
+ public:
+  // `send` is called on the voice thread with each client voice frame
+  // (core::write_client_voice bytes) to put on the wire.
+  using SendFrame = std::function<void(std::span<const std::uint8_t>)>;
+
+  VoiceEngine(AudioDevice& device, VoiceSettings settings, SendFrame send);
+  ~VoiceEngine();
+  VoiceEngine(const VoiceEngine&) = delete;
+  VoiceEngine& operator=(const VoiceEngine&) = delete;
+
+  // Starts the device and the voice thread; throws if the device fails.
+  void start();
+  void stop();
+
+  // From the network thread: a server voice frame arrived.
+  void deliver(std::span<const std::uint8_t> server_frame);
+
+  // Whether captured voice goes out at all (in a call, voice bound).
+  void set_sending(bool on) { m_sending.store(on); }
+  void set_muted(bool on) { m_muted.store(on); }
+  void set_deafened(bool on) { m_deafened.store(on); }
+  void set_push_to_talk(bool pressed) { m_ptt.store(pressed); }
+  void set_input_mode(InputMode mode) { m_mode.store(mode); }
+  void set_activation_level(float rms) { m_activation.store(rms); }
+  void set_volume(const std::string& speaker, float gain);
+  // Forget every speaker (a call ended).
+  void reset_speakers() { m_reset_speakers.store(true); }
+
+  float input_level() const { return m_input_level.load(); }
+  bool muted() const { return m_muted.load(); }
+  bool deafened() const { return m_deafened.load(); }
+  EngineStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+  std::atomic<bool> m_sending{false}, m_muted{false}, m_deafened{false}, m_ptt{false};
+  std::atomic<bool> m_reset_speakers{false};
+  std::atomic<InputMode> m_mode{InputMode::VoiceActivation};
+  std::atomic<float> m_activation{0.01f};
+  std::atomic<float> m_input_level{0};
+};
+
+}  // namespace voixer::audio

@@ -1,0 +1,57 @@
+#include "audio/wav_device.hpp"
+
+#include <chrono>
+#include <cstring>
+
+#include "audio/wav.hpp"
+
+namespace voixer::audio {
+
+WavDevice::WavDevice(const std::string& input_path, const std::string& output_path)
+    : m_output_path(output_path) {
+  if (!input_path.empty()) m_input = read_wav_48k_mono(input_path);
+  m_recorded.reserve(static_cast<std::size_t>(kSampleRate) * 120);
+}
+
+WavDevice::~WavDevice() { stop(); }
+
+void WavDevice::start(DeviceRings rings) {
+  if (m_running.exchange(true)) return;
+  m_thread = std::thread([this, rings] { run(rings); });
+}
+
+void WavDevice::stop() {
+  if (!m_running.exchange(false)) return;
+  m_thread.join();
+  if (!m_output_path.empty()) write_wav_48k_mono(m_output_path, m_recorded);
+}
+
+void WavDevice::run(DeviceRings rings) {
+  using Clock = std::chrono::steady_clock;
+  const auto period = std::chrono::microseconds(1'000'000LL * kPeriod / kSampleRate);
+  auto next = Clock::now();
+  std::size_t position = 0;
+  std::int16_t block[kPeriod];
+  while (m_running.load(std::memory_order_acquire)) {
+    // Capture: the next slice of the input file, or silence after its end.
+    std::memset(block, 0, sizeof block);
+    if (position < m_input.size()) {
+      std::size_t n = std::min<std::size_t>(kPeriod, m_input.size() - position);
+      std::memcpy(block, m_input.data() + position, n * sizeof(std::int16_t));
+      position += n;
+    } else if (!m_input_done.load(std::memory_order_relaxed)) {
+      m_input_done.store(true);
+    }
+    rings.capture.push(block, kPeriod);
+    // Playback: what the engine queued, silence where it had nothing.
+    std::memset(block, 0, sizeof block);
+    rings.playback.pop(block, kPeriod);
+    m_recorded.insert(m_recorded.end(), block, block + kPeriod);
+    rings.waker.wake();
+    // Absolute deadlines: the clock does not drift with processing time.
+    next += period;
+    std::this_thread::sleep_until(next);
+  }
+}
+
+}  // namespace voixer::audio

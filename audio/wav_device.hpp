@@ -1,0 +1,48 @@
+// A sound device made of WAV files, for tests and scripts: the input file
+// is played into the microphone once, from when the device starts, then
+// silence; everything the engine plays is recorded to the output file.
+// Both run off one real-time clock, so the two files are sample-aligned:
+// sample i of the recording was played at the moment sample i of the input
+// was captured.
+#pragma once
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audio/device.hpp"
+
+namespace voixer::audio {
+
+class WavDevice : public AudioDevice {
+ public:
+  // `input_path` empty: silence in. `output_path` empty: playback dropped.
+  // The input is read (and converted to 48 kHz mono) here, so a bad file
+  // fails early with a clear message.
+  WavDevice(const std::string& input_path, const std::string& output_path);
+  ~WavDevice() override;
+
+  void start(DeviceRings rings) override;
+  // Stops the clock and writes the output file.
+  void stop() override;
+  int period_samples() const override { return kPeriod; }
+  std::string name() const override { return "WAV files"; }
+  // True once the whole input file has been played into the microphone.
+  bool input_done() const { return m_input_done.load(); }
+
+  static constexpr int kPeriod = 120;  // 2.5 ms
+
+ private:
+  void run(DeviceRings rings);
+
+  std::vector<std::int16_t> m_input;
+  std::string m_output_path;
+  std::vector<std::int16_t> m_recorded;
+  std::thread m_thread;
+  std::atomic<bool> m_running{false};
+  std::atomic<bool> m_input_done{false};
+};
+
+}  // namespace voixer::audio

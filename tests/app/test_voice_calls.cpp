@@ -1,0 +1,205 @@
+// Voice end to end: `voixer serve` and `voixer cli` processes on loopback,
+// WAV files as microphones and speakers (the SDL-free WAV device, on a real
+// time clock). Assertions are on what arrived: delay, similarity of the
+// speech envelopes, and dropouts.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <algorithm>
+
+#include "app/process.hpp"
+#include "app/speech.hpp"
+#include "audio/analysis.hpp"
+#include "audio/wav.hpp"
+#include "net/test_client.hpp"
+
+using namespace voixer;
+using test::free_port;
+using test::Process;
+
+namespace {
+
+const std::string kExe = VOIXER_EXE;
+
+struct Served {
+  std::uint16_t port = free_port();
+  Process process{{kExe, "serve", "--bind", "127.0.0.1", "--port", std::to_string(port), "--quiet"}};
+  Served() {
+    std::string err;
+    for (int i = 0; i < 100 && err.find("serving on") == std::string::npos; ++i)
+      err = process.stderr_text(50);
+    REQUIRE_MESSAGE(err.find("serving on") != std::string::npos, "server did not start: " << err);
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+};
+
+// A cli client with WAV audio, voice always on (no activation gate).
+std::unique_ptr<Process> client(const Served& s, const std::string& nick, const std::string& in,
+                                const std::string& out, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {kExe, "cli", s.address(), "--nick", nick, "--input-mode", "always"};
+  if (in.empty() && out.empty()) args.push_back("--no-voice");  // signalling only
+  if (!in.empty()) args.insert(args.end(), {"--audio-in", in});
+  if (!out.empty()) args.insert(args.end(), {"--audio-out", out});
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::make_unique<Process>(args);
+}
+
+// Waits for a stderr line containing `text` (the cli's own messages).
+bool stderr_has(Process& p, const std::string& text, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 100)
+    if (p.stderr_text(100).find(text) != std::string::npos) return true;
+  return false;
+}
+
+// The line starting with `prefix`, waiting for it.
+std::string stdout_line_starting(Process& p, const std::string& prefix, int timeout_ms = 5000) {
+  while (auto line = p.stdout_line(timeout_ms))
+    if (line->rfind(prefix, 0) == 0) return *line;
+  return {};
+}
+
+struct Heard {
+  audio::Alignment alignment;
+  double similarity;
+  double dropout_ms;
+};
+
+Heard compare(const std::string& reference_path, const std::string& recorded_path) {
+  auto reference = audio::read_wav_48k_mono(reference_path);
+  auto recorded = audio::read_wav_48k_mono(recorded_path);
+  Heard h;
+  h.alignment = audio::align(reference, recorded, 48000);  // up to 1 s of delay
+  h.similarity = audio::envelope_similarity(reference, recorded, h.alignment.delay_samples);
+  h.dropout_ms = audio::max_dropout_ms(reference, recorded, h.alignment.delay_samples);
+  MESSAGE("delay " << h.alignment.delay_samples / 48.0 << " ms, correlation "
+                   << h.alignment.correlation << ", envelope similarity " << h.similarity
+                   << ", longest dropout " << h.dropout_ms << " ms");
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("voice: what bob hears is alice's speech, without gaps") {
+  std::string dir = test::temp_dir("call");
+  std::string speech = dir + "/alice.wav";
+  REQUIRE(test::make_speech(speech, "Hello Bob, this is Alice calling from the other room.", 2.0, 1.0));
+  Served s;
+  auto bob = client(s, "bob", "", dir + "/bob-heard.wav", {"--auto-answer"});
+  REQUIRE(stdout_line_starting(*bob, "USERLIST #lobby:") != "");
+  auto alice = client(s, "alice", speech, "");
+  REQUIRE(stdout_line_starting(*alice, "USERLIST #lobby:") != "");
+  alice->write_stdin("/call bob\n");
+  REQUIRE(stdout_line_starting(*alice, "TALKMEMBERS ") != "");
+  REQUIRE(stderr_has(*alice, "voice: SESSIONACCEPTED", 5000));
+  REQUIRE(stderr_has(*alice, "audio input finished", 15000));
+  REQUIRE(stderr_has(*bob, "alice stopped talking", 5000));
+  alice->close_stdin();
+  bob->close_stdin();
+  CHECK(alice->wait(5000) == 0);
+  CHECK(bob->wait(5000) == 0);
+  Heard h = compare(speech, dir + "/bob-heard.wav");
+  CHECK(h.alignment.correlation > 0.5);
+  CHECK(h.similarity > 0.85);
+  CHECK(h.dropout_ms < 60);
+  CHECK(h.alignment.delay_samples > 0);
+}
+
+TEST_CASE("voice: the echo call plays your own voice back (mic test)") {
+  std::string dir = test::temp_dir("echo");
+  std::string speech = dir + "/me.wav";
+  REQUIRE(test::make_speech(speech, "Testing, one, two, three. Can you hear me?", 1.5, 0.5));
+  Served s;
+  auto me = client(s, "me", speech, dir + "/me-heard.wav");
+  REQUIRE(stdout_line_starting(*me, "USERLIST #lobby:") != "");
+  me->write_stdin("/echo\n");
+  REQUIRE(stdout_line_starting(*me, "TALKMEMBERS ").find("*echo") != std::string::npos);
+  REQUIRE(stderr_has(*me, "audio input finished", 15000));
+  REQUIRE(stderr_has(*me, "*echo stopped talking", 5000));
+  me->close_stdin();
+  CHECK(me->wait(5000) == 0);
+  Heard h = compare(speech, dir + "/me-heard.wav");
+  CHECK(h.similarity > 0.85);
+  CHECK(h.dropout_ms < 60);
+  // Mouth to ear through the server and back, on loopback, 20 ms frames.
+  CHECK(h.alignment.delay_samples < 48 * 100);
+}
+
+TEST_CASE("voice: in a group call of three, carol hears both alice and bob") {
+  std::string dir = test::temp_dir("group");
+  std::string alice_speech = dir + "/alice.wav", bob_speech = dir + "/bob.wav";
+  // alice talks first, bob later: their speech does not overlap.
+  REQUIRE(test::make_speech(alice_speech, "Alice here. The server is in the kitchen.", 2.5, 4.5));
+  REQUIRE(test::make_speech(bob_speech, "Bob speaking. Bring your own cable, please.", 6.0, 1.0));
+  Served s;
+  auto carol = client(s, "carol", "", dir + "/carol-heard.wav", {"--auto-answer"});
+  REQUIRE(stdout_line_starting(*carol, "USERLIST #lobby:") != "");
+  auto bob = client(s, "bob", bob_speech, "", {"--auto-answer"});
+  REQUIRE(stdout_line_starting(*bob, "USERLIST #lobby:") != "");
+  auto alice = client(s, "alice", alice_speech, "");
+  REQUIRE(stdout_line_starting(*alice, "USERLIST #lobby:") != "");
+  alice->write_stdin("/call bob\n");
+  REQUIRE(stdout_line_starting(*alice, "TALKMEMBERS ") != "");
+  REQUIRE(stdout_line_starting(*bob, "TALKMEMBERS ") != "");
+  bob->write_stdin("/invite carol\n");
+  REQUIRE(stdout_line_starting(*carol, "TALKMEMBERS ").find("alice, bob, carol") != std::string::npos);
+  REQUIRE(stderr_has(*bob, "audio input finished", 20000));
+  REQUIRE(stderr_has(*carol, "bob stopped talking", 5000));
+  for (auto* p : {alice.get(), bob.get(), carol.get()}) p->close_stdin();
+  for (auto* p : {alice.get(), bob.get(), carol.get()}) CHECK(p->wait(5000) == 0);
+  Heard from_alice = compare(alice_speech, dir + "/carol-heard.wav");
+  Heard from_bob = compare(bob_speech, dir + "/carol-heard.wav");
+  CHECK(from_alice.similarity > 0.8);
+  CHECK(from_bob.similarity > 0.8);
+  CHECK(from_alice.dropout_ms < 60);
+  CHECK(from_bob.dropout_ms < 60);
+}
+
+TEST_CASE("voice: a member killed mid-call leaves it and the others are told at once") {
+  Served s;
+  auto alice = client(s, "alice", "", "");
+  auto bob = client(s, "bob", "", "", {"--auto-answer"});
+  auto carol = client(s, "carol", "", "", {"--auto-answer"});
+  for (auto* p : {alice.get(), bob.get(), carol.get()})
+    REQUIRE(stdout_line_starting(*p, "USERLIST #lobby:") != "");
+  alice->write_stdin("/call bob\n");
+  REQUIRE(stdout_line_starting(*alice, "TALKMEMBERS ") != "");
+  alice->write_stdin("/invite carol\n");
+  REQUIRE(stdout_line_starting(*alice, "TALKMEMBERS ").find("alice, bob, carol") != std::string::npos);
+  carol->signal(SIGKILL);
+  // The TCP connection closes with the process: the others learn within a second.
+  std::string left = stdout_line_starting(*alice, "TALK ", 1000);
+  CHECK(left.find(" carol: LEFT") != std::string::npos);
+  CHECK(stdout_line_starting(*alice, "TALKMEMBERS ", 1000).find("alice, bob") != std::string::npos);
+  alice->close_stdin();
+  bob->close_stdin();
+}
+
+TEST_CASE("voice: under 10% loss, 40 ms jitter, reordering and duplicates the call stays continuous") {
+  std::string dir = test::temp_dir("loss");
+  std::string speech = dir + "/alice.wav";
+  REQUIRE(test::make_speech(speech, "The network is terrible today, but you can still hear me.", 2.0, 1.0));
+  Served s;
+  auto bob = client(s, "bob", "", dir + "/bob-heard.wav",
+                    {"--auto-answer", "--sim-loss", "0.1", "--sim-jitter", "40", "--sim-dup", "0.05"});
+  REQUIRE(stdout_line_starting(*bob, "USERLIST #lobby:") != "");
+  auto alice = client(s, "alice", speech, "");
+  REQUIRE(stdout_line_starting(*alice, "USERLIST #lobby:") != "");
+  alice->write_stdin("/call bob\n");
+  REQUIRE(stdout_line_starting(*alice, "TALKMEMBERS ") != "");
+  REQUIRE(stderr_has(*alice, "audio input finished", 15000));
+  REQUIRE(stderr_has(*bob, "alice stopped talking", 5000));
+  bob->write_stdin("/stats\n");
+  REQUIRE(stderr_has(*bob, "recovered by FEC", 3000));
+  std::string stats = bob->stderr_text(200);
+  alice->close_stdin();
+  bob->close_stdin();
+  CHECK(bob->wait(5000) == 0);
+  Heard h = compare(speech, dir + "/bob-heard.wav");
+  CHECK(h.similarity > 0.7);
+  CHECK(h.dropout_ms < 100);
+  // Some losses were repaired from the next packet's FEC.
+  auto at = stats.find("recovered by FEC ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoi(stats.substr(at + 17)) > 0);
+}
