@@ -1,0 +1,275 @@
+// relay_load: the voice relay under a LAN party's worth of talking.
+//
+//   relay_load VOIXER_EXE [--calls 10] [--members 10] [--seconds 10] [--speech FILE.wav]
+//
+// Starts `voixer serve`, sets up --calls group calls of --members members
+// over the text protocol (one calls the next, who invites the rest), binds
+// one ENet peer per member with TALKSESSION, and makes every member talk:
+// one Opus frame every 20 ms (real packets: synthetic voice encoded with
+// the engine's settings, or --speech, any WAV file). It counts the frames that come back forwarded and
+// reads the server's CPU time from /proc, and prints:
+//   - server CPU per forwarded frame and the share of one core,
+//   - what one talker puts on the wire (UDP payload from ENet's counters
+//     plus 28 bytes of IPv4 and UDP headers per datagram), in kbit/s.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <enet/enet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audio/analysis.hpp"
+#include "audio/opus_codec.hpp"
+#include "audio/wav.hpp"
+#include "core/voice_frame.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void fail(const std::string& why) {
+  std::fprintf(stderr, "relay_load: %s\n", why.c_str());
+  std::exit(1);
+}
+
+std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(f)), {});
+  auto close = s.rfind(')');
+  std::istringstream in(s.substr(close + 2));
+  std::string field;
+  unsigned long utime = 0, stime = 0;
+  for (int i = 3; i <= 15; ++i) {
+    in >> field;
+    if (i == 14) utime = std::stoul(field);
+    if (i == 15) stime = std::stoul(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// A blocking text-protocol connection.
+struct Line {
+  int fd = -1;
+  std::string buf;
+  explicit Line(std::uint16_t port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) fail("cannot connect");
+  }
+  void send(const std::string& l) {
+    std::string s = l + "\n";
+    if (::write(fd, s.data(), s.size()) != static_cast<ssize_t>(s.size())) fail("write failed");
+  }
+  std::string next() {
+    for (;;) {
+      if (auto nl = buf.find('\n'); nl != std::string::npos) {
+        std::string l = buf.substr(0, nl);
+        buf.erase(0, nl + 1);
+        if (l.rfind("PING: ", 0) == 0) {
+          send("PONG: " + l.substr(6));
+          continue;
+        }
+        return l;
+      }
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 10000) <= 0) fail("timed out waiting for the server");
+      char chunk[65536];
+      ssize_t n = ::read(fd, chunk, sizeof chunk);
+      if (n <= 0) fail("server closed a connection");
+      buf.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  std::string until_prefix(const std::string& prefix) {
+    for (;;) {
+      std::string l = next();
+      if (l.rfind(prefix, 0) == 0) return l;
+    }
+  }
+};
+
+std::string offer_key(const std::string& line) {
+  auto second = line.find(' ', 5);
+  return line.substr(second + 1, line.find(':') - second - 1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help") {
+    std::printf("usage: relay_load VOIXER_EXE [--calls N] [--members M] [--seconds T] [--speech F.wav]\n");
+    return argc < 2 ? 2 : 0;
+  }
+  int calls = 10, members = 10;
+  double seconds = 10;
+  std::string speech;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string k = argv[i];
+    if (k == "--calls") calls = std::atoi(argv[i + 1]);
+    else if (k == "--members") members = std::atoi(argv[i + 1]);
+    else if (k == "--seconds") seconds = std::atof(argv[i + 1]);
+    else if (k == "--speech") speech = argv[i + 1];
+    else fail("unknown option " + k);
+  }
+  const int users = calls * members;
+  std::uint16_t port = free_port();
+  pid_t server = ::fork();
+  if (server == 0) {
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 2);
+    std::string p = std::to_string(port);
+    ::execl(argv[1], argv[1], "serve", "--bind", "127.0.0.1", "--port", p.c_str(), "--quiet",
+            "--flood-rate", "0", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  // Text side: log in, build the calls, learn every member's session key.
+  std::vector<std::unique_ptr<Line>> conns;
+  for (int u = 0; u < users; ++u) {
+    conns.push_back(std::make_unique<Line>(port));
+    conns[u]->send("CONNECT: u" + std::to_string(u));
+    conns[u]->until_prefix("USERLIST #lobby");
+  }
+  std::vector<std::string> keys(users);
+  for (int c = 0; c < calls; ++c) {
+    int first = c * members;
+    conns[first]->send("TALK u" + std::to_string(first + 1) + ": REQUEST");
+    keys[first] = offer_key(conns[first]->until_prefix("TALK "));
+    for (int m = 1; m < members; ++m) {
+      int u = first + m;
+      if (m > 1) conns[first]->send("TALK " + keys[first] + " u" + std::to_string(u) + ": INVITE");
+      keys[u] = offer_key(conns[u]->until_prefix("TALK "));
+      conns[u]->send("TALK " + keys[u] + ": ACCEPT");
+      conns[u]->until_prefix("TALKMEMBERS ");
+    }
+  }
+
+  // Voice side: one ENet peer per member, all in this process.
+  if (enet_initialize() != 0) fail("ENet failed to initialise");
+  ENetHost* host = enet_host_create(nullptr, static_cast<std::size_t>(users), 2, 0, 0);
+  ENetAddress address{};
+  enet_address_set_host_ip(&address, "127.0.0.1");
+  address.port = port;
+  std::vector<ENetPeer*> peers(users);
+  std::map<ENetPeer*, int> index;
+  for (int u = 0; u < users; ++u) {
+    peers[u] = enet_host_connect(host, &address, 2, 0);
+    index[peers[u]] = u;
+  }
+  int connected = 0, bound = 0;
+  long forwarded = 0;
+  auto service = [&](int timeout_ms) {
+    ENetEvent ev;
+    while (enet_host_service(host, &ev, timeout_ms) > 0) {
+      timeout_ms = 0;
+      if (ev.type == ENET_EVENT_TYPE_CONNECT) {
+        int u = index[ev.peer];
+        std::string line = "TALKSESSION: " + keys[u];
+        enet_peer_send(ev.peer, 0, enet_packet_create(line.data(), line.size(), ENET_PACKET_FLAG_RELIABLE));
+        ++connected;
+      } else if (ev.type == ENET_EVENT_TYPE_RECEIVE) {
+        if (ev.channelID == 0) {
+          if (std::memcmp(ev.packet->data, "SESSIONACCEPTED", 15) == 0) ++bound;
+        } else {
+          ++forwarded;
+        }
+        enet_packet_destroy(ev.packet);
+      }
+    }
+  };
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (bound < users && Clock::now() < deadline) service(10);
+  if (bound < users) fail("only " + std::to_string(bound) + " of " + std::to_string(users) + " voice peers bound");
+
+  // Real Opus packets: synthetic voice through the engine's encoder settings.
+  voixer::audio::Encoder encoder;
+  auto voice = speech.empty() ? voixer::audio::synth_voice(2.0)
+                              : voixer::audio::read_wav_48k_mono(speech);
+  std::vector<std::vector<std::uint8_t>> frames;
+  std::uint8_t opus[1275];
+  for (std::size_t at = 0; at + 960 <= voice.size(); at += 960) {
+    std::size_t n = encoder.encode(voice.data() + at, opus, sizeof opus);
+    std::vector<std::uint8_t> frame;
+    voixer::core::write_client_voice(frame, 0, std::span(opus, n));
+    frames.push_back(frame);
+  }
+
+  auto talk = [&](double duration) {
+    auto start = Clock::now();
+    auto next = start;
+    std::uint16_t seq = 0;
+    while (Clock::now() - start < std::chrono::duration<double>(duration)) {
+      auto& f = frames[seq % frames.size()];
+      f[1] = static_cast<std::uint8_t>(seq >> 8);
+      f[2] = static_cast<std::uint8_t>(seq & 0xFF);
+      for (auto* p : peers)
+        enet_peer_send(p, 1, enet_packet_create(f.data(), f.size(), ENET_PACKET_FLAG_UNSEQUENCED));
+      enet_host_flush(host);
+      ++seq;
+      next += std::chrono::milliseconds(20);
+      while (Clock::now() < next) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
+        service(static_cast<int>(std::max<long long>(0, left)));
+      }
+    }
+  };
+  talk(1.0);  // warm-up
+  forwarded = 0;
+  host->totalSentData = host->totalSentPackets = 0;
+  double cpu0 = cpu_seconds(server);
+  auto t0 = Clock::now();
+  talk(seconds);
+  double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  double cpu = cpu_seconds(server) - cpu0;
+  long sent_frames = static_cast<long>(elapsed / 0.02) * users;
+  double per_talker_kbps =
+      (static_cast<double>(host->totalSentData) + 28.0 * host->totalSentPackets) * 8 / elapsed / users / 1000;
+  double avg_opus = 0;
+  for (auto& f : frames) avg_opus += f.size() - 3;
+  avg_opus /= frames.size();
+
+  std::printf("calls %d x %d members, %d talkers, %.1f s\n", calls, members, users, elapsed);
+  std::printf("frames sent ~%ld (%.0f/s), forwarded and received %ld (%.0f/s)\n", sent_frames,
+              sent_frames / elapsed, forwarded, forwarded / elapsed);
+  std::printf("server CPU %.2f s = %.2f us per forwarded frame (%.1f%% of one core)\n", cpu,
+              cpu * 1e6 / std::max(1L, forwarded), cpu * 100 / elapsed);
+  std::printf("per talker on the wire: %.1f kbit/s (Opus packets average %.0f bytes)\n",
+              per_talker_kbps, avg_opus);
+  std::printf("RESULT talkers=%d forwarded_per_s=%.0f server_us_per_frame=%.2f server_core_pct=%.1f talker_kbps=%.1f\n",
+              users, forwarded / elapsed, cpu * 1e6 / std::max(1L, forwarded), cpu * 100 / elapsed,
+              per_talker_kbps);
+  for (auto* p : peers) enet_peer_disconnect_now(p, 0);
+  enet_host_destroy(host);
+  ::kill(server, SIGTERM);
+  ::waitpid(server, nullptr, 0);
+  return 0;
+}
