@@ -18,17 +18,24 @@ void say(const std::string& text) { std::cerr << "voixer: " << text << std::endl
 
 class CliVoice::Impl : public std::enable_shared_from_this<CliVoice::Impl> {
  public:
-  Impl(asio::io_context& io, CliVoiceOptions options) : m_io(io), m_timer(io) {
-    if (!options.audio_in.empty() || !options.audio_out.empty()) {
-      auto wav = std::make_unique<audio::WavDevice>(options.audio_in, options.audio_out);
+  Impl(asio::io_context& io, CliVoiceOptions options)
+      : m_io(io), m_timer(io), m_options(std::move(options)) {
+    if (!m_options.audio_in.empty() || !m_options.audio_out.empty()) {
+      auto wav = std::make_unique<audio::WavDevice>(m_options.audio_in, m_options.audio_out);
       m_wav = wav.get();
       m_device = std::move(wav);
     } else {
-      m_sdl = new audio::SdlDevice({options.input_device, options.output_device});
-      m_device.reset(m_sdl);
+      auto sdl = std::make_unique<audio::SdlDevice>(
+          audio::SdlDeviceChoice{m_options.input_device, m_options.output_device});
+      m_sdl = sdl.get();
+      m_device = std::move(sdl);
     }
+    start_engine();
+  }
+
+  void start_engine() {
     m_engine = std::make_unique<audio::VoiceEngine>(
-        *m_device, options.settings, [this](std::span<const std::uint8_t> frame) {
+        *m_device, m_options.settings, [this](std::span<const std::uint8_t> frame) {
           // On the voice thread: hand the frame to the network thread.
           std::vector<std::uint8_t> copy(frame.begin(), frame.end());
           asio::post(m_io, [self = weak_from_this(), copy = std::move(copy)] {
@@ -40,12 +47,37 @@ class CliVoice::Impl : public std::enable_shared_from_this<CliVoice::Impl> {
       for (const auto& w : m_sdl->warnings()) say(w);
   }
 
+  // The sound card failed or went away: say so and carry on with the
+  // system's default devices.
+  void fall_back_to_default(const std::string& why) {
+    say("audio device problem: " + why + "; switching to the default devices");
+    bool sending = m_sending, muted = m_engine->muted(), deafened = m_engine->deafened();
+    m_engine->stop();
+    m_engine.reset();
+    auto sdl = std::make_unique<audio::SdlDevice>(audio::SdlDeviceChoice{});
+    m_sdl = sdl.get();
+    m_device = std::move(sdl);
+    try {
+      start_engine();
+    } catch (const std::exception& e) {
+      say(std::string("no audio: ") + e.what());
+      m_engine.reset();
+      m_sdl = nullptr;
+      return;
+    }
+    m_engine->set_sending(sending);
+    m_engine->set_muted(muted);
+    m_engine->set_deafened(deafened);
+  }
+
   void connect(const std::string& host, std::uint16_t port) {
     m_voice = std::make_unique<net::VoiceClient>(
         m_io, net::VoiceClient::Handlers{
                   [] {},
                   [this](std::string_view line) { on_control(line); },
-                  [this](std::span<const std::uint8_t> frame) { m_engine->deliver(frame); },
+                  [this](std::span<const std::uint8_t> frame) {
+                    if (m_engine) m_engine->deliver(frame);
+                  },
                   [](const std::string& reason) { say(reason); }});
     m_voice->connect(host, port);
     watch();
@@ -54,6 +86,8 @@ class CliVoice::Impl : public std::enable_shared_from_this<CliVoice::Impl> {
   void follow_call(const std::string& key) {
     if (key == m_key) return;
     m_key = key;
+    m_sending = false;
+    if (!m_engine) return;
     m_engine->set_sending(false);
     if (key.empty()) {
       m_engine->reset_speakers();
@@ -63,7 +97,16 @@ class CliVoice::Impl : public std::enable_shared_from_this<CliVoice::Impl> {
   }
 
   void run_local(core::LocalCommand command) {
+    if (!m_engine) {
+      say("no audio device");
+      return;
+    }
     switch (command) {
+      case core::LocalCommand::PushToTalk:
+        m_ptt = !m_ptt;
+        m_engine->set_push_to_talk(m_ptt);
+        say(m_ptt ? "push-to-talk: talking" : "push-to-talk: released");
+        break;
       case core::LocalCommand::Mute: m_engine->set_muted(true); say("muted"); break;
       case core::LocalCommand::Unmute: m_engine->set_muted(false); say("unmuted"); break;
       case core::LocalCommand::Deafen: m_engine->set_deafened(true); say("deafened"); break;
@@ -82,12 +125,14 @@ class CliVoice::Impl : public std::enable_shared_from_this<CliVoice::Impl> {
  private:
   void on_control(std::string_view line) {
     say("voice: " + std::string(line));
-    if (line.rfind("SESSIONACCEPTED: ", 0) == 0 && line.substr(17) == m_key)
-      m_engine->set_sending(true);
+    if (line.rfind("SESSIONACCEPTED: ", 0) == 0 && line.substr(17) == m_key) {
+      m_sending = true;
+      if (m_engine) m_engine->set_sending(true);
+    }
   }
 
   // Every 100 ms: report who starts and stops talking, the end of the
-  // input file, and a failing device.
+  // input file, and a failing device (then fall back to the default).
   void watch() {
     m_timer.expires_after(std::chrono::milliseconds(100));
     m_timer.async_wait([self = shared_from_this()](asio::error_code ec) {
@@ -98,6 +143,7 @@ class CliVoice::Impl : public std::enable_shared_from_this<CliVoice::Impl> {
   }
 
   void report() {
+    if (!m_engine) return;
     auto stats = m_engine->stats();
     auto now = std::chrono::steady_clock::now();
     for (const auto& sp : stats.speakers) {
@@ -115,13 +161,12 @@ class CliVoice::Impl : public std::enable_shared_from_this<CliVoice::Impl> {
       m_input_reported = true;
       say("audio input finished");
     }
-    if (m_sdl && !m_failure_reported) {
-      if (auto why = m_sdl->failure(); !why.empty()) {
-        m_failure_reported = true;
-        say("audio device problem: " + why);
-      }
+    if (m_sdl) {
+      if (auto why = m_sdl->failure(); !why.empty()) fall_back_to_default(why);
     }
   }
+
+  bool m_ptt = false;
 
   void print_stats() {
     auto st = m_engine->stats();
@@ -159,7 +204,9 @@ class CliVoice::Impl : public std::enable_shared_from_this<CliVoice::Impl> {
   std::unique_ptr<net::VoiceClient> m_voice;
   std::string m_key;
   std::map<std::string, Talking> m_talking;
-  bool m_input_reported = false, m_failure_reported = false;
+  bool m_input_reported = false;
+  bool m_sending = false;
+  CliVoiceOptions m_options;
 };
 
 CliVoice::CliVoice(asio::io_context& io, CliVoiceOptions options)

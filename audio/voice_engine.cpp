@@ -78,7 +78,7 @@ struct VoiceEngine::Impl {
   std::uint16_t seq = 0;
   std::int64_t gate_open_until = 0;
   bool playing = false;
-  std::uint64_t frames_sent = 0;
+  std::uint64_t frames_sent = 0, frames_captured = 0;
   bool transmitting = false;
 
   // Shared with other threads, under the mutex.
@@ -181,6 +181,7 @@ struct VoiceEngine::Impl {
   void process_capture(std::int64_t now) {
     while (capture.size() >= static_cast<std::size_t>(frame)) {
       capture.pop(frame_in.data(), frame);
+      ++frames_captured;
       if (preprocess)
         for (int at = 0; at + kPreprocessSamples <= frame; at += kPreprocessSamples)
           speex_preprocess_run(preprocess.get(), frame_in.data() + at);
@@ -300,6 +301,7 @@ struct VoiceEngine::Impl {
     st.input_level = owner.m_input_level.load();
     st.transmitting = transmitting;
     st.frames_sent = frames_sent;
+    st.frames_captured = frames_captured;
     for (auto& [name, s] : speakers) {
       const auto& j = s->jitter.stats();
       st.speakers.push_back(SpeakerStats{name, s->level, s->talking, s->gain,

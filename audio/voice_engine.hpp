@@ -53,6 +53,7 @@ struct SpeakerStats {
 struct EngineStats {
   float input_level = 0;
   bool transmitting = false;
+  std::uint64_t frames_captured = 0;
   std::uint64_t frames_sent = 0;
   std::vector<SpeakerStats> speakers;
 };

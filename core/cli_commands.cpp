@@ -53,6 +53,8 @@ std::string cli_help() {
          "  /mute, /unmute          stop or resume sending your voice\n"
          "  /deafen, /undeafen      stop or resume hearing the call\n"
          "  /stats                  voice statistics (levels, loss, buffer)\n"
+         "  /ptt                    push-to-talk (--input-mode ptt): press, and again\n"
+         "                          to release\n"
          "  /ping                   measure the round trip to the server\n"
          "  /quit                   disconnect and exit (so does end of input)\n"
          "  /help                   this text";
@@ -107,7 +109,7 @@ CliAction translate_cli_input(std::string_view input, CliState& state) {
   static constexpr std::pair<std::string_view, LocalCommand> kLocal[] = {
       {"mute", LocalCommand::Mute},     {"unmute", LocalCommand::Unmute},
       {"deafen", LocalCommand::Deafen}, {"undeafen", LocalCommand::Undeafen},
-      {"stats", LocalCommand::Stats}};
+      {"stats", LocalCommand::Stats},   {"ptt", LocalCommand::PushToTalk}};
   for (auto [name, local] : kLocal) {
     if (command == name) {
       CliAction a;

@@ -20,7 +20,7 @@ struct CliState {
 };
 
 // Commands the client carries out itself, without the server.
-enum class LocalCommand { None, Mute, Unmute, Deafen, Undeafen, Stats };
+enum class LocalCommand { None, Mute, Unmute, Deafen, Undeafen, Stats, PushToTalk };
 
 struct CliAction {
   std::vector<std::string> lines;  // protocol lines to send
