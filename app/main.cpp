@@ -5,13 +5,15 @@
 #include <vector>
 
 #include "app/cli.hpp"
+#include "app/gui/gui_main.hpp"
 #include "app/serve.hpp"
 
 namespace {
 
 const char* const kHelp =
     "usage: voixer [command] [options]\n"
-    "LAN voice and text chat.\n"
+    "LAN voice and text chat. Without a command, opens the window\n"
+    "(voixer --nick NAME --join HOST[:PORT] or --host [--port N] skip the start screen).\n"
     "\n"
     "commands:\n"
     "  serve     run the server without a window (voixer serve --help)\n"
@@ -23,10 +25,11 @@ const char* const kHelp =
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::cout << kHelp;
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
+    std::cout << kHelp << "\n" << voixer::app::kGuiHelp;
     return 0;
   }
+  if (args.empty() || args[0].rfind("--", 0) == 0) return voixer::app::run_gui(args);
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "serve") return voixer::app::run_serve(rest);

@@ -1,0 +1,216 @@
+// The window: GLFW + OpenGL 3 + Dear ImGui. Renders only while something
+// changes (input, a network event, a call on screen) and otherwise sleeps
+// in glfwWaitEventsTimeout, so an idle window costs close to nothing.
+#include "app/gui/gui_main.hpp"
+
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app/args.hpp"
+#include "app/gui/gui_app.hpp"
+#include "app/gui/views.hpp"
+
+namespace voixer::app {
+
+const char* const kGuiHelp =
+    "usage: voixer [--nick NAME] [--join HOST[:PORT] | --host [--port N]]\n"
+    "Opens the Voixer window. Without options it shows the start screen.\n"
+    "\n"
+    "  --nick NAME          nickname (default: the last one used, or your user name)\n"
+    "  --join HOST[:PORT]   skip the start screen and join this server\n"
+    "  --host               skip the start screen and host a server here\n"
+    "  --port N             the port to host on (default 8649)\n"
+    "  --help               this text\n";
+
+namespace {
+
+// Set by GLFW callbacks (chained before ImGui's): the window must redraw.
+bool g_input = false;
+// Set by SIGINT/SIGTERM: close the window as if its close button was pressed.
+volatile std::sig_atomic_t g_stop = 0;
+
+void mark_input(GLFWwindow*) { g_input = true; }
+
+void install_input_callbacks(GLFWwindow* w) {
+  glfwSetCursorPosCallback(w, [](GLFWwindow* win, double, double) { mark_input(win); });
+  glfwSetMouseButtonCallback(w, [](GLFWwindow* win, int, int, int) { mark_input(win); });
+  glfwSetScrollCallback(w, [](GLFWwindow* win, double, double) { mark_input(win); });
+  glfwSetKeyCallback(w, [](GLFWwindow* win, int, int, int, int) { mark_input(win); });
+  glfwSetCharCallback(w, [](GLFWwindow* win, unsigned int) { mark_input(win); });
+  glfwSetWindowFocusCallback(w, [](GLFWwindow* win, int) { mark_input(win); });
+  glfwSetWindowSizeCallback(w, [](GLFWwindow* win, int, int) { mark_input(win); });
+  glfwSetWindowRefreshCallback(w, [](GLFWwindow* win) { mark_input(win); });
+}
+
+void load_fonts(float scale) {
+  ImGuiIO& io = ImGui::GetIO();
+  const char* regular = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+  const char* bold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+  std::error_code ec;
+  // ImGui aborts on a missing font file, so check first.
+  if (std::filesystem::exists(regular, ec)) {
+    io.Fonts->AddFontFromFileTTF(regular, 17.0f * scale);
+  } else {
+    ImFontConfig c;
+    c.SizePixels = 13.0f * scale;
+    io.Fonts->AddFontDefault(&c);
+  }
+  // The last font is the title font.
+  if (std::filesystem::exists(bold, ec)) {
+    io.Fonts->AddFontFromFileTTF(bold, 34.0f * scale);
+  } else {
+    ImFontConfig c;
+    c.SizePixels = 26.0f * scale;
+    io.Fonts->AddFontDefault(&c);
+  }
+}
+
+void style(float scale) {
+  ImGui::StyleColorsDark();
+  ImGuiStyle& s = ImGui::GetStyle();
+  s.WindowRounding = 0;
+  s.ChildRounding = 4;
+  s.FrameRounding = 4;
+  s.GrabRounding = 4;
+  s.FramePadding = ImVec2(8, 5);
+  s.ItemSpacing = ImVec2(8, 6);
+  s.Colors[ImGuiCol_WindowBg] = ImVec4(0.11f, 0.12f, 0.14f, 1.0f);
+  s.Colors[ImGuiCol_ChildBg] = ImVec4(0.14f, 0.15f, 0.18f, 1.0f);
+  s.Colors[ImGuiCol_Button] = ImVec4(0.26f, 0.36f, 0.62f, 1.0f);
+  s.Colors[ImGuiCol_ButtonHovered] = ImVec4(0.33f, 0.45f, 0.76f, 1.0f);
+  s.ScaleAllSizes(scale);
+}
+
+}  // namespace
+
+int run_gui(const std::vector<std::string>& argv) {
+  Args args(argv, {"--nick", "--join", "--port"}, {"--host", "--help"});
+  if (args.has("--help")) {
+    std::cout << kGuiHelp;
+    return 0;
+  }
+  if (!args.error().empty() || !args.positional().empty()) {
+    std::cerr << "voixer: " << (args.error().empty() ? "unexpected argument '" + args.positional()[0] + "'" : args.error())
+              << "\n";
+    return 2;
+  }
+  auto start = std::chrono::steady_clock::now();
+  std::string settings_path = default_settings_path();
+  std::vector<std::string> warnings;
+  AppSettings settings = load_settings(settings_path, &warnings);
+  for (const auto& w : warnings) std::cerr << "voixer: " << w << "\n";
+
+  glfwSetErrorCallback([](int, const char* what) { std::fprintf(stderr, "voixer: GLFW: %s\n", what); });
+  if (!glfwInit()) {
+    std::cerr << "voixer: cannot open a window (no display?); try `voixer serve` or `voixer cli`\n";
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 2);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GL_TRUE);
+  GLFWwindow* window = glfwCreateWindow(1200, 760, "Voixer", nullptr, nullptr);
+  if (!window) {
+    std::cerr << "voixer: cannot create an OpenGL 3.2 window\n";
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(1);
+  install_input_callbacks(window);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGui::GetIO().IniFilename = nullptr;  // layout is fixed; settings live in voixer.conf
+  float xscale = 1, yscale = 1;
+  glfwGetWindowContentScale(window, &xscale, &yscale);
+  float scale = std::max(1.0f, xscale);
+  load_fonts(scale);
+  style(scale);
+  ImGui_ImplGlfw_InitForOpenGL(window, true);  // chains to our callbacks
+  ImGui_ImplOpenGL3_Init("#version 150");
+
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+  int exit_code = 0;
+  {
+    GuiApp app(settings, settings_path, [] { glfwPostEmptyEvent(); });
+    ViewState view;
+    if (auto nick = args.value("--nick")) app.form().nickname = *nick;
+    if (auto port = args.value("--port")) app.form().port = *port;
+    if (args.has("--host")) {
+      app.host();
+    } else if (auto join = args.value("--join")) {
+      app.form().address = *join;
+      app.join();
+    }
+
+    using Clock = std::chrono::steady_clock;
+    int active_frames = 3;  // ImGui settles its layout over a couple of frames
+    bool first_frame = true;
+    auto last_frame = Clock::now();
+    while (!glfwWindowShouldClose(window) && !g_stop) {
+      // Sleep until something happens. While a call is on screen, redraw at
+      // 20 fps for the talking indicators and the call timer.
+      double timeout = active_frames > 0 ? 0.0 : app.animating() ? 0.05 : 1.0;
+      glfwWaitEventsTimeout(timeout);
+      bool changed = app.pump();
+      if (g_input || changed) active_frames = std::max(active_frames, 3);
+      g_input = false;
+      bool timed_redraw = app.animating() && Clock::now() - last_frame > std::chrono::milliseconds(45);
+      if (active_frames == 0 && !timed_redraw) continue;
+      if (active_frames > 0) --active_frames;
+      // No vsync under Xvfb (and some drivers): cap at ~120 fps ourselves.
+      auto since = Clock::now() - last_frame;
+      if (since < std::chrono::milliseconds(8))
+        std::this_thread::sleep_for(std::chrono::milliseconds(8) - since);
+      last_frame = Clock::now();
+
+      if (app.settings().input_mode == audio::InputMode::PushToTalk && !ImGui::GetIO().WantTextInput)
+        app.set_push_to_talk(glfwGetKey(window, GLFW_KEY_LEFT_CONTROL) == GLFW_PRESS ||
+                             glfwGetKey(window, GLFW_KEY_SPACE) == GLFW_PRESS);
+
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui_ImplGlfw_NewFrame();
+      ImGui::NewFrame();
+      if (app.screen() == Screen::Start) {
+        draw_start_screen(app, view);
+      } else {
+        draw_main_screen(app, view);
+      }
+      ImGui::Render();
+      int w, h;
+      glfwGetFramebufferSize(window, &w, &h);
+      glViewport(0, 0, w, h);
+      glClearColor(0.11f, 0.12f, 0.14f, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      glfwSwapBuffers(window);
+      if (first_frame) {
+        first_frame = false;
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+        if (std::getenv("VOIXER_REPORT_STARTUP")) std::fprintf(stderr, "voixer: first frame after %lld ms\n", static_cast<long long>(ms));
+      }
+    }
+    app.settings().nickname = app.form().nickname;
+    app.save_settings();
+  }  // the app (and a hosted server) closes here, telling clients
+
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return exit_code;
+}
+
+}  // namespace voixer::app

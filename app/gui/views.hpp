@@ -1,0 +1,38 @@
+// The window's panels: one draw function each, reading the GuiApp (and its
+// client model) and calling its intents. ImGui only, on the UI thread.
+#pragma once
+
+#include "app/gui/gui_app.hpp"
+
+namespace voixer::app {
+
+struct ViewState;  // widget-only state (text being typed, open popups)
+
+void draw_start_screen(GuiApp& app, ViewState& v);
+void draw_channels_panel(GuiApp& app, ViewState& v);
+void draw_conversation_panel(GuiApp& app, ViewState& v);
+void draw_users_panel(GuiApp& app, ViewState& v);
+void draw_call_panel(GuiApp& app, ViewState& v);
+void draw_incoming_call(GuiApp& app, ViewState& v);
+void draw_status_bar(GuiApp& app, ViewState& v);
+void draw_settings(GuiApp& app, ViewState& v);
+
+// Everything on the main screen, laid out: left, middle, right, bottom.
+void draw_main_screen(GuiApp& app, ViewState& v);
+
+struct ViewState {
+  std::string message;          // the chat input line
+  std::string join_name;        // "join or create a channel"
+  std::string topic;            // topic being edited
+  bool editing_topic = false;
+  std::string new_nickname;     // after NICKNAMEINUSE
+  std::string invite_name;
+  bool show_settings = false;
+  bool main_shown = false;      // for the test trace
+  bool refocus_input = false;   // keep focus in the chat input after Enter
+  std::size_t seen_lines = 0;   // lines of the active conversation already drawn
+  std::string seen_conversation;
+  std::vector<std::string> input_devices, output_devices;  // for Settings
+};
+
+}  // namespace voixer::app

@@ -1,0 +1,256 @@
+// Calls: the call panel, the incoming-call window, the status bar, and the
+// settings window.
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <chrono>
+
+#include "app/gui/views.hpp"
+#include "audio/sdl_device.hpp"
+
+namespace voixer::app {
+
+namespace {
+
+const ImVec4 kDim(0.6f, 0.6f, 0.65f, 1.0f);
+const ImVec4 kTalking(0.35f, 0.9f, 0.45f, 1.0f);
+const ImVec4 kWarn(1.0f, 0.7f, 0.3f, 1.0f);
+const ImVec4 kError(1.0f, 0.45f, 0.4f, 1.0f);
+
+std::int64_t now_unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string duration_text(std::int64_t ms) {
+  long s = static_cast<long>(ms / 1000);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+}  // namespace
+
+void draw_call_panel(GuiApp& app, ViewState& v) {
+  const auto& call = app.model().call_state();
+  if (call.phase == core::CallPhase::None) {
+    ImGui::BeginDisabled(app.model().phase() != core::ConnectionPhase::Connected);
+    if (ImGui::Button("Mic test", ImVec2(-1, 0))) app.mic_test();
+    ImGui::EndDisabled();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Hear yourself through the server");
+    ImGui::Separator();
+    return;
+  }
+  // The panel's height follows its content: a row per line, two per person.
+  const float row = ImGui::GetFrameHeightWithSpacing();
+  float rows = 3;  // title, mute/deafen, hang up
+  if (call.phase == core::CallPhase::InCall) {
+    rows += 2.0f * call.members.size() - 1 + call.ringing.size();  // me: no volume slider
+    if (!call.echo) rows += 1;                                     // invite
+  }
+  if (!app.voice_problem().empty()) rows += 2;
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.12f, 0.2f, 0.16f, 1.0f));
+  ImGui::BeginChild("call", ImVec2(0, rows * row + ImGui::GetStyle().WindowPadding.y * 2), false,
+                    ImGuiWindowFlags_AlwaysUseWindowPadding | ImGuiWindowFlags_NoScrollbar);
+  if (call.phase == core::CallPhase::Calling) {
+    ImGui::TextColored(kWarn, "Calling %s...", call.peer.c_str());
+  } else {
+    if (ImGui::IsWindowAppearing()) app.trace("shown call panel");
+    ImGui::TextColored(kTalking, "%s  %s", call.echo ? "Mic test" : "In call",
+                       duration_text(now_unix_ms() - call.started_unix_ms).c_str());
+    audio::EngineStats stats;
+    if (auto* e = app.engine()) stats = e->stats();
+    for (const auto& member : call.members) {
+      ImGui::PushID(member.c_str());
+      bool me = member == app.model().nickname();
+      const audio::SpeakerStats* sp = nullptr;
+      for (const auto& s : stats.speakers)
+        if (s.name == member) sp = &s;
+      bool talking = me ? stats.transmitting && stats.input_level > 0.01f : sp && sp->talking;
+      ImGui::TextColored(talking ? kTalking : kDim, talking ? "(o)" : "( )");
+      ImGui::SameLine();
+      ImGui::TextUnformatted(member.c_str());
+      if (!me) {
+        float volume = sp ? sp->volume : 1.0f;
+        ImGui::SetNextItemWidth(-1);
+        if (ImGui::SliderFloat("##volume", &volume, 0.0f, 2.0f, "volume %.1f"))
+          app.set_volume(member, volume);
+      }
+      ImGui::PopID();
+    }
+    for (const auto& r : call.ringing) ImGui::TextColored(kWarn, "ringing %s...", r.c_str());
+  }
+  float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
+  if (ImGui::Button(app.muted() ? "Unmute" : "Mute", ImVec2(half, 0))) app.toggle_mute();
+  ImGui::SameLine();
+  if (ImGui::Button(app.deafened() ? "Undeafen" : "Deafen", ImVec2(half, 0))) app.toggle_deafen();
+  ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.7f, 0.2f, 0.2f, 1.0f));
+  if (ImGui::Button(call.phase == core::CallPhase::Calling ? "Cancel" : "Hang up", ImVec2(-1, 0)))
+    app.hang_up();
+  ImGui::PopStyleColor();
+  if (call.phase == core::CallPhase::InCall && !call.echo) {
+    float button = ImGui::CalcTextSize("Invite").x + ImGui::GetStyle().FramePadding.x * 2;
+    ImGui::SetNextItemWidth(-button - ImGui::GetStyle().ItemSpacing.x);
+    ImGui::InputTextWithHint("##invite", "nickname", &v.invite_name);
+    ImGui::SameLine();
+    if (ImGui::Button("Invite") && !v.invite_name.empty()) {
+      app.invite(v.invite_name);
+      v.invite_name.clear();
+    }
+  }
+  if (!app.voice_problem().empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, kError);
+    ImGui::TextWrapped("%s", app.voice_problem().c_str());
+    ImGui::PopStyleColor();
+  }
+  ImGui::EndChild();
+  ImGui::PopStyleColor();
+  ImGui::Separator();
+}
+
+void draw_incoming_call(GuiApp& app, ViewState&) {
+  const auto& incoming = app.model().incoming();
+  if (!incoming) return;
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x / 2, vp->WorkPos.y + vp->WorkSize.y / 3),
+                          ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(340 * ImGui::GetFontSize() / 17.0f, 0));
+  ImGui::Begin("Incoming call", nullptr,
+               ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoSavedSettings);
+  ImGui::Text("%s is calling you", incoming->from.c_str());
+  if (ImGui::IsWindowAppearing()) app.trace("shown incoming call from " + incoming->from);
+  if (app.model().call_state().phase == core::CallPhase::InCall)
+    ImGui::TextDisabled("Accepting leaves your current call.");
+  ImGui::Spacing();
+  float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
+  ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.2f, 0.55f, 0.3f, 1.0f));
+  if (ImGui::Button("Accept", ImVec2(half, 0))) app.accept_call();
+  ImGui::PopStyleColor();
+  ImGui::SameLine();
+  ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.7f, 0.2f, 0.2f, 1.0f));
+  if (ImGui::Button("Deny", ImVec2(half, 0))) app.deny_call();
+  ImGui::PopStyleColor();
+  ImGui::End();
+}
+
+void draw_status_bar(GuiApp& app, ViewState& v) {
+  const auto& model = app.model();
+  switch (model.phase()) {
+    case core::ConnectionPhase::Connected:
+      ImGui::TextColored(kTalking, "Connected");
+      ImGui::SameLine();
+      ImGui::TextDisabled("to %s as %s", app.connected_to().c_str(), model.nickname().c_str());
+      break;
+    case core::ConnectionPhase::Reconnecting:
+      ImGui::TextColored(kWarn, "Reconnecting... (%s)", model.status_text().c_str());
+      break;
+    case core::ConnectionPhase::Connecting:
+      ImGui::TextColored(kWarn, "Connecting...");
+      break;
+    case core::ConnectionPhase::Refused:
+      ImGui::TextColored(kError, "%s", model.status_text().c_str());
+      ImGui::SameLine();
+      ImGui::SetNextItemWidth(140);
+      ImGui::InputTextWithHint("##newnick", "new nickname", &v.new_nickname);
+      ImGui::SameLine();
+      if (ImGui::SmallButton("Retry")) app.retry_nickname(v.new_nickname);
+      break;
+    case core::ConnectionPhase::Disconnected:
+      ImGui::TextColored(kError, "Disconnected: %s", model.status_text().c_str());
+      break;
+  }
+  if (app.hosting()) {
+    ImGui::SameLine();
+    std::string where;
+    for (const auto& a : app.host_addresses()) where += (where.empty() ? "" : ", ") + a;
+    ImGui::TextColored(kWarn, "  Hosting: friends join %s", where.c_str());
+  }
+  if (int rtt = app.round_trip_ms(); rtt >= 0) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("  ping %d ms", rtt);
+  }
+  if (auto* e = app.engine()) {
+    auto st = e->stats();
+    int depth = 0;
+    std::uint64_t lost = 0, received = 0;
+    for (const auto& s : st.speakers) {
+      depth = std::max(depth, s.buffered_frames);
+      lost += s.lost;
+      received += s.received;
+    }
+    ImGui::SameLine();
+    ImGui::TextDisabled("  voice loss %.1f%%  buffer %d", received ? 100.0 * lost / received : 0.0, depth);
+    ImGui::SameLine();
+    ImGui::TextDisabled("  mic");
+    ImGui::SameLine();
+    ImGui::ProgressBar(std::min(1.0f, st.input_level * 8), ImVec2(80, 0), "");
+    if (app.settings().input_mode == audio::InputMode::PushToTalk) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("hold %s to talk", app.settings().ptt_key.c_str());
+    }
+  }
+  float settings_w = ImGui::CalcTextSize("Settings").x + ImGui::GetStyle().FramePadding.x * 2;
+  ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - settings_w);
+  if (ImGui::Button("Settings")) v.show_settings = !v.show_settings;
+}
+
+void draw_settings(GuiApp& app, ViewState& v) {
+  if (!v.show_settings) return;
+  auto& s = app.settings();
+  ImGui::SetNextWindowSize(ImVec2(460, 0), ImGuiCond_Appearing);
+  if (!ImGui::Begin("Settings", &v.show_settings, ImGuiWindowFlags_NoCollapse)) {
+    ImGui::End();
+    return;
+  }
+  if (v.input_devices.empty() && v.output_devices.empty()) {
+    try {
+      v.input_devices = audio::SdlDevice::list(true);
+      v.output_devices = audio::SdlDevice::list(false);
+    } catch (const std::exception&) {
+    }
+    v.input_devices.insert(v.input_devices.begin(), "");
+    v.output_devices.insert(v.output_devices.begin(), "");
+  }
+  auto device_combo = [](const char* label, std::string& value, const std::vector<std::string>& names) {
+    if (ImGui::BeginCombo(label, value.empty() ? "System default" : value.c_str())) {
+      for (const auto& n : names)
+        if (ImGui::Selectable(n.empty() ? "System default" : n.c_str(), n == value)) value = n;
+      ImGui::EndCombo();
+    }
+  };
+  device_combo("Microphone", s.input_device, v.input_devices);
+  device_combo("Speakers", s.output_device, v.output_devices);
+  ImGui::Separator();
+  int mode = static_cast<int>(s.input_mode);
+  ImGui::RadioButton("Voice activation", &mode, 0);
+  ImGui::SameLine();
+  ImGui::RadioButton("Push to talk", &mode, 1);
+  ImGui::SameLine();
+  ImGui::RadioButton("Always on", &mode, 2);
+  s.input_mode = static_cast<audio::InputMode>(mode);
+  if (s.input_mode == audio::InputMode::VoiceActivation) {
+    float level = app.engine() ? app.engine()->input_level() : 0.0f;
+    ImGui::ProgressBar(std::min(1.0f, level * 8), ImVec2(-1, 0), "your level");
+    float shown = s.activation_level * 8;
+    if (ImGui::SliderFloat("Threshold", &shown, 0.0f, 1.0f, "%.2f")) s.activation_level = shown / 8;
+    ImGui::TextDisabled("Speak: the bar must pass the threshold for your voice to go out.");
+  }
+  if (s.input_mode == audio::InputMode::PushToTalk)
+    ImGui::TextDisabled("Hold %s (or the space bar outside a text field) to talk.", s.ptt_key.c_str());
+  ImGui::Checkbox("Noise suppression", &s.noise_suppression);
+  int frame = s.frame_ms == 10 ? 0 : 1;
+  ImGui::RadioButton("10 ms frames (lower delay)", &frame, 0);
+  ImGui::SameLine();
+  ImGui::RadioButton("20 ms frames (less bandwidth)", &frame, 1);
+  s.frame_ms = frame == 0 ? 10 : 20;
+  ImGui::TextDisabled("Devices, noise suppression and frame size apply from the next call.");
+  if (ImGui::Button("Save")) {
+    app.save_settings();
+    v.show_settings = false;
+  }
+  ImGui::End();
+}
+
+}  // namespace voixer::app

@@ -1,0 +1,234 @@
+// The main screen: channels on the left, the conversation in the middle,
+// the channel's users (and the call panel) on the right, status at the bottom.
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <ctime>
+
+#include "app/gui/views.hpp"
+
+namespace voixer::app {
+
+namespace {
+
+const ImVec4 kDim(0.6f, 0.6f, 0.65f, 1.0f);
+const ImVec4 kAccent(0.45f, 0.7f, 1.0f, 1.0f);
+const ImVec4 kError(1.0f, 0.45f, 0.4f, 1.0f);
+const ImVec4 kOwn(0.55f, 0.85f, 0.55f, 1.0f);
+
+std::string clock_text(std::int64_t unix_ms) {
+  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%H:%M", &tm);
+  return buf;
+}
+
+}  // namespace
+
+void draw_channels_panel(GuiApp& app, ViewState& v) {
+  const auto& model = app.model();
+  ImGui::TextColored(kDim, "CHANNELS");
+  for (const auto& c : model.conversations()) {
+    if (!c.is_channel) continue;
+    bool active = model.active() && model.active()->name == c.name;
+    std::string label = c.name;
+    if (c.unread > 0) label += "  (" + std::to_string(c.unread) + ")";
+    if (!c.joined) ImGui::PushStyleColor(ImGuiCol_Text, kDim);
+    if (ImGui::Selectable((label + "##ch" + c.name).c_str(), active)) app.open_conversation(c.name);
+    if (!c.joined) ImGui::PopStyleColor();
+    if (ImGui::BeginPopupContextItem()) {
+      if (c.joined && ImGui::MenuItem("Leave")) app.leave_channel(c.name);
+      if (!c.joined && ImGui::MenuItem("Join again")) app.join_channel(c.name);
+      ImGui::EndPopup();
+    }
+  }
+  ImGui::Spacing();
+  ImGui::TextColored(kDim, "DIRECT MESSAGES");
+  for (const auto& c : model.conversations()) {
+    if (c.is_channel) continue;
+    bool active = model.active() && model.active()->name == c.name;
+    std::string label = "@" + c.name;
+    if (c.unread > 0) label += "  (" + std::to_string(c.unread) + ")";
+    if (ImGui::Selectable((label + "##dm" + c.name).c_str(), active)) app.open_conversation(c.name);
+  }
+  ImGui::Spacing();
+  ImGui::Separator();
+  ImGui::TextColored(kDim, "JOIN OR CREATE");
+  ImGui::SetNextItemWidth(-1);
+  if (ImGui::InputTextWithHint("##join", "#channel, Enter", &v.join_name,
+                               ImGuiInputTextFlags_EnterReturnsTrue) &&
+      !v.join_name.empty()) {
+    app.join_channel(v.join_name);
+    v.join_name.clear();
+  }
+  ImGui::Spacing();
+  if (ImGui::CollapsingHeader("All channels")) {
+    if (ImGui::SmallButton("Refresh")) app.refresh_channel_list();
+    for (const auto& l : model.channel_list()) {
+      std::string label = l.name + "  " + std::to_string(l.members);
+      if (ImGui::Selectable(label.c_str())) app.join_channel(l.name);
+      if (!l.topic.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", l.topic.c_str());
+    }
+  }
+}
+
+void draw_conversation_panel(GuiApp& app, ViewState& v) {
+  const auto& model = app.model();
+  const core::Conversation* c = model.active();
+  if (!c) {
+    ImGui::TextDisabled("Join a channel on the left.");
+    return;
+  }
+  // Header: name and topic (click to edit).
+  ImGui::TextColored(kAccent, "%s", c->name.c_str());
+  if (c->is_channel) {
+    ImGui::SameLine();
+    if (v.editing_topic) {
+      ImGui::SetNextItemWidth(-1);
+      if (ImGui::InputText("##topic", &v.topic, ImGuiInputTextFlags_EnterReturnsTrue)) {
+        app.set_topic(v.topic);
+        v.editing_topic = false;
+      }
+    } else {
+      ImGui::TextDisabled("%s", c->topic.empty() ? "(no topic: click to set one)" : c->topic.c_str());
+      if (ImGui::IsItemClicked()) {
+        v.topic = c->topic;
+        v.editing_topic = true;
+      }
+    }
+  }
+  ImGui::Separator();
+
+  // The log: clipped, and it follows new lines only if already at the bottom.
+  const float input_height = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
+  ImGui::BeginChild("log", ImVec2(0, -input_height), false);
+  bool new_lines = v.seen_conversation != c->name || v.seen_lines != c->lines.size();
+  bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 2;
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(c->lines.size()));
+  while (clipper.Step()) {
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const auto& line = c->lines[static_cast<std::size_t>(i)];
+      ImGui::TextColored(kDim, "%s", clock_text(line.unix_ms).c_str());
+      ImGui::SameLine();
+      switch (line.kind) {
+        case core::ChatLine::Kind::Notice:
+          ImGui::TextColored(kDim, "%s", line.text.c_str());
+          break;
+        case core::ChatLine::Kind::Error:
+          ImGui::TextColored(kError, "%s", line.text.c_str());
+          break;
+        default: {
+          ImGui::TextColored(line.kind == core::ChatLine::Kind::Own ? kOwn : kAccent, "%s",
+                             line.sender.c_str());
+          ImGui::SameLine();
+          ImGui::PushTextWrapPos(0);
+          if (line.kind == core::ChatLine::Kind::History) {
+            ImGui::TextColored(ImVec4(0.8f, 0.8f, 0.8f, 1), "%s", line.text.c_str());
+          } else {
+            ImGui::TextUnformatted(line.text.c_str());
+          }
+          ImGui::PopTextWrapPos();
+        }
+      }
+    }
+  }
+  if (new_lines && (at_bottom || v.seen_conversation != c->name)) ImGui::SetScrollHereY(1.0f);
+  if (new_lines) {
+    std::size_t from = v.seen_conversation == c->name ? v.seen_lines : 0;
+    for (std::size_t i = from; i < c->lines.size(); ++i)
+      app.trace("shown " + c->name + " " + c->lines[i].sender + ": " + c->lines[i].text);
+  }
+  v.seen_conversation = c->name;
+  v.seen_lines = c->lines.size();
+  ImGui::EndChild();
+
+  // Input: Enter sends and keeps the focus here.
+  ImGui::Separator();
+  if (v.refocus_input) {
+    ImGui::SetKeyboardFocusHere();
+    v.refocus_input = false;
+  }
+  ImGui::SetNextItemWidth(-80);
+  std::string hint = "Message " + c->name;
+  if (ImGui::InputTextWithHint("##message", hint.c_str(), &v.message,
+                               ImGuiInputTextFlags_EnterReturnsTrue)) {
+    app.send_text(v.message);
+    v.message.clear();
+    v.refocus_input = true;
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Send", ImVec2(-1, 0))) {
+    app.send_text(v.message);
+    v.message.clear();
+    v.refocus_input = true;
+  }
+}
+
+void draw_users_panel(GuiApp& app, ViewState&) {
+  const auto& model = app.model();
+  const core::Conversation* c = model.active();
+  ImGui::TextColored(kDim, "IN THIS CHANNEL");
+  if (!c || !c->is_channel) return;
+  bool can_call = model.phase() == core::ConnectionPhase::Connected;
+  for (const auto& user : c->members) {
+    ImGui::PushID(user.c_str());
+    bool me = user == model.nickname();
+    ImGui::TextUnformatted(user.c_str());
+    if (me) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("(you)");
+    } else if (model.in_my_call(user)) {
+      ImGui::SameLine();
+      ImGui::TextColored(kOwn, "in call");
+    } else {
+      float button = ImGui::CalcTextSize("Call").x + ImGui::GetStyle().FramePadding.x * 2;
+      ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - button);
+      ImGui::BeginDisabled(!can_call);
+      if (ImGui::SmallButton("Call")) app.call(user);
+      ImGui::EndDisabled();
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("Voice call with %s", user.c_str());
+    }
+    if (!me && ImGui::BeginPopupContextItem("user")) {
+      if (ImGui::MenuItem("Message")) app.open_conversation(user);
+      ImGui::EndPopup();
+    }
+    ImGui::PopID();
+  }
+}
+
+void draw_main_screen(GuiApp& app, ViewState& v) {
+  if (!v.main_shown) {
+    v.main_shown = true;
+    app.trace("shown main screen");
+  }
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->WorkPos);
+  ImGui::SetNextWindowSize(vp->WorkSize);
+  ImGui::Begin("main", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+  const float scale = ImGui::GetFontSize() / 17.0f;
+  const float side = 230 * scale;
+  const float status = ImGui::GetFrameHeightWithSpacing() + 4;
+  ImGui::BeginChild("left", ImVec2(side, -status), true);
+  draw_channels_panel(app, v);
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("middle", ImVec2(-side - ImGui::GetStyle().ItemSpacing.x, -status), true);
+  draw_conversation_panel(app, v);
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("right", ImVec2(0, -status), true);
+  draw_call_panel(app, v);
+  draw_users_panel(app, v);
+  ImGui::EndChild();
+  draw_status_bar(app, v);
+  ImGui::End();
+  draw_incoming_call(app, v);
+  draw_settings(app, v);
+}
+
+}  // namespace voixer::app

@@ -1,0 +1,33 @@
+// The app's remembered settings: nickname, recent servers, audio devices
+// and voice options, kept in the user's config directory
+// ($XDG_CONFIG_HOME/voixer/voixer.conf, else ~/.config/voixer/voixer.conf).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "audio/voice_engine.hpp"
+
+namespace voixer::app {
+
+struct AppSettings {
+  std::string nickname;             // default: the OS user name, made valid
+  std::vector<std::string> recent;  // host[:port], newest first, at most 8
+  int host_port = 8649;
+  std::string input_device, output_device;  // empty: system default
+  audio::InputMode input_mode = audio::InputMode::VoiceActivation;
+  float activation_level = 0.01f;
+  bool noise_suppression = true;
+  int frame_ms = 20;
+  std::string ptt_key = "Left Ctrl";
+
+  void remember_server(const std::string& address);
+};
+
+std::string default_settings_path();
+// Missing file: defaults. Damaged lines: skipped (problems go to `warnings`).
+AppSettings load_settings(const std::string& path, std::vector<std::string>* warnings = nullptr);
+// Creates the directory if needed; returns an error text or "".
+std::string save_settings(const std::string& path, const AppSettings& s);
+
+}  // namespace voixer::app

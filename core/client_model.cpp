@@ -1,0 +1,657 @@
+// The client model's behaviour: server lines (parsed with the protocol
+// codec) update the state the GUI draws, and the user's intents become
+// protocol lines (formatted with the same codec). The server is the
+// authority: intents only send, and the state changes when the answer
+// arrives, except where the server sends no answer (DENY) or where a local
+// check saves a useless round trip (sending while disconnected).
+#include "core/client_model.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <variant>
+
+#include "core/names.hpp"
+#include "core/protocol.hpp"
+
+namespace voixer::core {
+
+namespace {
+
+constexpr std::string_view kEcho = "*echo";  // the server's loopback member (calls.hpp)
+constexpr std::string_view kClientVersion = "1.0.0";
+
+// A live line carries the client's clock and its HISTORY replay the
+// server's; on a LAN the two agree within this, so a replayed line this
+// close to a live one with the same sender and text is the same message.
+constexpr std::int64_t kClockSkewMs = 120'000;
+
+bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool contains_name(const std::vector<std::string>& names, std::string_view name) {
+  return std::any_of(names.begin(), names.end(),
+                     [&](const std::string& n) { return same_name(n, name); });
+}
+
+// Removes `name` (any case); true if it was there.
+bool erase_name(std::vector<std::string>& names, std::string_view name) {
+  auto it = std::remove_if(names.begin(), names.end(),
+                           [&](const std::string& n) { return same_name(n, name); });
+  bool found = it != names.end();
+  names.erase(it, names.end());
+  return found;
+}
+
+bool is_blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+std::string channel_name(std::string_view arg) {
+  while (!arg.empty() && arg.front() == ' ') arg.remove_prefix(1);
+  while (!arg.empty() && arg.back() == ' ') arg.remove_suffix(1);
+  if (!arg.empty() && arg.front() == '#') return std::string(arg);
+  return "#" + std::string(arg);
+}
+
+bool same_listing(const std::vector<ChannelListing>& a, const std::vector<ChannelListing>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const ChannelListing& x, const ChannelListing& y) {
+                      return x.name == y.name && x.members == y.members && x.topic == y.topic;
+                    });
+}
+
+// The text between the first pair of single quotes ("No such user 'zed'").
+std::string quoted(std::string_view message) {
+  auto open = message.find('\'');
+  if (open == std::string_view::npos) return {};
+  auto close = message.find('\'', open + 1);
+  if (close == std::string_view::npos) return {};
+  return std::string(message.substr(open + 1, close - open - 1));
+}
+
+std::vector<std::string> one(const ClientMessage& m) { return {format(m)}; }
+
+}  // namespace
+
+// ---- server lines ------------------------------------------------------------
+
+struct ClientModel::Applier {
+  ClientModel& m;
+  std::int64_t now;
+
+  void operator()(const Accept& a) {
+    if (m.m_phase == ConnectionPhase::Connected && m.m_server_name == a.hostname &&
+        m.m_status.empty())
+      return;
+    m.m_phase = ConnectionPhase::Connected;
+    m.m_server_name = a.hostname;
+    m.m_status.clear();  // the refusal or drop that came before is over
+    m.changed();
+  }
+
+  void refused(const std::string& message) {
+    if (m.m_phase == ConnectionPhase::Connected) {
+      // Not an answer to CONNECT any more; show it like any error.
+      (*this)(Error{"NOTACCEPTED", message});
+      return;
+    }
+    m.m_phase = ConnectionPhase::Refused;
+    m.m_status = message;
+    m.changed();
+  }
+  void operator()(const NotAccepted& n) { refused(n.message); }
+  void operator()(const NicknameInUse& n) { refused(n.message); }
+
+  // Keep-alive is the session layer's business, voice binding the voice
+  // client's: nothing here for the user to see.
+  void operator()(const Ping&) {}
+  void operator()(const Pong&) {}
+  void operator()(const SessionAccepted&) {}
+  void operator()(const SessionError&) {}
+
+  void operator()(const Joined& j) {
+    Conversation& c = m.conversation(j.channel, true);
+    if (!c.joined) {
+      c.joined = true;
+      m.changed();
+    }
+    if (!contains_name(m.m_join_order, c.name)) m.m_join_order.push_back(c.name);
+    bool asked = erase_name(m.m_pending_joins, c.name);
+    if (asked || !m.active()) m.make_active(c);
+    // The answer goes on with USERLIST, TOPIC and HISTORY; remember what
+    // was there before so a rejoin does not show the history twice.
+    m.m_replay_channel = fold_case(c.name);
+    m.m_replay_claimed.assign(c.lines.size(), false);
+  }
+
+  void operator()(const Left& l) {
+    erase_name(m.m_join_order, l.channel);
+    erase_name(m.m_joined_before_drop, l.channel);
+    erase_name(m.m_pending_joins, l.channel);
+    Conversation* c = m.find_mutable(l.channel);
+    if (!c || (!c->joined && c->members.empty())) return;
+    c->joined = false;
+    c->members.clear();  // a greyed channel shows no one
+    m.changed();
+  }
+
+  void operator()(const UserList& u) {
+    Conversation& c = m.conversation(u.channel, true);
+    if (c.members == u.nicknames) return;
+    c.members = u.nicknames;
+    m.changed();
+  }
+
+  void operator()(const UserJoin& u) {
+    Conversation* c = m.find_mutable(u.channel);
+    if (!c || contains_name(c->members, u.nickname)) return;
+    c->members.push_back(u.nickname);
+    m.add_line(*c, {ChatLine::Kind::Notice, {}, u.nickname + " joined", now});
+  }
+
+  void operator()(const UserLeave& u) {
+    Conversation* c = m.find_mutable(u.channel);
+    if (!c || !erase_name(c->members, u.nickname)) return;
+    m.add_line(*c, {ChatLine::Kind::Notice, {}, u.nickname + " left", now});
+  }
+
+  void operator()(const DeliverMsg& d) {
+    bool to_channel = !d.recipient.empty() && d.recipient.front() == '#';
+    // A private message is filed under the other user, whoever it names.
+    Conversation& c = m.conversation(to_channel ? d.recipient : d.sender, to_channel);
+    if (!m.active()) m.make_active(c);
+    m.add_line(c, {ChatLine::Kind::Message, d.sender, d.text, now});
+  }
+
+  void operator()(const History& h) {
+    Conversation& c = m.conversation(h.channel, true);
+    ChatLine line{ChatLine::Kind::History, h.sender, h.text, h.unix_ms};
+    if (m.is_replayed(c, line)) return;
+    m.add_line(c, std::move(line));
+  }
+
+  void operator()(const Topic& t) {
+    Conversation& c = m.conversation(t.channel, true);
+    // JOIN repeats the current topic; only a new one is news.
+    if (c.topic == t.text) return;
+    c.topic = t.text;
+    std::string text = t.text.empty() ? t.setter + " cleared the topic"
+                                      : t.setter + " set the topic: " + t.text;
+    m.add_line(c, {ChatLine::Kind::Notice, {}, std::move(text), now});
+  }
+
+  void operator()(const ChannelInfo& ci) {
+    m.m_listing_building.push_back({ci.channel, ci.members, ci.topic});
+  }
+
+  void operator()(const ListEnd&) {
+    auto listing = std::exchange(m.m_listing_building, {});
+    if (same_listing(listing, m.m_listing)) return;
+    m.m_listing = std::move(listing);
+    m.changed();
+  }
+
+  void operator()(const TalkOffer& o) {
+    auto called = std::find_if(m.m_pending_calls.begin(), m.m_pending_calls.end(),
+                               [&](const std::string& n) { return same_name(n, o.nickname); });
+    if (called != m.m_pending_calls.end()) {
+      // The answer to my own REQUEST: it names the callee and carries my key.
+      m.m_pending_calls.erase(called);
+      CallState s;
+      s.phase = CallPhase::Calling;
+      s.key = o.key;
+      s.peer = o.nickname;
+      s.echo = o.nickname == kEcho;
+      m.m_call = std::move(s);
+      m.m_hangup_sent.clear();
+      m.changed();
+      return;
+    }
+    m.m_rings.push_back({o.nickname, o.key, now});
+    m.m_incoming = m.m_rings.back();
+    m.changed();
+  }
+
+  void operator()(const TalkState& s) {
+    if (m.m_call.phase != CallPhase::None && s.key == m.m_call.key) {
+      switch (s.status) {
+        case TalkStatus::Accepted:
+          return;  // members follow in TALKMEMBERS; until then still Calling
+        case TalkStatus::Denied:
+          m.end_call(m.m_call.peer.empty() ? "call declined" : m.m_call.peer + " declined", now);
+          return;
+        case TalkStatus::Timeout:
+          m.end_call("no answer", now);
+          return;
+        case TalkStatus::Ended:
+          m.end_call("call ended", now);
+          return;
+      }
+      return;
+    }
+    auto ring = std::find_if(m.m_rings.begin(), m.m_rings.end(),
+                             [&](const IncomingCall& r) { return r.key == s.key; });
+    if (ring == m.m_rings.end()) return;  // a call I already left: keys differ
+    std::string from = ring->from;
+    m.remove_ring(s.key);
+    m.changed();
+    if (s.status == TalkStatus::Timeout || s.status == TalkStatus::Ended)
+      m.notice("missed call from " + from, now);
+  }
+
+  void operator()(const TalkEvent& e) {
+    if (m.m_call.phase == CallPhase::None || e.key != m.m_call.key) return;
+    CallState& c = m.m_call;
+    switch (e.kind) {
+      case TalkEventKind::Invited:
+        if (contains_name(c.ringing, e.nickname) || contains_name(c.members, e.nickname)) return;
+        c.ringing.push_back(e.nickname);
+        m.changed();
+        return;
+      case TalkEventKind::Left:
+        erase_name(c.ringing, e.nickname);
+        erase_name(c.members, e.nickname);
+        m.changed();
+        m.notice(e.nickname + " left the call", now);
+        return;
+      case TalkEventKind::Denied:
+        erase_name(c.ringing, e.nickname);
+        m.changed();
+        m.notice(e.nickname + " declined", now);
+        return;
+      case TalkEventKind::Timeout:
+        erase_name(c.ringing, e.nickname);
+        m.changed();
+        m.notice(e.nickname + " did not answer", now);
+        return;
+    }
+  }
+
+  void operator()(const TalkMembers& t) {
+    // The server sends TALKMEMBERS only to joined members and a user is
+    // joined in one call at most, so this names the call I am in now, be
+    // it the one I placed, accepted, or switched to.
+    CallState& c = m.m_call;
+    bool same_call = c.phase != CallPhase::None && c.key == t.key;
+    if (same_call && c.phase == CallPhase::InCall && c.members == t.nicknames) return;
+    if (!same_call) {
+      CallState fresh;
+      fresh.key = t.key;
+      c = std::move(fresh);
+      m.m_hangup_sent.clear();
+    }
+    if (c.phase != CallPhase::InCall) c.started_unix_ms = now;
+    c.phase = CallPhase::InCall;
+    c.members = t.nicknames;
+    c.echo = contains_name(c.members, kEcho);
+    for (const auto& member : c.members) erase_name(c.ringing, member);
+    m.remove_ring(t.key);
+    m.changed();
+  }
+
+  void operator()(const Error& e) {
+    if (e.code == error_code::kNoSuchUser) {
+      // My REQUEST to nobody: no offer will come for it.
+      erase_name(m.m_pending_calls, quoted(e.message));
+    } else if (e.code == error_code::kNoSuchSession && quoted(e.message) == m.m_call.key &&
+               m.m_call.phase != CallPhase::None) {
+      m.m_call = CallState{};  // the server knows no such call: do not pretend
+    }
+    m.m_status = e.code == error_code::kShutdown
+                     ? "The server is going away: " + e.message
+                     : e.message;
+    m.changed();
+    m.error_line(e.message, now);
+  }
+};
+
+ClientModel::ClientModel(std::string nickname, std::string realname)
+    : m_nickname(std::move(nickname)), m_realname(std::move(realname)) {}
+
+void ClientModel::on_connecting() {
+  if (m_phase == ConnectionPhase::Connecting) return;
+  m_phase = ConnectionPhase::Connecting;
+  changed();
+}
+
+void ClientModel::apply(std::string_view server_line, std::int64_t now_unix_ms) {
+  m_now = now_unix_ms;
+  auto parsed = parse_server(server_line);
+  auto* msg = std::get_if<ServerMessage>(&parsed);
+  if (!msg) return;  // a broken or unknown line: nothing the user can act on
+  bool part_of_join_answer = std::holds_alternative<UserList>(*msg) ||
+                             std::holds_alternative<Topic>(*msg) ||
+                             std::holds_alternative<History>(*msg) ||
+                             std::holds_alternative<Ping>(*msg) ||
+                             std::holds_alternative<Pong>(*msg);
+  if (!part_of_join_answer) {
+    m_replay_channel.clear();
+    m_replay_claimed.clear();
+  }
+  std::visit(Applier{*this, now_unix_ms}, *msg);
+}
+
+void ClientModel::on_disconnected(const std::string& reason, bool will_retry,
+                                  std::int64_t now_unix_ms) {
+  m_now = now_unix_ms;
+  ConnectionPhase phase = will_retry ? ConnectionPhase::Reconnecting : ConnectionPhase::Disconnected;
+  bool change = phase != m_phase || reason != m_status;
+  m_phase = phase;
+  m_status = reason;
+  // Channels still waiting to be rejoined from an earlier drop stay wanted.
+  std::vector<std::string> wanted = m_join_order;
+  for (const auto& name : m_joined_before_drop)
+    if (!contains_name(wanted, name)) wanted.push_back(name);
+  m_joined_before_drop = std::move(wanted);
+  m_join_order.clear();
+  for (auto& c : m_conversations) {
+    if (c.joined || !c.members.empty()) {
+      c.joined = false;
+      c.members.clear();
+      change = true;
+    }
+  }
+  if (m_call.phase != CallPhase::None || m_incoming) {
+    m_call = CallState{};
+    m_rings.clear();
+    m_incoming.reset();
+    change = true;
+    notice("call ended: connection lost", now_unix_ms);
+  }
+  // Questions asked on the old connection get no answer any more.
+  m_pending_joins.clear();
+  m_pending_calls.clear();
+  m_listing_building.clear();
+  m_hangup_sent.clear();
+  m_replay_channel.clear();
+  m_replay_claimed.clear();
+  if (change) changed();
+}
+
+// ---- intents -------------------------------------------------------------------
+
+std::vector<std::string> ClientModel::connect_lines() const {
+  return one(Connect{m_nickname, m_realname.empty() ? m_nickname : m_realname,
+                     std::string(kClientVersion)});
+}
+
+std::vector<std::string> ClientModel::rejoin_lines() const {
+  std::vector<std::string> lines;
+  for (const auto& name : m_joined_before_drop) lines.push_back(format(Join{name}));
+  return lines;
+}
+
+std::vector<std::string> ClientModel::send_text(const std::string& text, std::int64_t now_unix_ms) {
+  m_now = now_unix_ms;
+  if (is_blank(text)) return {};
+  Conversation* c = active_mutable();
+  if (!c) return {};
+  if (m_phase != ConnectionPhase::Connected) {
+    add_line(*c, {ChatLine::Kind::Error, {}, "Not connected: the message was not sent", now_unix_ms});
+    return {};
+  }
+  if (c->is_channel && !c->joined) {
+    add_line(*c, {ChatLine::Kind::Error, {},
+                  "You are not in " + c->name + ": join it to send messages", now_unix_ms});
+    return {};
+  }
+  // A pasted newline must not end the protocol line early: each line of the
+  // text becomes a message of its own.
+  std::vector<std::string> pieces;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    auto nl = rest.find('\n');
+    std::string_view piece = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    if (!piece.empty() && piece.back() == '\r') piece.remove_suffix(1);
+    if (!is_blank(piece)) pieces.emplace_back(piece);
+  }
+  std::vector<std::string> lines;
+  for (const auto& piece : pieces) {
+    std::string why = check_text(piece);
+    std::string line = format(SendMsg{c->name, piece});
+    if (why.empty() && line.size() > kMaxLineBytes) why = "Message is too long";
+    if (!why.empty()) {
+      // All or nothing, so the log never shows half a message as sent.
+      add_line(*c, {ChatLine::Kind::Error, {}, why + ": the message was not sent", now_unix_ms});
+      return {};
+    }
+    lines.push_back(std::move(line));
+  }
+  for (auto& piece : pieces)
+    add_line(*c, {ChatLine::Kind::Own, m_nickname, std::move(piece), now_unix_ms});
+  return lines;
+}
+
+std::vector<std::string> ClientModel::join(const std::string& channel) {
+  std::string name = channel_name(channel);
+  if (std::string why = check_channel(name); !why.empty()) {
+    error_line(why, m_now);
+    return {};
+  }
+  if (!contains_name(m_pending_joins, name)) m_pending_joins.push_back(name);
+  return one(Join{name});
+}
+
+std::vector<std::string> ClientModel::leave(const std::string& channel) {
+  std::string name = channel_name(channel);
+  if (std::string why = check_channel(name); !why.empty()) {
+    error_line(why, m_now);
+    return {};
+  }
+  return one(Leave{name});
+}
+
+std::vector<std::string> ClientModel::open_private(const std::string& nickname) {
+  if (std::string why = check_nickname(nickname); !why.empty()) {
+    error_line(why, m_now);
+    return {};
+  }
+  Conversation* c = find_mutable(nickname);
+  if (!c) {
+    conversation(nickname, false);
+    c = find_mutable(nickname);
+  }
+  make_active(*c);
+  return {};
+}
+
+std::vector<std::string> ClientModel::request_list() {
+  m_listing_building.clear();
+  return one(List{});
+}
+
+std::vector<std::string> ClientModel::set_topic(const std::string& channel,
+                                                const std::string& topic) {
+  std::string name = channel_name(channel);
+  std::string why = check_channel(name);
+  if (why.empty() && !topic.empty()) why = check_text(topic);
+  if (!why.empty()) {
+    error_line(why, m_now);
+    return {};
+  }
+  return one(SetTopic{name, topic});
+}
+
+std::vector<std::string> ClientModel::call(const std::string& nickname) {
+  std::string why = nickname == kEcho ? std::string() : check_nickname(nickname);
+  if (why.empty() && same_name(nickname, m_nickname)) why = "You cannot call yourself";
+  if (!why.empty()) {
+    error_line(why, m_now);
+    return {};
+  }
+  if (!contains_name(m_pending_calls, nickname)) m_pending_calls.push_back(nickname);
+  return one(TalkRequest{nickname});
+}
+
+std::vector<std::string> ClientModel::accept_call() {
+  if (!m_incoming) return {};
+  std::string key = m_incoming->key;
+  remove_ring(key);
+  changed();
+  return one(TalkAnswer{key, TalkVerb::Accept});
+}
+
+std::vector<std::string> ClientModel::deny_call() {
+  if (!m_incoming) return {};
+  std::string key = m_incoming->key;
+  remove_ring(key);  // the server does not confirm a DENY to the one denying
+  changed();
+  return one(TalkAnswer{key, TalkVerb::Deny});
+}
+
+std::vector<std::string> ClientModel::hang_up() {
+  if (m_call.phase == CallPhase::None || m_hangup_sent == m_call.key) return {};
+  m_hangup_sent = m_call.key;  // a second click would only earn NOSUCHSESSION
+  return one(TalkAnswer{m_call.key, TalkVerb::Hangup});
+}
+
+std::vector<std::string> ClientModel::invite(const std::string& nickname) {
+  if (m_call.phase != CallPhase::InCall || m_call.echo) return {};
+  if (!check_nickname(nickname).empty()) return {};
+  if (contains_name(m_call.members, nickname) || contains_name(m_call.ringing, nickname))
+    return {};
+  return one(TalkInvite{m_call.key, nickname});
+}
+
+std::vector<std::string> ClientModel::set_nickname(const std::string& nickname) {
+  // The protocol cannot rename a connected user, and a CONNECT in flight
+  // already names one.
+  if (m_phase == ConnectionPhase::Connected || m_phase == ConnectionPhase::Connecting) return {};
+  if (std::string why = check_nickname(nickname); !why.empty()) {
+    if (m_status != why) {
+      m_status = why;
+      changed();
+    }
+    return {};
+  }
+  m_nickname = nickname;
+  changed();
+  if (m_phase != ConnectionPhase::Refused) return {};  // used by the next connect_lines()
+  m_phase = ConnectionPhase::Connecting;  // same connection, new CONNECT
+  return connect_lines();
+}
+
+void ClientModel::select(const std::string& name) {
+  if (Conversation* c = find_mutable(name)) make_active(*c);
+}
+
+// ---- state ----------------------------------------------------------------------
+
+const Conversation* ClientModel::active() const {
+  return m_active.empty() ? nullptr : find(m_active);
+}
+
+const Conversation* ClientModel::find(const std::string& name) const {
+  for (const auto& c : m_conversations)
+    if (same_name(c.name, name)) return &c;
+  return nullptr;
+}
+
+bool ClientModel::in_my_call(const std::string& nickname) const {
+  return m_call.phase == CallPhase::InCall && contains_name(m_call.members, nickname);
+}
+
+// ---- helpers ----------------------------------------------------------------------
+
+Conversation* ClientModel::find_mutable(const std::string& name) {
+  return const_cast<Conversation*>(std::as_const(*this).find(name));
+}
+
+Conversation* ClientModel::active_mutable() {
+  return m_active.empty() ? nullptr : find_mutable(m_active);
+}
+
+Conversation& ClientModel::conversation(const std::string& name, bool is_channel) {
+  if (Conversation* c = find_mutable(name)) {
+    if (c->name != name) {
+      // Names are unique regardless of case; show the server's spelling.
+      if (same_name(m_active, c->name)) m_active = name;
+      c->name = name;
+      changed();
+    }
+    return *c;
+  }
+  Conversation c;
+  c.name = name;
+  c.is_channel = is_channel;
+  m_conversations.push_back(std::move(c));
+  changed();
+  return m_conversations.back();
+}
+
+void ClientModel::add_line(Conversation& c, ChatLine line) {
+  bool counts = line.kind == ChatLine::Kind::Message || line.kind == ChatLine::Kind::History;
+  if (counts && !same_name(m_active, c.name)) ++c.unread;
+  c.lines.push_back(std::move(line));
+  if (c.lines.size() > Conversation::kMaxLines) {
+    c.lines.pop_front();
+    if (m_replay_channel == fold_case(c.name) && !m_replay_claimed.empty())
+      m_replay_claimed.pop_front();
+  }
+  changed();
+}
+
+void ClientModel::make_active(Conversation& c) {
+  if (m_active == c.name && c.unread == 0) return;
+  m_active = c.name;
+  c.unread = 0;
+  changed();
+}
+
+void ClientModel::notice(std::string text, std::int64_t now_unix_ms) {
+  if (Conversation* c = active_mutable())
+    add_line(*c, {ChatLine::Kind::Notice, {}, std::move(text), now_unix_ms});
+}
+
+void ClientModel::error_line(std::string text, std::int64_t now_unix_ms) {
+  if (Conversation* c = active_mutable())
+    add_line(*c, {ChatLine::Kind::Error, {}, std::move(text), now_unix_ms});
+}
+
+void ClientModel::end_call(std::string why, std::int64_t now_unix_ms) {
+  m_call = CallState{};
+  m_hangup_sent.clear();
+  changed();
+  notice(std::move(why), now_unix_ms);
+}
+
+void ClientModel::remove_ring(const std::string& key) {
+  std::erase_if(m_rings, [&](const IncomingCall& r) { return r.key == key; });
+  if (m_rings.empty()) {
+    m_incoming.reset();
+  } else {
+    m_incoming = m_rings.back();
+  }
+}
+
+bool ClientModel::is_replayed(Conversation& c, const ChatLine& history) {
+  if (m_replay_channel != fold_case(c.name)) return false;
+  std::size_t before = std::min(m_replay_claimed.size(), c.lines.size());
+  for (std::size_t i = 0; i < before; ++i) {
+    if (m_replay_claimed[i]) continue;
+    const ChatLine& l = c.lines[i];
+    if (l.text != history.text || !same_name(l.sender, history.sender)) continue;
+    bool same_time = l.kind == ChatLine::Kind::History
+                         ? l.unix_ms == history.unix_ms
+                         : (l.kind == ChatLine::Kind::Message || l.kind == ChatLine::Kind::Own) &&
+                               l.unix_ms - history.unix_ms <= kClockSkewMs &&
+                               history.unix_ms - l.unix_ms <= kClockSkewMs;
+    if (!same_time) continue;
+    // One replayed line stands for one earlier line: a message said twice
+    // and missed once still shows up.
+    m_replay_claimed[i] = true;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace voixer::core

@@ -1,0 +1,157 @@
+// What a chat client knows and shows: connection state, conversations
+// (channels and private chats) with their lines, members, topics and unread
+// counts, the channel list, and the call state (ringing, calling, in call).
+// The GUI draws from it and turns clicks into its intents; the protocol
+// lines those intents produce are sent by whoever owns the connection.
+// No I/O and no clock: times come in as Unix milliseconds.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace voixer::core {
+
+enum class ConnectionPhase {
+  Disconnected,  // not connected, not trying
+  Connecting,    // TCP connecting or CONNECT sent, no ACCEPT yet
+  Connected,     // ACCEPT received
+  Reconnecting,  // the connection dropped; retrying with backoff
+  Refused,       // NOTACCEPTED / NICKNAMEINUSE: the user must change something
+};
+
+struct ChatLine {
+  enum class Kind { Message, Own, History, Notice, Error };
+  Kind kind = Kind::Message;
+  std::string sender;  // empty for notices
+  std::string text;
+  std::int64_t unix_ms = 0;
+};
+
+struct Conversation {
+  std::string name;         // "#channel", or the other user's nickname
+  bool is_channel = false;
+  bool joined = false;      // channels: currently a member
+  std::string topic;        // channels
+  std::vector<std::string> members;  // channels, in the server's order
+  std::deque<ChatLine> lines;        // at most kMaxLines, oldest dropped
+  int unread = 0;           // lines arrived while not the active conversation
+  static constexpr std::size_t kMaxLines = 2000;
+};
+
+struct ChannelListing {
+  std::string name;
+  std::uint32_t members = 0;
+  std::string topic;
+};
+
+struct IncomingCall {
+  std::string from;  // nickname of the caller (or inviter)
+  std::string key;   // my key for that call
+  std::int64_t since_unix_ms = 0;
+};
+
+enum class CallPhase { None, Calling, InCall };
+
+struct CallState {
+  CallPhase phase = CallPhase::None;
+  std::string key;                   // my key
+  std::string peer;                  // Calling: who I called
+  std::vector<std::string> members;  // InCall: everyone in it, me included
+  std::vector<std::string> ringing;  // invited, not answered yet
+  std::int64_t started_unix_ms = 0;  // InCall: when it began
+  bool echo = false;                 // the mic test
+};
+
+class ClientModel {
+ public:
+  explicit ClientModel(std::string nickname = {}, std::string realname = {});
+
+  // ---- events ----------------------------------------------------------
+  void on_connecting();
+  // One line from the server (without "\n").
+  void apply(std::string_view server_line, std::int64_t now_unix_ms);
+  // The connection is gone; `will_retry` puts the model in Reconnecting.
+  void on_disconnected(const std::string& reason, bool will_retry, std::int64_t now_unix_ms);
+
+  // ---- intents: each returns the protocol lines to send (maybe none) ----
+  std::vector<std::string> connect_lines() const;        // CONNECT
+  std::vector<std::string> rejoin_lines() const;         // JOIN for channels joined before a drop
+  // To the active conversation (channel or private). Adds an Own line, as
+  // the server does not echo channel messages to their sender.
+  std::vector<std::string> send_text(const std::string& text, std::int64_t now_unix_ms);
+  std::vector<std::string> join(const std::string& channel);  // "#" added if missing
+  std::vector<std::string> leave(const std::string& channel);
+  std::vector<std::string> open_private(const std::string& nickname);  // no lines; selects it
+  std::vector<std::string> request_list();
+  std::vector<std::string> set_topic(const std::string& channel, const std::string& topic);
+  std::vector<std::string> call(const std::string& nickname);  // "*echo" for the mic test
+  std::vector<std::string> accept_call();
+  std::vector<std::string> deny_call();
+  std::vector<std::string> hang_up();
+  std::vector<std::string> invite(const std::string& nickname);
+  std::vector<std::string> set_nickname(const std::string& nickname);  // after a refusal
+
+  void select(const std::string& name);  // make a conversation active; clears its unread
+
+  // ---- state ---------------------------------------------------------
+  ConnectionPhase phase() const { return m_phase; }
+  const std::string& status_text() const { return m_status; }  // last refusal/error, for the UI
+  const std::string& nickname() const { return m_nickname; }
+  const std::string& server_name() const { return m_server_name; }
+  const std::vector<Conversation>& conversations() const { return m_conversations; }
+  const Conversation* active() const;
+  const Conversation* find(const std::string& name) const;
+  const std::vector<ChannelListing>& channel_list() const { return m_listing; }
+  const std::optional<IncomingCall>& incoming() const { return m_incoming; }
+  const CallState& call_state() const { return m_call; }
+  // Users of the active channel who are in a call with me.
+  bool in_my_call(const std::string& nickname) const;
+  // Changes every time anything above changes (the UI redraws on change).
+  std::uint64_t version() const { return m_version; }
+
+ private:
+  struct Applier;  // handles each kind of server line (client_model.cpp)
+
+  Conversation& conversation(const std::string& name, bool is_channel);
+  void add_line(Conversation& c, ChatLine line);
+  void changed() { ++m_version; }
+  Conversation* find_mutable(const std::string& name);
+  Conversation* active_mutable();
+  // Makes `c` the active conversation and clears its unread count.
+  void make_active(Conversation& c);
+  // A Notice / Error line in the active conversation (dropped if none).
+  void notice(std::string text, std::int64_t now_unix_ms);
+  void error_line(std::string text, std::int64_t now_unix_ms);
+  // The call I am in (or placing) is over: back to CallPhase::None.
+  void end_call(std::string why, std::int64_t now_unix_ms);
+  void remove_ring(const std::string& key);
+  // True when a HISTORY line repeats a line already in `c` (a rejoin).
+  bool is_replayed(Conversation& c, const ChatLine& history);
+
+  std::string m_nickname, m_realname, m_server_name, m_status;
+  ConnectionPhase m_phase = ConnectionPhase::Disconnected;
+  std::vector<Conversation> m_conversations;
+  std::string m_active;
+  std::vector<ChannelListing> m_listing, m_listing_building;
+  std::optional<IncomingCall> m_incoming;
+  CallState m_call;
+  std::vector<std::string> m_joined_before_drop;
+  std::uint64_t m_version = 0;
+
+  std::vector<std::string> m_join_order;     // channels joined now, in joining order
+  std::vector<std::string> m_pending_joins;  // folded names asked for with join()
+  std::vector<std::string> m_pending_calls;  // folded nicknames called, no offer seen yet
+  std::vector<IncomingCall> m_rings;         // every call ringing for me, newest last
+  std::string m_hangup_sent;                 // the key a HANGUP already went out for
+  // The channel whose JOIN answer is arriving, and which of its lines from
+  // before that JOIN a HISTORY line has already matched.
+  std::string m_replay_channel;
+  std::deque<bool> m_replay_claimed;
+  std::int64_t m_now = 0;  // the latest time passed in: intents take none
+};
+
+}  // namespace voixer::core

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The window end to end, as a person uses it: under Xvfb, start voixer, type
+# a nickname, click Host; a `voixer cli` user joins; a message typed in the
+# window reaches the cli, one sent by the cli is shown in the window; the
+# cli calls the window's user, who accepts in the window. Screenshots of
+# each step go to the artefacts directory.
+#
+#   gui_end_to_end.sh VOIXER_EXE ARTEFACTS_DIR
+set -euo pipefail
+exe=$1
+out=$2
+mkdir -p "$out"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; echo "--- gui stderr" >&2; cat "$work/gui.err" >&2 || true; exit 1; }
+
+# Waits until FILE has a line matching PATTERN (grep -E), up to SECONDS.
+wait_for() {
+  local file=$1 pattern=$2 seconds=${3:-10}
+  for _ in $(seq $((seconds * 20))); do
+    grep -qE "$pattern" "$file" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "no '$pattern' in $(basename "$file") after ${seconds}s"
+}
+
+# Where things are in the 1200x760 window at font scale 1 (from screenshots).
+NICK_X=600 NICK_Y=283      # start screen: nickname field
+PORT_X=466 PORT_Y=372      # start screen: port field
+HOST_X=466 HOST_Y=403      # start screen: Host button
+INPUT_X=558 INPUT_Y=693    # main screen: message field
+ACCEPT_X=516 ACCEPT_Y=280  # incoming call: Accept
+
+# The window sits at (0,0): clicks are window coordinates.
+click() { xdotool mousemove "$1" "$2" click 1; sleep 0.15; }
+# ImGui 1.86 loses a key pressed and released within one frame: hold it.
+key() { xdotool keydown "$1"; sleep 0.12; xdotool keyup "$1"; sleep 0.1; }
+shot() { import -window root "$out/$1.png"; }
+
+# A display of our own.
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" 2>/dev/null &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.05; done
+export DISPLAY=":$(cat "$work/display")"
+export XDG_CONFIG_HOME="$work/config"
+export SDL_AUDIODRIVER=dummy
+export VOIXER_GUI_TRACE="$work/trace"
+touch "$work/trace"
+
+port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+
+"$exe" >"$work/gui.out" 2>"$work/gui.err" &
+pids+=($!)
+gui=$!
+# The start screen is up once the window exists.
+for _ in $(seq 100); do xdotool search --name '^Voixer$' >/dev/null 2>&1 && break; sleep 0.05; done
+sleep 0.5
+shot 1-start
+
+# Type the nickname as a person would: click the field, select all, type.
+click "$NICK_X" "$NICK_Y"
+xdotool keydown ctrl; sleep 0.1; xdotool key a; sleep 0.1; xdotool keyup ctrl; sleep 0.1
+xdotool type --delay 40 "alice"
+# The port: the default is in use on shared machines, type a free one.
+click "$PORT_X" "$PORT_Y"
+xdotool keydown ctrl; sleep 0.1; xdotool key a; sleep 0.1; xdotool keyup ctrl; sleep 0.1
+xdotool type --delay 40 "$port"
+shot 2-typed
+click "$HOST_X" "$HOST_Y"
+wait_for "$work/trace" "^shown main screen$" 10
+sleep 0.3
+shot 3-hosting
+
+# A cli user joins the window's server.
+mkfifo "$work/cli.in"
+"$exe" cli "127.0.0.1:$port" --nick bob --no-voice <"$work/cli.in" >"$work/cli.out" 2>"$work/cli.err" &
+pids+=($!)
+exec 4>"$work/cli.in"
+wait_for "$work/cli.out" "^USERLIST #lobby: alice, bob$" 10
+wait_for "$work/trace" "^shown #lobby : bob joined" 10
+
+# The window sends a message: click the input, type, Enter.
+click "$INPUT_X" "$INPUT_Y"
+xdotool type --delay 30 "hello from the window"
+key Return
+wait_for "$work/cli.out" "^MSG alice #lobby: hello from the window$" 10
+
+# The cli answers; the window shows it.
+echo "MSG #lobby: hi alice, bob here" >&4
+wait_for "$work/trace" "^shown #lobby bob: hi alice, bob here$" 10
+sleep 0.3
+shot 4-chat
+
+# The cli calls the window's user; Accept is clicked in the window.
+echo "/call alice" >&4
+wait_for "$work/trace" "^shown incoming call from bob$" 10
+sleep 0.3
+shot 5-ringing
+click "$ACCEPT_X" "$ACCEPT_Y"
+wait_for "$work/cli.out" "^TALK [0-9a-f]{32}: ACCEPTED$" 10
+wait_for "$work/cli.out" "^TALKMEMBERS [0-9a-f]{32}: bob, alice$" 10
+sleep 0.5
+shot 6-in-call
+
+# Closing the hosting window (here: SIGTERM, as there is no window manager
+# to press its close button) tells the cli the server is going away.
+kill -TERM "$gui"
+wait_for "$work/cli.out" "^ERROR SHUTDOWN: " 10
+echo "PASS: window hosted, chatted both ways, took a call; screenshots in $out"
