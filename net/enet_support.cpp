@@ -16,4 +16,9 @@ void ensure_enet() {
   if (!ok) throw std::runtime_error("ENet failed to initialise");
 }
 
+void keep_unreliable_packets(ENetPeer* peer) {
+  enet_peer_throttle_configure(peer, ENET_PEER_PACKET_THROTTLE_INTERVAL,
+                               ENET_PEER_PACKET_THROTTLE_SCALE, 0);
+}
+
 }  // namespace voixer::net

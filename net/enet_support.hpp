@@ -17,6 +17,11 @@ struct EnetHostDeleter {
 };
 using EnetHostPtr = std::unique_ptr<ENetHost, EnetHostDeleter>;
 
+// ENet drops unreliable packets on purpose when it sees the round trip
+// grow (its "packet throttle"). Voice has its own answer to loss (FEC, PLC)
+// and a frame dropped by the sender is never better: keep the throttle open.
+void keep_unreliable_packets(ENetPeer* peer);
+
 // ENet channels used by Voixer.
 inline constexpr std::uint8_t kControlChannel = 0;  // reliable: TALKSESSION and answers
 inline constexpr std::uint8_t kVoiceChannel = 1;    // unreliable, unsequenced: voice frames

@@ -90,6 +90,7 @@ class VoiceClient::Impl : public std::enable_shared_from_this<VoiceClient::Impl>
       switch (event.type) {
         case ENET_EVENT_TYPE_CONNECT:
           m_connected = true;
+          keep_unreliable_packets(event.peer);
           if (!m_pending_key.empty()) send_bind();
           if (m_handlers.on_connected) m_handlers.on_connected();
           break;

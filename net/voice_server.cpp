@@ -80,6 +80,7 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
           core::PeerId id = m_next_id++;
           event.peer->data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
           m_peers[id] = event.peer;
+          keep_unreliable_packets(event.peer);
           break;
         }
         case ENET_EVENT_TYPE_RECEIVE:

@@ -58,9 +58,9 @@ class VoicePeer {
   }
 
   std::string bind(const std::string& key) {
-    asio::post(m_io, [this, key] { m_client->bind(key); });
     std::unique_lock lock(m_mutex);
-    std::size_t before = m_control.size();
+    std::size_t before = m_control.size();  // counted before the answer can arrive
+    asio::post(m_io, [this, key] { m_client->bind(key); });
     REQUIRE(m_cv.wait_for(lock, std::chrono::seconds(5), [&] { return m_control.size() > before; }));
     return m_control.back();
   }
