@@ -394,7 +394,7 @@ std::vector<std::string> ClientModel::send_text(const std::string& text, std::in
   if (is_blank(text)) return {};
   Conversation* c = active_mutable();
   if (!c) return {};
-  if (false) {
+  if (m_phase != ConnectionPhase::Connected) {
     add_line(*c, {ChatLine::Kind::Error, {}, "Not connected: the message was not sent", now_unix_ms});
     return {};
   }

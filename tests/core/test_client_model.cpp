@@ -537,10 +537,13 @@ TEST_CASE("send_text: blank text sends nothing and adds nothing") {
 
 TEST_CASE("send_text when not connected: no lines and an Error line explaining why") {
   ClientModel m = connected();
+  SUBCASE("in a channel") {}
+  SUBCASE("in a private conversation") { m.open_private("bob"); }
   m.on_disconnected("connection lost", true, kT);
   CHECK(m.send_text("hello", kT).empty());
   REQUIRE_FALSE(m.active()->lines.empty());
   CHECK(m.active()->lines.back().kind == Kind::Error);
+  CHECK(m.active()->lines.back().text.find("Not connected") != std::string::npos);
   CHECK(count(m.active(), Kind::Own, "hello") == 0);
 }
 
@@ -950,4 +953,14 @@ TEST_CASE("invite and hang_up send nothing without a call") {
   m.apply("TALK bob k1: REQUEST", kT);
   CHECK(m.invite("carol").empty());  // only once in the call
   CHECK(m.hang_up() == Lines{"TALK k1: HANGUP"});
+}
+
+TEST_CASE("TALKMEMBERS names the call I am in even without the offer that started it") {
+  ClientModel m = connected();
+  m.apply("TALKMEMBERS k7: alice, *echo", kT + 3);
+  CHECK(m.call_state().phase == CallPhase::InCall);
+  CHECK(m.call_state().key == "k7");
+  CHECK(m.call_state().echo);
+  CHECK(m.call_state().started_unix_ms == kT + 3);
+  CHECK(m.hang_up() == Lines{"TALK k7: HANGUP"});
 }
