@@ -1,0 +1,196 @@
+// The window's behaviour without the window: GuiApp (start screen, session,
+// client model, intents) against real servers on loopback. The views only
+// draw this object and call its methods.
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+#include "app/gui/gui_app.hpp"
+#include "net/running_server.hpp"
+#include "net/test_client.hpp"
+
+using namespace voixer;
+using app::GuiApp;
+using test::RunningServer;
+using test::TestClient;
+
+namespace {
+
+// Wakes from the session's network thread, like glfwPostEmptyEvent.
+struct Waker {
+  std::mutex m;
+  std::condition_variable cv;
+  bool woken = false;
+  void wake() {
+    {
+      std::lock_guard l(m);
+      woken = true;
+    }
+    cv.notify_all();
+  }
+};
+
+struct Harness {
+  Waker waker;
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     ("voixer-gui-app-" + std::to_string(::getpid()))).string();
+  std::unique_ptr<GuiApp> app;
+  Harness() {
+    setenv("SDL_AUDIODRIVER", "dummy", 1);
+    std::filesystem::create_directories(dir);
+    app::AppSettings s;
+    s.nickname = "alice";
+    app = std::make_unique<GuiApp>(s, dir + "/voixer.conf", [this] { waker.wake(); });
+  }
+  // Pumps events into the app until `done` holds (or 5 s pass).
+  template <class F>
+  bool until(F done, int timeout_ms = 5000) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+      app->pump();
+      if (done()) return true;
+      std::unique_lock l(waker.m);
+      if (!waker.cv.wait_until(l, deadline, [&] { return waker.woken; })) return false;
+      waker.woken = false;
+    }
+  }
+  const core::Conversation* conversation(const std::string& name) { return app->model().find(name); }
+  bool shows(const std::string& conv, const std::string& text) {
+    const auto* c = conversation(conv);
+    if (!c) return false;
+    for (const auto& l : c->lines)
+      if (l.text == text) return true;
+    return false;
+  }
+};
+
+int listening_socket(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_ANY);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  ::listen(fd, 1);
+  return fd;
+}
+
+}  // namespace
+
+TEST_CASE("start screen: hosting on a port in use says so and offers another port") {
+  Harness h;
+  std::uint16_t port = test::free_port();
+  int blocker = listening_socket(port);
+  h.app->form().port = std::to_string(port);
+  h.app->host();
+  CHECK(h.app->form().error == "Cannot host: port " + std::to_string(port) + " is already in use.");
+  CHECK(h.app->form().offer_other_port);
+  CHECK(h.app->screen() == app::Screen::Start);
+  ::close(blocker);
+}
+
+TEST_CASE("start screen: an unreachable server and a bad address are explained") {
+  Harness h;
+  h.app->form().address = "127.0.0.1:" + std::to_string(test::free_port());
+  h.app->join();
+  REQUIRE(h.until([&] { return !h.app->form().error.empty(); }));
+  CHECK(h.app->form().error.find("Cannot connect: cannot connect to 127.0.0.1:") == 0);
+  h.app->form().address = "lanbox:99999";
+  h.app->join();
+  CHECK(h.app->form().error == "Address: port must be a number from 1 to 65535");
+  h.app->form().nickname = "no spaces allowed";
+  h.app->join();
+  CHECK(h.app->form().error == "Nickname may only contain letters, digits, '_' and '-'");
+}
+
+TEST_CASE("start screen: a taken nickname is shown, and another one gets in") {
+  RunningServer s;
+  TestClient other(s.port());
+  other.login("alice");
+  Harness h;
+  h.app->form().address = "127.0.0.1:" + std::to_string(s.port());
+  h.app->join();
+  REQUIRE(h.until([&] { return h.app->model().phase() == core::ConnectionPhase::Refused; }));
+  CHECK(h.app->form().error == "The nickname 'alice' is already taken");
+  h.app->form().nickname = "alice2";
+  h.app->join();
+  REQUIRE(h.until([&] { return h.app->screen() == app::Screen::Main; }));
+  CHECK(h.app->model().nickname() == "alice2");
+  CHECK(h.app->settings().recent.front() == "127.0.0.1:" + std::to_string(s.port()));
+}
+
+TEST_CASE("hosting: friends join, chat goes both ways, a call is accepted from the window") {
+  Harness h;
+  std::uint16_t port = test::free_port();
+  h.app->form().port = std::to_string(port);
+  h.app->host();
+  REQUIRE(h.until([&] { return h.app->screen() == app::Screen::Main; }));
+  CHECK(h.app->hosting());
+  CHECK_FALSE(h.app->host_addresses().empty());
+  TestClient bob(port);
+  bob.login("bob");
+  REQUIRE(h.until([&] { return h.shows("#lobby", "bob joined"); }));
+  h.app->send_text("hello bob");
+  CHECK(bob.until("MSG alice #lobby: hello bob").empty());
+  bob.send("MSG #lobby: hi alice");
+  REQUIRE(h.until([&] { return h.shows("#lobby", "hi alice"); }));
+  bob.send("MSG alice: just you");
+  REQUIRE(h.until([&] { return h.shows("bob", "just you"); }));
+  CHECK(h.conversation("bob")->unread == 1);
+  h.app->join_channel("games");
+  REQUIRE(h.until([&] { return h.conversation("#games") && h.conversation("#games")->joined; }));
+  CHECK(h.app->model().active()->name == "#games");
+
+  bob.send("TALK alice: REQUEST");
+  std::string offer = bob.next_line().value_or("");
+  REQUIRE(offer.rfind("TALK alice ", 0) == 0);
+  std::string key = offer.substr(11, 32);
+  REQUIRE(h.until([&] { return h.app->model().incoming().has_value(); }));
+  CHECK(h.app->model().incoming()->from == "bob");
+  h.app->accept_call();
+  CHECK(bob.next_line() == "TALK " + key + ": ACCEPTED");
+  CHECK(bob.next_line() == "TALKMEMBERS " + key + ": bob, alice");
+  REQUIRE(h.until([&] { return h.app->model().call_state().phase == core::CallPhase::InCall; }));
+  CHECK(h.app->model().in_my_call("bob"));
+  h.app->hang_up();
+  REQUIRE(h.until([&] { return h.app->model().call_state().phase == core::CallPhase::None; }));
+}
+
+TEST_CASE("the connection drops: reconnecting, then back with channels rejoined") {
+  std::uint16_t port = test::free_port();
+  auto options = RunningServer::test_options();
+  options.port = port;
+  auto server = std::make_unique<RunningServer>(RunningServer::test_config(), options);
+  Harness h;
+  h.app->form().address = "127.0.0.1:" + std::to_string(port);
+  h.app->join();
+  REQUIRE(h.until([&] { return h.app->screen() == app::Screen::Main; }));
+  h.app->join_channel("#games");
+  REQUIRE(h.until([&] { return h.conversation("#games") && h.conversation("#games")->joined; }));
+  server.reset();  // the server goes away
+  REQUIRE(h.until([&] { return h.app->model().phase() == core::ConnectionPhase::Reconnecting; }));
+  CHECK_FALSE(h.conversation("#games")->joined);
+  auto restarted = std::chrono::steady_clock::now();
+  server = std::make_unique<RunningServer>(RunningServer::test_config(), options);
+  REQUIRE(h.until([&] {
+    return h.app->model().phase() == core::ConnectionPhase::Connected &&
+           h.conversation("#games")->joined;
+  }));
+  auto took = std::chrono::steady_clock::now() - restarted;
+  MESSAGE("back in #games "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+          << " ms after the server restarted");
+  TestClient carol(port);
+  carol.login("carol");
+  carol.send("JOIN: #games");
+  carol.send("MSG #games: welcome back");
+  REQUIRE(h.until([&] { return h.shows("#games", "welcome back"); }));
+}
