@@ -92,6 +92,30 @@ void style(float scale) {
 
 }  // namespace
 
+const std::vector<std::pair<const char*, int>>& push_to_talk_keys() {
+  static const std::vector<std::pair<const char*, int>> keys = {
+      {"Left Ctrl", GLFW_KEY_LEFT_CONTROL}, {"Right Ctrl", GLFW_KEY_RIGHT_CONTROL},
+      {"Left Alt", GLFW_KEY_LEFT_ALT},      {"Left Shift", GLFW_KEY_LEFT_SHIFT},
+      {"Caps Lock", GLFW_KEY_CAPS_LOCK},    {"Space", GLFW_KEY_SPACE},
+      {"F1", GLFW_KEY_F1},                  {"Mouse button 4", -4},
+      {"Mouse button 5", -5}};
+  return keys;
+}
+
+namespace {
+
+// Is the chosen push-to-talk key (or mouse button) held?
+bool push_to_talk_held(GLFWwindow* window, const std::string& name) {
+  for (const auto& [key_name, code] : push_to_talk_keys()) {
+    if (name != key_name) continue;
+    if (code < 0) return glfwGetMouseButton(window, -code - 1) == GLFW_PRESS;
+    return glfwGetKey(window, code) == GLFW_PRESS;
+  }
+  return glfwGetKey(window, GLFW_KEY_LEFT_CONTROL) == GLFW_PRESS;
+}
+
+}  // namespace
+
 int run_gui(const std::vector<std::string>& argv) {
   Args args(argv, {"--nick", "--join", "--port"}, {"--host", "--help"});
   if (args.has("--help")) {
@@ -175,9 +199,9 @@ int run_gui(const std::vector<std::string>& argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(8) - since);
       last_frame = Clock::now();
 
-      if (app.settings().input_mode == audio::InputMode::PushToTalk && !ImGui::GetIO().WantTextInput)
-        app.set_push_to_talk(glfwGetKey(window, GLFW_KEY_LEFT_CONTROL) == GLFW_PRESS ||
-                             glfwGetKey(window, GLFW_KEY_SPACE) == GLFW_PRESS);
+      if (app.settings().input_mode == audio::InputMode::PushToTalk)
+        app.set_push_to_talk(!ImGui::GetIO().WantTextInput &&
+                             push_to_talk_held(window, app.settings().ptt_key));
 
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();

@@ -2,6 +2,9 @@
 // client model) and calling its intents. ImGui only, on the UI thread.
 #pragma once
 
+#include <utility>
+#include <vector>
+
 #include "app/gui/gui_app.hpp"
 
 namespace voixer::app {
@@ -16,6 +19,9 @@ void draw_call_panel(GuiApp& app, ViewState& v);
 void draw_incoming_call(GuiApp& app, ViewState& v);
 void draw_status_bar(GuiApp& app, ViewState& v);
 void draw_settings(GuiApp& app, ViewState& v);
+
+// The keys offered for push-to-talk: name and GLFW key code.
+const std::vector<std::pair<const char*, int>>& push_to_talk_keys();
 
 // Everything on the main screen, laid out: left, middle, right, bottom.
 void draw_main_screen(GuiApp& app, ViewState& v);

@@ -199,7 +199,10 @@ void draw_status_bar(GuiApp& app, ViewState& v) {
 void draw_settings(GuiApp& app, ViewState& v) {
   if (!v.show_settings) return;
   auto& s = app.settings();
-  ImGui::SetNextWindowSize(ImVec2(460, 0), ImGuiCond_Appearing);
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x / 2, vp->WorkPos.y + vp->WorkSize.y / 2.5f),
+                          ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(640 * ImGui::GetFontSize() / 17.0f, 0), ImGuiCond_Appearing);
   if (!ImGui::Begin("Settings", &v.show_settings, ImGuiWindowFlags_NoCollapse)) {
     ImGui::End();
     return;
@@ -232,20 +235,27 @@ void draw_settings(GuiApp& app, ViewState& v) {
   s.input_mode = static_cast<audio::InputMode>(mode);
   if (s.input_mode == audio::InputMode::VoiceActivation) {
     float level = app.engine() ? app.engine()->input_level() : 0.0f;
-    ImGui::ProgressBar(std::min(1.0f, level * 8), ImVec2(-1, 0), "your level");
+    ImGui::ProgressBar(std::min(1.0f, level * 8), ImVec2(-1, 0),
+                       app.engine() ? "your level" : "your level (start the Mic test to see it)");
     float shown = s.activation_level * 8;
     if (ImGui::SliderFloat("Threshold", &shown, 0.0f, 1.0f, "%.2f")) s.activation_level = shown / 8;
-    ImGui::TextDisabled("Speak: the bar must pass the threshold for your voice to go out.");
+    ImGui::TextWrapped("Speak: the bar must pass the threshold for your voice to go out.");
   }
-  if (s.input_mode == audio::InputMode::PushToTalk)
-    ImGui::TextDisabled("Hold %s (or the space bar outside a text field) to talk.", s.ptt_key.c_str());
+  if (s.input_mode == audio::InputMode::PushToTalk) {
+    if (ImGui::BeginCombo("Push-to-talk key", s.ptt_key.c_str())) {
+      for (const auto& [name, key] : push_to_talk_keys())
+        if (ImGui::Selectable(name, s.ptt_key == name)) s.ptt_key = name;
+      ImGui::EndCombo();
+    }
+    ImGui::TextDisabled("Hold it while the window has the focus (not while typing).");
+  }
   ImGui::Checkbox("Noise suppression", &s.noise_suppression);
   int frame = s.frame_ms == 10 ? 0 : 1;
   ImGui::RadioButton("10 ms frames (lower delay)", &frame, 0);
   ImGui::SameLine();
   ImGui::RadioButton("20 ms frames (less bandwidth)", &frame, 1);
   s.frame_ms = frame == 0 ? 10 : 20;
-  ImGui::TextDisabled("Devices, noise suppression and frame size apply from the next call.");
+  ImGui::TextWrapped("Devices, noise suppression and frame size apply from the next call.");
   if (ImGui::Button("Save")) {
     app.save_settings();
     v.show_settings = false;
