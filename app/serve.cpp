@@ -26,6 +26,9 @@ const char* const kServeHelp =
     "                         0 turns flood control off (default 10)\n"
     "  --flood-burst B        lines a client may send at once (default 30)\n"
     "  --max-clients N        connections accepted at once (default 1000)\n"
+    "  --max-per-address N    connections from one address (default 32; 0: no cap)\n"
+    "  --password PW          clients must give this password with CONNECT\n"
+    "  --operator-password PW OPER with it lets a client KICK users\n"
     "  --history N            messages per channel replayed on JOIN (default 50)\n"
     "  --coalesce-ms MS       least time between two rounds of writes; under load\n"
     "                         lines for a client are batched over it (default 1.5)\n"
@@ -36,7 +39,7 @@ int run_serve(const std::vector<std::string>& argv) {
   Args args(argv,
             {"--port", "--bind", "--ping-interval", "--ping-timeout", "--handshake-timeout",
              "--ring-timeout", "--flood-rate", "--flood-burst", "--max-clients", "--history",
-             "--coalesce-ms"},
+             "--coalesce-ms", "--max-per-address", "--password", "--operator-password"},
             {"--quiet", "--help"});
   if (args.has("--help")) {
     std::cout << kServeHelp;
@@ -58,6 +61,10 @@ int run_serve(const std::vector<std::string>& argv) {
   config.flood_burst = args.number("--flood-burst", config.flood_burst, 1, 1e9);
   config.max_clients = static_cast<std::size_t>(
       args.number("--max-clients", static_cast<double>(config.max_clients), 1, 100000));
+  config.max_per_address = static_cast<std::size_t>(
+      args.number("--max-per-address", static_cast<double>(config.max_per_address), 0, 100000));
+  config.password = args.value("--password").value_or("");
+  config.operator_password = args.value("--operator-password").value_or("");
   config.history_length = static_cast<std::size_t>(
       args.number("--history", static_cast<double>(config.history_length), 0, 10000));
   options.coalesce_us =

@@ -26,7 +26,8 @@
 //   chat_fanout --connect 127.0.0.1:6667 --server-pid 12345 --clients 500
 //
 // With --server the bench starts
-//   PATH serve --port P --bind 127.0.0.1 --flood-rate 0 --max-clients <N+50> [--server-arg ...]
+//   PATH serve --port P --bind 127.0.0.1 --flood-rate 0 --max-clients <N+50> --max-per-address 0
+//   [--server-arg ...]
 // waits until P accepts TCP connections, and sends SIGTERM to it at the end.
 //
 // Output: a human-readable summary on stdout ending with one machine-readable line
@@ -340,7 +341,8 @@ public:
     void start(const Options& o, int port) {
         std::vector<std::string> args = {o.serverPath, "serve", "--port", std::to_string(port),
                                          "--bind", "127.0.0.1", "--flood-rate", "0",
-                                         "--max-clients", std::to_string(o.clients + 50)};
+                                         "--max-clients", std::to_string(o.clients + 50),
+                                         "--max-per-address", "0"};
         args.insert(args.end(), o.serverArgs.begin(), o.serverArgs.end());
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());

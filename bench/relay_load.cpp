@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
     ::dup2(devnull, 2);
     std::string p = std::to_string(port);
     ::execl(argv[1], argv[1], "serve", "--bind", "127.0.0.1", "--port", p.c_str(), "--quiet",
-            "--flood-rate", "0", static_cast<char*>(nullptr));
+            "--flood-rate", "0", "--max-per-address", "0", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -116,6 +116,10 @@ struct ClientModel::Applier {
   void operator()(const Pong&) {}
   void operator()(const SessionAccepted&) {}
   void operator()(const SessionError&) {}
+  void operator()(const Operator&) {
+    m.m_operator = true;
+    m.changed();
+  }
 
   void operator()(const Joined& j) {
     Conversation& c = m.conversation(j.channel, true);
@@ -344,6 +348,7 @@ void ClientModel::on_disconnected(const std::string& reason, bool will_retry,
   m_now = now_unix_ms;
   ConnectionPhase phase = will_retry ? ConnectionPhase::Reconnecting : ConnectionPhase::Disconnected;
   bool change = phase != m_phase || reason != m_status;
+  m_operator = false;  // the new connection has to OPER again
   m_phase = phase;
   m_status = reason;
   // Channels still waiting to be rejoined from an earlier drop stay wanted.
@@ -380,7 +385,7 @@ void ClientModel::on_disconnected(const std::string& reason, bool will_retry,
 
 std::vector<std::string> ClientModel::connect_lines() const {
   return one(Connect{m_nickname, m_realname.empty() ? m_nickname : m_realname,
-                     std::string(kClientVersion)});
+                     std::string(kClientVersion), m_password});
 }
 
 std::vector<std::string> ClientModel::rejoin_lines() const {
@@ -462,6 +467,15 @@ std::vector<std::string> ClientModel::open_private(const std::string& nickname) 
   }
   make_active(*c);
   return {};
+}
+
+std::vector<std::string> ClientModel::become_operator(const std::string& password) {
+  return one(Oper{password});
+}
+
+std::vector<std::string> ClientModel::kick(const std::string& nickname, const std::string& reason) {
+  if (!m_operator) return {};
+  return one(Kick{nickname, reason});
 }
 
 std::vector<std::string> ClientModel::request_list() {

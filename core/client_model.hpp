@@ -96,6 +96,12 @@ class ClientModel {
   std::vector<std::string> set_nickname(const std::string& nickname);  // after a refusal
 
   void select(const std::string& name);  // make a conversation active; clears its unread
+  // The server password sent with CONNECT (servers started with --password).
+  void set_server_password(std::string password) { m_password = std::move(password); }
+  // OPER with the operator password; OPERATOR makes is_operator() true.
+  std::vector<std::string> become_operator(const std::string& password);
+  std::vector<std::string> kick(const std::string& nickname, const std::string& reason);
+  bool is_operator() const { return m_operator; }
 
   // ---- state ---------------------------------------------------------
   ConnectionPhase phase() const { return m_phase; }
@@ -141,6 +147,8 @@ class ClientModel {
   CallState m_call;
   std::vector<std::string> m_joined_before_drop;
   std::uint64_t m_version = 0;
+  std::string m_password;
+  bool m_operator = false;
 
   std::vector<std::string> m_join_order;     // channels joined now, in joining order
   std::vector<std::string> m_pending_joins;  // folded names asked for with join()

@@ -171,12 +171,13 @@ Parsed<ClientMessage> parse_client(std::string_view line) {
   if (verb_is(f.verb, "CONNECT")) {
     auto fields = f.text ? split_connect_fields(*f.text) : std::nullopt;
     if (f.arg_count != 0 || f.too_many_args || !fields || fields->empty() ||
-        fields->size() > 3)
+        fields->size() > 4)
       return malformed("CONNECT", "CONNECT: \"nickname\" \"real name\" version");
     Connect c;
     c.nickname = (*fields)[0];
     c.realname = fields->size() > 1 ? (*fields)[1] : c.nickname;
     c.version = fields->size() > 2 ? (*fields)[2] : "0";
+    c.password = fields->size() > 3 ? (*fields)[3] : "";
     return c;
   }
   if (verb_is(f.verb, "PING")) {
@@ -229,6 +230,14 @@ Parsed<ClientMessage> parse_client(std::string_view line) {
     if (!shape(f, 0, true) || f.text->empty())
       return malformed("TALKSESSION", "TALKSESSION: key");
     return TalkSession{s(*f.text)};
+  }
+  if (verb_is(f.verb, "OPER")) {
+    if (!shape(f, 0, true) || f.text->empty()) return malformed("OPER", "OPER: password");
+    return Oper{s(*f.text)};
+  }
+  if (verb_is(f.verb, "KICK")) {
+    if (!shape(f, 1, true)) return malformed("KICK", "KICK nickname: reason");
+    return Kick{s(a[0]), s(*f.text)};
   }
   if (verb_is(f.verb, "DISCONNECT")) {
     // The seed sends a bare DISCONNECT; a reason after a colon is tolerated.
@@ -292,6 +301,7 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
     return TalkMembers{s(a[0]), split_list(*f.text)};
   if (verb_is(f.verb, "SESSIONACCEPTED") && shape(f, 0, true))
     return SessionAccepted{text()};
+  if (verb_is(f.verb, "OPERATOR") && shape(f, 0, true)) return Operator{text()};
   if (verb_is(f.verb, "SESSIONERROR") && shape(f, 0, true))
     return SessionError{text()};
   if (verb_is(f.verb, "ERROR") && shape(f, 1, true))
@@ -299,7 +309,7 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
   static constexpr std::string_view kKnown[] = {
       "ACCEPT", "NOTACCEPTED", "NICKNAMEINUSE", "PING", "PONG", "JOINED",
       "LEFT", "USERLIST", "USERJOIN", "USERLEAVE", "MSG", "HISTORY", "TOPIC",
-      "CHANNEL", "LISTEND", "TALK", "TALKMEMBERS", "SESSIONACCEPTED", "SESSIONERROR",
+      "CHANNEL", "LISTEND", "TALK", "TALKMEMBERS", "SESSIONACCEPTED", "OPERATOR", "SESSIONERROR",
       "ERROR"};
   for (auto known : kKnown) {
     if (verb_is(f.verb, known))
@@ -342,9 +352,16 @@ std::string_view talk_status_name(TalkStatus v) {
 
 struct ClientFormatter {
   std::string operator()(const Connect& m) const {
-    return "CONNECT: " + quote(m.nickname) + " " + quote(m.realname) + " " +
-           m.version;
+    // The version is bare as in the seed ("1.0.0") unless it needs quotes.
+    bool bare = !m.version.empty() &&
+                m.version.find_first_of(" \"\\") == std::string::npos && m.version[0] != '"';
+    std::string line = "CONNECT: " + quote(m.nickname) + " " + quote(m.realname) + " " +
+                       (bare ? m.version : quote(m.version));
+    if (!m.password.empty()) line += " " + quote(m.password);
+    return line;
   }
+  std::string operator()(const Oper& m) const { return with_text("OPER", m.password); }
+  std::string operator()(const Kick& m) const { return with_text("KICK " + m.nickname, m.reason); }
   std::string operator()(const Ping& m) const { return with_text("PING", m.token); }
   std::string operator()(const Pong& m) const { return with_text("PONG", m.token); }
   std::string operator()(const Join& m) const { return with_text("JOIN", m.channel); }
@@ -423,6 +440,7 @@ struct ServerFormatter {
   std::string operator()(const SessionAccepted& m) const {
     return with_text("SESSIONACCEPTED", m.key);
   }
+  std::string operator()(const Operator& m) const { return with_text("OPERATOR", m.message); }
   std::string operator()(const SessionError& m) const {
     return with_text("SESSIONERROR", m.message);
   }

@@ -22,8 +22,9 @@ inline constexpr std::size_t kMaxLineBytes = 4096;
 
 // ---- messages a client sends -------------------------------------------
 
-struct Connect {  // CONNECT: "John87" "John Wilson" 1.0.0
+struct Connect {  // CONNECT: "John87" "John Wilson" 1.0.0 ["server password"]
   std::string nickname, realname, version;
+  std::string password = {};  // extension: only for servers started with --password
   bool operator==(const Connect&) const = default;
 };
 struct Ping {  // PING: 42313812731   (both directions)
@@ -71,13 +72,21 @@ struct TalkSession {  // TALKSESSION: <key>
   std::string key;
   bool operator==(const TalkSession&) const = default;
 };
+struct Oper {  // OPER: <operator password>
+  std::string password;
+  bool operator==(const Oper&) const = default;
+};
+struct Kick {  // KICK <nickname>: reason
+  std::string nickname, reason;
+  bool operator==(const Kick&) const = default;
+};
 struct Disconnect {  // DISCONNECT
   bool operator==(const Disconnect&) const = default;
 };
 
 using ClientMessage =
     std::variant<Connect, Ping, Pong, Join, Leave, List, SetTopic, SendMsg,
-                 TalkRequest, TalkAnswer, TalkInvite, TalkSession, Disconnect>;
+                 TalkRequest, TalkAnswer, TalkInvite, TalkSession, Oper, Kick, Disconnect>;
 
 // ---- messages a server sends -------------------------------------------
 
@@ -162,6 +171,10 @@ struct SessionAccepted {  // SESSIONACCEPTED: <key>   (voice connection)
   std::string key;
   bool operator==(const SessionAccepted&) const = default;
 };
+struct Operator {  // OPERATOR: message   (OPER accepted)
+  std::string message;
+  bool operator==(const Operator&) const = default;
+};
 struct SessionError {  // SESSIONERROR: message
   std::string message;
   bool operator==(const SessionError&) const = default;
@@ -175,7 +188,7 @@ using ServerMessage =
     std::variant<Accept, NotAccepted, NicknameInUse, Ping, Pong, Joined, Left,
                  UserList, UserJoin, UserLeave, DeliverMsg, History, Topic,
                  ChannelInfo, ListEnd, TalkOffer, TalkState, TalkEvent,
-                 TalkMembers, SessionAccepted, SessionError, Error>;
+                 TalkMembers, SessionAccepted, Operator, SessionError, Error>;
 
 // ---- codec ---------------------------------------------------------------
 
@@ -215,6 +228,7 @@ inline constexpr std::string_view kFlood = "FLOOD";
 inline constexpr std::string_view kTimeout = "TIMEOUT";
 inline constexpr std::string_view kServerFull = "SERVERFULL";
 inline constexpr std::string_view kShutdown = "SHUTDOWN";
+inline constexpr std::string_view kKicked = "KICKED";
 }  // namespace error_code
 
 }  // namespace voixer::core

@@ -18,6 +18,8 @@ struct Channel;
 
 struct Connection {
   ConnId id = 0;
+  std::string address;
+  bool operator_ = false;
   Millis opened_at = 0;
   bool accepted = false;
   std::string nickname, folded, realname, version;
@@ -56,6 +58,7 @@ struct Server::Impl : CallDirectory {
   std::map<std::string, std::unique_ptr<Channel>> channels;  // by folded name
   CallBook calls;
   std::size_t accepted_count = 0;
+  std::unordered_map<std::string, std::size_t> per_address;
 
   Impl(ServerConfig c, Outbox& o, RandomSource r)
       : config(std::move(c)), out(o), random(std::move(r)), calls(*this, config.ring_timeout) {}
@@ -119,6 +122,15 @@ struct Server::Impl : CallDirectory {
 
   Millis wall(Millis now) const { return now + config.wall_clock_offset; }
 
+  // Compares secrets in time that depends on their lengths only, not on
+  // where they differ.
+  static bool same_secret(std::string_view given, std::string_view expected) {
+    unsigned char diff = given.size() == expected.size() ? 0 : 1;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      diff |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
+    return diff == 0;
+  }
+
   static std::string seconds(Millis ms) {
     char text[32];
     std::snprintf(text, sizeof text, "%g s", static_cast<double>(ms) / 1000.0);
@@ -127,7 +139,16 @@ struct Server::Impl : CallDirectory {
 
   // ---- lifecycle ---------------------------------------------------------
 
-  bool open(ConnId id, Millis now) {
+  bool open(ConnId id, Millis now, std::string_view address) {
+    if (config.max_per_address > 0 && !address.empty() &&
+        per_address[std::string(address)] >= config.max_per_address) {
+      out.send(id, format(ServerMessage{Error{
+                       std::string(error_code::kServerFull),
+                       "Too many connections from " + std::string(address) + " (" +
+                           std::to_string(config.max_per_address) + ")"}}));
+      out.close(id, "too many connections from one address");
+      return false;
+    }
     if (conns.size() >= config.max_clients) {
       out.send(id, format(ServerMessage{Error{
                        std::string(error_code::kServerFull),
@@ -141,6 +162,8 @@ struct Server::Impl : CallDirectory {
     c->opened_at = now;
     c->tokens = config.flood_burst;
     c->tokens_at = now;
+    c->address = std::string(address);
+    if (!c->address.empty()) ++per_address[c->address];
     conns.emplace(id, std::move(c));
     return true;
   }
@@ -160,6 +183,10 @@ struct Server::Impl : CallDirectory {
       calls.leave_all(c.id);
       users.erase(c.folded);
       --accepted_count;
+    }
+    if (!c.address.empty()) {
+      auto it = per_address.find(c.address);
+      if (it != per_address.end() && --it->second == 0) per_address.erase(it);
     }
     conns.erase(c.id);
   }
@@ -217,6 +244,11 @@ struct Server::Impl : CallDirectory {
     }
     if (auto why = check_nickname(m.nickname); !why.empty()) {
       send(c, NotAccepted{why});
+      return;
+    }
+    if (!config.password.empty() && !same_secret(m.password, config.password)) {
+      send(c, NotAccepted{m.password.empty() ? "This server needs a password"
+                                             : "Wrong server password"});
       return;
     }
     if (m.realname.size() > kMaxRealnameLength) {
@@ -406,6 +438,30 @@ struct Server::Impl : CallDirectory {
     c.next_ping_at = now + config.ping_interval;
   }
 
+  void handle(Connection& c, const Oper& m, Millis) {
+    if (config.operator_password.empty() || !same_secret(m.password, config.operator_password)) {
+      error(c, error_code::kNotAllowed, "Wrong operator password");
+      return;
+    }
+    c.operator_ = true;
+    send(c, Operator{"You are an operator: KICK nickname: reason"});
+  }
+
+  void handle(Connection& c, const Kick& m, Millis) {
+    if (!c.operator_) {
+      error(c, error_code::kNotAllowed, "Only operators can kick (OPER first)");
+      return;
+    }
+    Connection* target = find_user(m.nickname);
+    if (!target) {
+      error(c, error_code::kNoSuchUser, "No such user '" + m.nickname + "'");
+      return;
+    }
+    std::string why = "Kicked by " + c.nickname + (m.reason.empty() ? "" : ": " + m.reason);
+    error(*target, error_code::kKicked, why);
+    drop(*target, "kicked");
+  }
+
   // Handled before dispatch; listed so the visit is exhaustive.
   void handle(Connection&, const Connect&, Millis) {}
   void handle(Connection&, const Ping&, Millis) {}
@@ -483,7 +539,9 @@ Server::Server(ServerConfig config, Outbox& out, RandomSource random)
 
 Server::~Server() = default;
 
-bool Server::on_open(ConnId id, Millis now) { return m_impl->open(id, now); }
+bool Server::on_open(ConnId id, Millis now, std::string_view address) {
+  return m_impl->open(id, now, address);
+}
 
 bool Server::admit_line(ConnId id, Millis now) {
   Connection* c = m_impl->find_conn(id);

@@ -46,6 +46,9 @@ struct ServerConfig {
   double flood_rate = 10.0;          // lines per second sustained; 0 = off
   double flood_burst = 30.0;         // lines accepted at once
   std::size_t max_clients = 1000;
+  std::size_t max_per_address = 32;  // connections from one address; 0 = no cap
+  std::string password;              // needed in CONNECT when not empty
+  std::string operator_password;     // OPER with it allows KICK; empty = nobody
   std::size_t history_length = 50;   // messages replayed on JOIN
   Millis wall_clock_offset = 0;      // unix ms = monotonic ms + offset
 };
@@ -59,7 +62,7 @@ class Server {
 
   // A connection was accepted. Returns false (and has asked the outbox to
   // close it with a reason) when the server is full.
-  bool on_open(ConnId id, Millis now);
+  bool on_open(ConnId id, Millis now, std::string_view address = {});
 
   // Flood control: true when connection `id` may have one more line
   // processed now (it consumes one token). When false the transport stops

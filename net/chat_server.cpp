@@ -176,11 +176,11 @@ class ChatServer::Impl : public core::Outbox,
     auto c = std::make_shared<Conn>(m_io, std::move(socket));
     c->id = m_next_id++;
     auto remote = c->socket.remote_endpoint(ec);
-    c->peer = ec ? std::string("?") : remote.address().to_string() + ":" +
-                                          std::to_string(remote.port());
+    std::string address = ec ? std::string() : remote.address().to_string();
+    c->peer = ec ? std::string("?") : address + ":" + std::to_string(remote.port());
     m_conns.emplace(c->id, c);
     log(c->peer + " #" + std::to_string(c->id) + " connected");
-    if (m_server.on_open(c->id, now())) read(c);
+    if (m_server.on_open(c->id, now(), address)) read(c);
   }
 
   void read(const std::shared_ptr<Conn>& c) {

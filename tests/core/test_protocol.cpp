@@ -159,7 +159,7 @@ TEST_CASE("malformed client lines are rejected with a reason") {
   CHECK(client_error("CONNECT").code == "MALFORMED");
   CHECK(client_error("CONNECT: ").code == "MALFORMED");
   CHECK(client_error("CONNECT: \"unterminated").code == "MALFORMED");
-  CHECK(client_error("CONNECT: a b c d").code == "MALFORMED");
+  CHECK(client_error("CONNECT: a b c d e").code == "MALFORMED");
   CHECK(client_error("JOIN #x").code == "MALFORMED");
   CHECK(client_error("JOIN:").code == "MALFORMED");
   CHECK(client_error("MSG: no recipient").code == "MALFORMED");
@@ -221,4 +221,19 @@ TEST_CASE("text must be valid UTF-8 without control characters") {
   CHECK_FALSE(is_valid_utf8("\xe2\x82"));          // truncated
   CHECK_FALSE(is_valid_utf8("\x80"));              // stray continuation
   CHECK(is_valid_utf8("\xf0\x9f\x91\x8b"));
+}
+
+TEST_CASE("a CONNECT version with spaces or quotes is quoted, so it parses back (found by fuzzing)") {
+  ClientMessage m = Connect{"C:", "!9", "NECT:C: !9     "};
+  CHECK(format(m) == "CONNECT: \"C:\" \"!9\" \"NECT:C: !9     \"");
+  CHECK(client(format(m)) == m);
+  CHECK(format(ClientMessage{Connect{"a", "b", "1.0.0"}}) == "CONNECT: \"a\" \"b\" 1.0.0");
+}
+
+TEST_CASE("the extensions for passwords and kicking round-trip") {
+  std::vector<ClientMessage> all = {Connect{"a", "A", "1.0.0", "pass word"}, Oper{"pw"},
+                                    Kick{"bob", "spam"}};
+  for (const auto& m : all) CHECK(client(format(m)) == m);
+  CHECK(format(ClientMessage{Connect{"a", "A", "1.0.0", "pw"}}) == "CONNECT: \"a\" \"A\" 1.0.0 \"pw\"");
+  CHECK(server(format(ServerMessage{Operator{"ok"}})) == ServerMessage{Operator{"ok"}});
 }

@@ -353,3 +353,53 @@ TEST_CASE_FIXTURE(Fixture, "shutdown tells everyone and closes every connection"
   CHECK(out.closed.size() == 2);
   CHECK(server->user_count() == 0);
 }
+
+TEST_CASE_FIXTURE(Fixture, "connections from one address are capped, others still get in") {
+  auto c = config;
+  c.max_per_address = 2;
+  reset(c);
+  CHECK(server->on_open(1, now, "10.0.0.5"));
+  CHECK(server->on_open(2, now, "10.0.0.5"));
+  CHECK_FALSE(server->on_open(3, now, "10.0.0.5"));
+  CHECK(only(3) == "ERROR SERVERFULL: Too many connections from 10.0.0.5 (2)");
+  CHECK(out.closed.count(3) == 1);
+  CHECK(server->on_open(4, now, "10.0.0.6"));
+  server->on_closed(1, now);
+  CHECK(server->on_open(5, now, "10.0.0.5"));  // a slot came free
+}
+
+TEST_CASE_FIXTURE(Fixture, "a server password is required in CONNECT and a wrong one refused") {
+  auto c = config;
+  c.password = "lanparty";
+  reset(c);
+  open(1);
+  line(1, "CONNECT: \"alice\" \"Alice\" 1.0.0");
+  CHECK(only(1) == "NOTACCEPTED: This server needs a password");
+  line(1, "CONNECT: \"alice\" \"Alice\" 1.0.0 \"lanpartz\"");
+  CHECK(only(1) == "NOTACCEPTED: Wrong server password");
+  line(1, "CONNECT: \"alice\" \"Alice\" 1.0.0 \"lanparty\"");
+  CHECK(take(1).at(0) == "ACCEPT: testhost");
+}
+
+TEST_CASE_FIXTURE(Fixture, "an operator can kick a user, nobody else can") {
+  auto c = config;
+  c.operator_password = "s3cret";
+  reset(c);
+  login(1, "host");
+  login(2, "prankster");
+  login(3, "carol");
+  clear_all();
+  line(3, "KICK prankster: no");
+  CHECK(only(3) == "ERROR NOTALLOWED: Only operators can kick (OPER first)");
+  line(3, "OPER: guess");
+  CHECK(only(3) == "ERROR NOTALLOWED: Wrong operator password");
+  line(1, "OPER: s3cret");
+  CHECK(only(1) == "OPERATOR: You are an operator: KICK nickname: reason");
+  line(1, "KICK nobody: x");
+  CHECK(only(1) == "ERROR NOSUCHUSER: No such user 'nobody'");
+  line(1, "KICK prankster: spamming the lobby");
+  CHECK(only(2) == "ERROR KICKED: Kicked by host: spamming the lobby");
+  CHECK(out.closed.count(2) == 1);
+  CHECK(take(3) == Lines{"USERLEAVE #lobby: prankster"});
+  CHECK(server->user_count() == 2);
+}
