@@ -32,6 +32,9 @@ const char* const kCliHelp =
     "\n"
     "  --nick NICK            nickname (1-32 letters, digits, '_' or '-')\n"
     "  --realname NAME        real name sent with CONNECT (default: the nickname)\n"
+    "  --password PW          the server's password, if it has one\n"
+    "A dropped connection is retried (0.25 s, doubling to 2 s) and the channels\n"
+    "are joined again; /oper PASSWORD and /kick NICK REASON are for operators.\n"
     "\n"
     "voice (calls are made with /call, /accept, /invite, /echo):\n"
     "  --audio-in FILE.wav    microphone from a WAV file, played once from the start,\n"
@@ -89,8 +92,12 @@ bool take_seed_line(std::string_view line, SeedLogin& login) {
 
 class CliClient {
  public:
-  CliClient(asio::io_context& io, CliVoiceOptions voice, bool auto_answer)
-      : m_io(io), m_voice_options(std::move(voice)), m_auto_answer(auto_answer) {}
+  CliClient(asio::io_context& io, CliVoiceOptions voice, bool auto_answer, std::string password)
+      : m_io(io),
+        m_retry(io),
+        m_voice_options(std::move(voice)),
+        m_auto_answer(auto_answer),
+        m_password(std::move(password)) {}
 
   int run(std::optional<core::HostPort> target, std::optional<std::string> nick,
           std::string realname) {
@@ -113,14 +120,38 @@ class CliClient {
  private:
   void start(const core::HostPort& target, const std::string& nick, const std::string& realname) {
     m_state.nickname = nick;
+    m_target = target;
+    m_realname = realname;
+    open_connection();
+    if (m_voice) m_voice->connect(target.host, target.port);
+  }
+
+  void open_connection() {
+    m_connected = false;
     m_client = std::make_unique<net::LineClient>(
         m_io, net::LineClient::Handlers{
-                  [this] { m_connected = true; },
+                  [this] {
+                    m_connected = true;
+                    m_ever_connected = true;
+                    m_backoff_ms = 250;
+                  },
                   [this](std::string_view line) { on_server_line(line); },
                   [this](const std::string& reason) { on_closed(reason); }});
-    m_client->connect(target.host, target.port);
-    m_client->send(core::format(core::ClientMessage{core::Connect{nick, realname, kVersion}}));
-    if (m_voice) m_voice->connect(target.host, target.port);
+    m_client->connect(m_target.host, m_target.port);
+    m_client->send(core::format(core::ClientMessage{
+        core::Connect{m_state.nickname, m_realname, kVersion, m_password}}));
+  }
+
+  // The server went away after we had been connected: try again with
+  // backoff (0.25 s doubling to 2 s) and rejoin the channels on ACCEPT.
+  void reconnect_later(const std::string& reason) {
+    say(reason + "; reconnecting in " + std::to_string(m_backoff_ms) + " ms");
+    m_rejoin = m_state.joined_channels;
+    m_retry.expires_after(std::chrono::milliseconds(m_backoff_ms));
+    m_backoff_ms = std::min(m_backoff_ms * 2, 2000);
+    m_retry.async_wait([this](asio::error_code ec) {
+      if (!ec && !m_quitting) open_connection();
+    });
   }
 
  public:
@@ -142,6 +173,11 @@ class CliClient {
         m_client->send(core::format(core::ClientMessage{core::Pong{ping->token}}));
     }
     core::observe_server_line(line, m_state);
+    if (!m_rejoin.empty() && line.rfind("ACCEPT: ", 0) == 0) {
+      for (const auto& ch : m_rejoin)
+        if (ch != "#lobby") m_client->send(core::format(core::ClientMessage{core::Join{ch}}));
+      m_rejoin.clear();
+    }
     if (m_voice) m_voice->follow_call(m_state.active_call_key);
     if (m_auto_answer && std::holds_alternative<core::ServerMessage>(parsed)) {
       auto* offer = std::get_if<core::TalkOffer>(&std::get<core::ServerMessage>(parsed));
@@ -204,6 +240,11 @@ class CliClient {
   void quit() {
     if (m_quitting) return;
     m_quitting = true;
+    m_retry.cancel();
+    if (!m_connected && m_ever_connected) {  // between two reconnect attempts
+      finish(0);
+      return;
+    }
     m_client->send(core::format(core::ClientMessage{core::Disconnect{}}));
     m_client->close();
   }
@@ -213,11 +254,17 @@ class CliClient {
       finish(0);
       return;
     }
+    if (m_ever_connected && !m_quitting) {
+      if (m_voice) m_voice->follow_call("");
+      reconnect_later(reason);
+      return;
+    }
     say(reason);
     finish(1);
   }
 
   void finish(int code) {
+    m_retry.cancel();
     if (m_voice) m_voice->stop();
     m_exit_code = code;
     m_guard->reset();
@@ -225,8 +272,15 @@ class CliClient {
   }
 
   asio::io_context& m_io;
+  asio::steady_timer m_retry;
+  core::HostPort m_target;
+  std::string m_realname;
+  std::vector<std::string> m_rejoin;  // channels to JOIN after the next ACCEPT
+  int m_backoff_ms = 250;
+  bool m_ever_connected = false;
   CliVoiceOptions m_voice_options;
   bool m_auto_answer = false;
+  std::string m_password;
   std::unique_ptr<CliVoice> m_voice;
   std::set<std::string> m_placed_call;  // callees of calls we placed, until their offer echoes
   asio::executor_work_guard<asio::io_context::executor_type>* m_guard = nullptr;
@@ -242,7 +296,7 @@ class CliClient {
 
 int run_cli(const std::vector<std::string>& argv) {
   Args args(argv,
-            {"--nick", "--realname", "--audio-in", "--audio-out", "--input-device",
+            {"--nick", "--realname", "--password", "--audio-in", "--audio-out", "--input-device",
              "--output-device", "--frame-ms", "--input-mode", "--activation-level", "--sim-loss",
              "--sim-delay", "--sim-jitter", "--sim-dup"},
             {"--help", "--auto-answer", "--no-voice", "--no-noise-suppression", "--list-devices"});
@@ -321,7 +375,7 @@ int run_cli(const std::vector<std::string>& argv) {
   asio::io_context io;
   int code = 0;
   {
-    CliClient client(io, voice, args.has("--auto-answer"));
+    CliClient client(io, voice, args.has("--auto-answer"), args.value("--password").value_or(""));
     try {
       client.start_voice();
     } catch (const std::exception& e) {

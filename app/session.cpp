@@ -48,12 +48,15 @@ class Session::Impl : public std::enable_shared_from_this<Session::Impl> {
 
   // ---- hosting -------------------------------------------------------------
 
-  std::string host(std::uint16_t port) {
+  std::string host(std::uint16_t port, const std::string& password,
+                   const std::string& operator_password) {
     std::promise<std::string> done;
     auto result = done.get_future();
     asio::post(m_io, [&, port] {
       try {
         core::ServerConfig config;
+        config.password = password;
+        config.operator_password = operator_password;
         char name[256] = {};
         if (gethostname(name, sizeof name - 1) == 0 && name[0]) config.hostname = name;
         config.wall_clock_offset = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -304,8 +307,9 @@ Session::Session(std::function<void()> wake_ui)
   m_impl->start();
 }
 Session::~Session() { m_impl->stop(); }
-std::string Session::host(std::uint16_t port) {
-  std::string error = m_impl->host(port);
+std::string Session::host(std::uint16_t port, const std::string& password,
+                          const std::string& operator_password) {
+  std::string error = m_impl->host(port, password, operator_password);
   if (error.empty()) m_impl->m_hosting_flag = true;
   return error;
 }

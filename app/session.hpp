@@ -37,7 +37,8 @@ class Session {
 
   // Starts the embedded server on `port` (TCP and UDP). Returns "" or a
   // one-line reason ("port 8649 is already in use").
-  std::string host(std::uint16_t port);
+  std::string host(std::uint16_t port, const std::string& password = {},
+                   const std::string& operator_password = {});
   bool hosting() const;
   // Connects (and reconnects after a drop, backing off up to 2 s).
   void connect(const std::string& host, std::uint16_t port);

@@ -1,5 +1,7 @@
 #include "core/cli_commands.hpp"
 
+#include <algorithm>
+
 namespace voixer::core {
 
 namespace {
@@ -56,6 +58,8 @@ std::string cli_help() {
          "  /ptt                    push-to-talk (--input-mode ptt): press, and again\n"
          "                          to release\n"
          "  /ping                   measure the round trip to the server\n"
+         "  /oper password          become an operator (servers with --operator-password)\n"
+         "  /kick nickname [reason] operators: throw someone out\n"
          "  /quit                   disconnect and exit (so does end of input)\n"
          "  /help                   this text";
 }
@@ -117,6 +121,15 @@ CliAction translate_cli_input(std::string_view input, CliState& state) {
       return a;
     }
   }
+  if (command == "oper") {
+    if (rest.empty()) return usage("/oper password");
+    return send_line(format(ClientMessage{Oper{std::string(rest)}}));
+  }
+  if (command == "kick") {
+    auto [target, reason] = first_word(rest);
+    if (target.empty()) return usage("/kick nickname [reason]");
+    return send_line(format(ClientMessage{Kick{std::string(target), std::string(reason)}}));
+  }
   if (command == "echo") return send_line(format(ClientMessage{TalkRequest{"*echo"}}));
   if (command == "invite") {
     if (rest.empty()) return usage("/invite nickname");
@@ -153,10 +166,14 @@ void observe_server_line(std::string_view line, CliState& state) {
   auto parsed = parse_server(line);
   auto* msg = std::get_if<ServerMessage>(&parsed);
   if (!msg) return;
+  auto& chans = state.joined_channels;
   if (auto* joined = std::get_if<Joined>(msg)) {
     state.current_channel = joined->channel;
+    if (std::find(chans.begin(), chans.end(), joined->channel) == chans.end())
+      chans.push_back(joined->channel);
   } else if (auto* left = std::get_if<Left>(msg)) {
     if (left->channel == state.current_channel) state.current_channel = "#lobby";
+    chans.erase(std::remove(chans.begin(), chans.end(), left->channel), chans.end());
   } else if (auto* offer = std::get_if<TalkOffer>(msg)) {
     state.last_call_key = offer->key;
   } else if (auto* members = std::get_if<TalkMembers>(msg)) {

@@ -16,6 +16,7 @@ struct CliState {
   std::string current_channel = "#lobby";  // where "/say" and "/me" go
   std::string last_call_key;                // what "/accept" answers
   std::string active_call_key;              // my key in the call I am in
+  std::vector<std::string> joined_channels; // to join again after a reconnect
   std::string nickname;
 };
 

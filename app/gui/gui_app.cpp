@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <random>
 #include <cstdio>
 #include <filesystem>
 
@@ -78,7 +79,15 @@ void GuiApp::host() {
     m_form.error = "The port must be a number from 1 to 65535";
     return;
   }
-  std::string error = m_session->host(static_cast<std::uint16_t>(port));
+  // The window that hosts is the server's operator (it can kick): a fresh
+  // random operator password, known only to this process.
+  std::random_device random;
+  char hex[33];
+  for (int i = 0; i < 32; ++i) hex[i] = "0123456789abcdef"[random() & 15];
+  hex[32] = 0;
+  m_operator_password = hex;
+  std::string error =
+      m_session->host(static_cast<std::uint16_t>(port), m_form.password, m_operator_password);
   if (!error.empty()) {
     m_form.error = "Cannot host: " + error + ".";
     m_form.offer_other_port = error.find("in use") != std::string::npos;
@@ -122,6 +131,7 @@ void GuiApp::connect_to(const std::string& host, std::uint16_t port) {
   m_settings.nickname = m_form.nickname;
   save_settings();
   m_model = core::ClientModel(m_form.nickname);
+  m_model.set_server_password(m_form.password);
   m_model.on_connecting();
   m_session->connect(host, port);
 }
@@ -143,6 +153,7 @@ bool GuiApp::pump() {
         if (phase_before != core::ConnectionPhase::Connected &&
             m_model.phase() == core::ConnectionPhase::Connected) {
           m_screen = Screen::Main;
+          if (m_hosting) send(m_model.become_operator(m_operator_password));
           if (m_rejoin_pending) send(m_model.rejoin_lines());
           m_rejoin_pending = false;
         }
@@ -228,6 +239,7 @@ void GuiApp::accept_call() { send(m_model.accept_call()); }
 void GuiApp::deny_call() { send(m_model.deny_call()); }
 void GuiApp::hang_up() { send(m_model.hang_up()); }
 void GuiApp::invite(const std::string& nickname) { send(m_model.invite(nickname)); }
+void GuiApp::kick(const std::string& nickname) { send(m_model.kick(nickname, "kicked by the host")); }
 void GuiApp::retry_nickname(const std::string& nickname) {
   m_form.nickname = nickname;
   send(m_model.set_nickname(nickname));

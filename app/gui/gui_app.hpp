@@ -23,6 +23,7 @@ struct StartForm {
   std::string nickname;
   std::string port;     // Host
   std::string address;  // Join
+  std::string password; // the server's password (Host: sets it; Join: gives it)
   std::string error;    // shown under the form
   bool offer_other_port = false;  // the port was in use
 };
@@ -60,6 +61,7 @@ class GuiApp {
   void deny_call();
   void hang_up();
   void invite(const std::string& nickname);
+  void kick(const std::string& nickname);
   void retry_nickname(const std::string& nickname);
   void set_volume(const std::string& speaker, float gain);
   void toggle_mute();
@@ -102,6 +104,7 @@ class GuiApp {
   bool m_rejoin_pending = false;
   audio::SoundPlayer m_ring;
   std::string m_trace_path;
+  std::string m_operator_password;  // of the server this window hosts
 };
 
 // Where assets/ is: next to the executable's source tree, or installed.

@@ -193,6 +193,7 @@ void draw_users_panel(GuiApp& app, ViewState&) {
     }
     if (!me && ImGui::BeginPopupContextItem("user")) {
       if (ImGui::MenuItem("Message")) app.open_conversation(user);
+      if (model.is_operator() && ImGui::MenuItem("Kick")) app.kick(user);
       ImGui::EndPopup();
     }
     ImGui::PopID();

@@ -17,7 +17,7 @@ void draw_start_screen(GuiApp& app, ViewState&) {
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoBringToFrontOnFocus);
   const float scale = ImGui::GetFontSize() / 17.0f;
-  const float width = 580 * scale, height = 400 * scale;
+  const float width = 580 * scale, height = 440 * scale;
   ImGui::SetCursorPos(ImVec2((vp->WorkSize.x - width) / 2, std::max(20.0f, (vp->WorkSize.y - height) / 2.5f)));
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(28 * scale, 22 * scale));
   ImGui::PushStyleVar(ImGuiStyleVar_ChildRounding, 10 * scale);
@@ -34,7 +34,11 @@ void draw_start_screen(GuiApp& app, ViewState&) {
   ImGui::TextUnformatted("Your nickname");
   ImGui::SetNextItemWidth(-1);
   ImGui::InputText("##nickname", &form.nickname);
-  ImGui::Spacing();
+  ImGui::TextUnformatted("Server password");
+  ImGui::SameLine();
+  ImGui::TextDisabled("(optional: to host a closed server, or to join one)");
+  ImGui::SetNextItemWidth(-1);
+  ImGui::InputText("##password", &form.password, ImGuiInputTextFlags_Password);
   ImGui::Spacing();
 
   // Two ways in, side by side, row by row so the columns line up.

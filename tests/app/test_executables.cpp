@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
 
 #include "app/process.hpp"
 #include "net/test_client.hpp"
@@ -20,10 +22,10 @@ const std::string kExe = VOIXER_EXE;
 
 // `voixer serve` on a free port, ready when it has printed its banner.
 struct Served {
-  std::uint16_t port = free_port();
+  std::uint16_t port;
   Process process;
-  explicit Served(std::vector<std::string> extra = {})
-      : process(args(port, std::move(extra))) {
+  explicit Served(std::vector<std::string> extra = {}, std::uint16_t at = free_port())
+      : port(at), process(args(port, std::move(extra))) {
     // The banner is printed after the socket listens.
     std::string err;
     for (int i = 0; i < 100 && err.find("serving on") == std::string::npos; ++i)
@@ -164,4 +166,37 @@ TEST_CASE("--help describes every command and flag") {
   while (auto line = cli.stdout_line(2000)) out += *line + "\n";
   for (const char* flag : {"--nick", "--realname", "HOST[:PORT]"})
     CHECK(out.find(flag) != std::string::npos);
+}
+
+TEST_CASE("the server killed and restarted: voixer cli reconnects and rejoins its channels") {
+  auto server = std::make_unique<Served>();
+  std::uint16_t port = server->port;
+  Process cli({kExe, "cli", "127.0.0.1:" + std::to_string(port), "--nick", "erin", "--no-voice"});
+  REQUIRE(cli.stdout_until("USERLIST #lobby: erin").has_value());
+  cli.write_stdin("/join games\n");
+  REQUIRE(cli.stdout_until("USERLIST #games: erin").has_value());
+  server->process.signal(SIGKILL);
+  CHECK(server->process.wait() == 128 + SIGKILL);
+  server.reset();
+  auto restarted = std::chrono::steady_clock::now();
+  server = std::make_unique<Served>(std::vector<std::string>{}, port);
+  auto rejoined = cli.stdout_until("USERLIST #games: erin", 5000);
+  REQUIRE(rejoined.has_value());
+  auto took = std::chrono::steady_clock::now() - restarted;
+  CHECK(took < std::chrono::seconds(5));
+  MESSAGE("rejoined #games "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+          << " ms after the server restarted");
+  CHECK(cli.stderr_text().find("reconnecting in") != std::string::npos);
+  cli.close_stdin();
+  CHECK(cli.wait() == 0);
+}
+
+TEST_CASE("voixer serve --password refuses clients without it, voixer cli --password gets in") {
+  Served server({"--password", "lanparty"});
+  Process without({kExe, "cli", "127.0.0.1:" + std::to_string(server.port), "--nick", "x", "--no-voice"});
+  CHECK(without.stdout_line() == "NOTACCEPTED: This server needs a password");
+  Process with({kExe, "cli", "127.0.0.1:" + std::to_string(server.port), "--nick", "y", "--no-voice",
+                "--password", "lanparty"});
+  CHECK(with.stdout_line().value_or("").rfind("ACCEPT: ", 0) == 0);
 }

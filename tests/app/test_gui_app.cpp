@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <cstdlib>
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 
@@ -162,6 +163,13 @@ TEST_CASE("hosting: friends join, chat goes both ways, a call is accepted from t
   CHECK(h.app->model().in_my_call("bob"));
   h.app->hang_up();
   REQUIRE(h.until([&] { return h.app->model().call_state().phase == core::CallPhase::None; }));
+
+  // The window that hosts is the operator and can throw someone out.
+  REQUIRE(h.until([&] { return h.app->model().is_operator(); }));
+  h.app->kick("bob");
+  std::vector<std::string> last;
+  CHECK(bob.closed_within(3000, &last));
+  CHECK(std::find(last.begin(), last.end(), "ERROR KICKED: Kicked by alice: kicked by the host") != last.end());
 }
 
 TEST_CASE("the connection drops: reconnecting, then back with channels rejoined") {

@@ -32,9 +32,9 @@ wait_for() {
 }
 
 # Where things are in the 1200x760 window at font scale 1 (from screenshots).
-NICK_X=600 NICK_Y=283      # start screen: nickname field
-PORT_X=466 PORT_Y=372      # start screen: port field
-HOST_X=466 HOST_Y=403      # start screen: Host button
+NICK_X=600 NICK_Y=267      # start screen: nickname field
+PORT_X=466 PORT_Y=406      # start screen: port field
+HOST_X=466 HOST_Y=437      # start screen: Host button
 INPUT_X=558 INPUT_Y=693    # main screen: message field
 ACCEPT_X=516 ACCEPT_Y=280  # incoming call: Accept
 
