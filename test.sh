@@ -1,8 +1,31 @@
 #!/usr/bin/env bash
-# Install what is missing, build, and run every test.
+# Install what is missing, build, and run every test: the plain build, then
+# the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then the threaded code (network, audio engine, clients) under
+# ThreadSanitizer. `./test.sh --quick` runs the plain build only.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/ensure-deps.sh
 scripts/build.sh
-cd build
-ctest --output-on-failure -j"$(nproc)" --timeout 300
+jobs=$(nproc)
+
+echo "== tests"
+(cd build && ctest --output-on-failure -j"$jobs" --timeout 300)
+[ "${1:-}" = "--quick" ] && exit 0
+
+echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+[ -f build-asan/CMakeCache.txt ] ||
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVOIXER_SANITIZE=address >/dev/null
+cmake --build build-asan -j"$jobs" >/dev/null
+(cd build-asan && ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+   ctest --output-on-failure -j"$jobs" --timeout 600)
+
+echo "== threaded code under ThreadSanitizer"
+[ -f build-tsan/CMakeCache.txt ] ||
+  cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOIXER_SANITIZE=thread >/dev/null
+cmake --build build-tsan -j"$jobs" --target voixer net_tests audio_tests app_tests >/dev/null
+for t in net_tests audio_tests app_tests; do
+  # A report in the test or in a voixer it starts makes that process fail.
+  TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/$t
+done
+echo "== all tests passed"
