@@ -1,6 +1,7 @@
 // relay_load: the voice relay under a LAN party's worth of talking.
 //
 //   relay_load VOIXER_EXE [--calls 10] [--members 10] [--seconds 10] [--speech FILE.wav]
+//   relay_load --connect PORT --server-pid PID [...]   (a server already running)
 //
 // Starts `voixer serve`, sets up --calls group calls of --members members
 // over the text protocol (one calls the next, who invites the rest), binds
@@ -129,44 +130,55 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   int calls = 10, members = 10;
+  int connect_port = 0;
+  pid_t server_pid = 0;
+  std::string prefix = "u";
   double seconds = 10;
   std::string speech;
-  for (int i = 2; i + 1 < argc; i += 2) {
+  int first_option = std::string(argv[1]).rfind("--", 0) == 0 ? 1 : 2;
+  for (int i = first_option; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--calls") calls = std::atoi(argv[i + 1]);
     else if (k == "--members") members = std::atoi(argv[i + 1]);
     else if (k == "--seconds") seconds = std::atof(argv[i + 1]);
     else if (k == "--speech") speech = argv[i + 1];
+    else if (k == "--connect") connect_port = std::atoi(argv[i + 1]);
+    else if (k == "--server-pid") server_pid = std::atoi(argv[i + 1]);
+    else if (k == "--nick-prefix") prefix = argv[i + 1];
     else fail("unknown option " + k);
   }
   const int users = calls * members;
-  std::uint16_t port = free_port();
-  pid_t server = ::fork();
-  if (server == 0) {
-    int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, 2);
-    std::string p = std::to_string(port);
-    ::execl(argv[1], argv[1], "serve", "--bind", "127.0.0.1", "--port", p.c_str(), "--quiet",
-            "--flood-rate", "0", "--max-per-address", "0", static_cast<char*>(nullptr));
-    ::_exit(127);
+  std::uint16_t port = connect_port ? static_cast<std::uint16_t>(connect_port) : free_port();
+  pid_t server = server_pid;
+  if (!connect_port) {
+    server = ::fork();
+    if (server == 0) {
+      int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 2);
+      std::string p = std::to_string(port);
+      ::execl(argv[1], argv[1], "serve", "--bind", "127.0.0.1", "--port", p.c_str(), "--quiet",
+              "--flood-rate", "0", "--max-per-address", "0", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
   // Text side: log in, build the calls, learn every member's session key.
   std::vector<std::unique_ptr<Line>> conns;
   for (int u = 0; u < users; ++u) {
     conns.push_back(std::make_unique<Line>(port));
-    conns[u]->send("CONNECT: u" + std::to_string(u));
+    conns[u]->send("CONNECT: " + prefix + std::to_string(u));
     conns[u]->until_prefix("USERLIST #lobby");
   }
   std::vector<std::string> keys(users);
   for (int c = 0; c < calls; ++c) {
     int first = c * members;
-    conns[first]->send("TALK u" + std::to_string(first + 1) + ": REQUEST");
+    conns[first]->send("TALK " + prefix + std::to_string(first + 1) + ": REQUEST");
     keys[first] = offer_key(conns[first]->until_prefix("TALK "));
     for (int m = 1; m < members; ++m) {
       int u = first + m;
-      if (m > 1) conns[first]->send("TALK " + keys[first] + " u" + std::to_string(u) + ": INVITE");
+      if (m > 1)
+        conns[first]->send("TALK " + keys[first] + " " + prefix + std::to_string(u) + ": INVITE");
       keys[u] = offer_key(conns[u]->until_prefix("TALK "));
       conns[u]->send("TALK " + keys[u] + ": ACCEPT");
       conns[u]->until_prefix("TALKMEMBERS ");
@@ -245,11 +257,11 @@ int main(int argc, char** argv) {
   talk(1.0);  // warm-up
   forwarded = 0;
   host->totalSentData = host->totalSentPackets = 0;
-  double cpu0 = cpu_seconds(server);
+  double cpu0 = server ? cpu_seconds(server) : 0;
   auto t0 = Clock::now();
   talk(seconds);
   double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-  double cpu = cpu_seconds(server) - cpu0;
+  double cpu = server ? cpu_seconds(server) - cpu0 : 0;
   long sent_frames = static_cast<long>(elapsed / 0.02) * users;
   double per_talker_kbps =
       (static_cast<double>(host->totalSentData) + 28.0 * host->totalSentPackets) * 8 / elapsed / users / 1000;
@@ -258,8 +270,9 @@ int main(int argc, char** argv) {
   avg_opus /= frames.size();
 
   std::printf("calls %d x %d members, %d talkers, %.1f s\n", calls, members, users, elapsed);
-  std::printf("frames sent ~%ld (%.0f/s), forwarded and received %ld (%.0f/s)\n", sent_frames,
-              sent_frames / elapsed, forwarded, forwarded / elapsed);
+  std::printf("frames sent ~%ld (%.0f/s), forwarded and received %ld (%.0f/s, %.3f%% of 9 per frame sent)\n", sent_frames,
+              sent_frames / elapsed, forwarded, forwarded / elapsed,
+              100.0 * forwarded / std::max(1L, sent_frames * (members - 1)));
   std::printf("server CPU %.2f s = %.2f us per forwarded frame (%.1f%% of one core)\n", cpu,
               cpu * 1e6 / std::max(1L, forwarded), cpu * 100 / elapsed);
   std::printf("per talker on the wire: %.1f kbit/s (Opus packets average %.0f bytes)\n",
@@ -269,7 +282,9 @@ int main(int argc, char** argv) {
               per_talker_kbps);
   for (auto* p : peers) enet_peer_disconnect_now(p, 0);
   enet_host_destroy(host);
-  ::kill(server, SIGTERM);
-  ::waitpid(server, nullptr, 0);
+  if (!connect_port) {
+    ::kill(server, SIGTERM);
+    ::waitpid(server, nullptr, 0);
+  }
   return 0;
 }

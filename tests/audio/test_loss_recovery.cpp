@@ -107,3 +107,15 @@ TEST_CASE("under 10% loss, 40 ms jitter and duplicates, FEC beats concealment al
   CHECK(audio::envelope_similarity(ref_all, fec_all, 0) > 0.9);
   CHECK(audio::max_dropout_ms(ref_all, fec_all, 0) < 60);
 }
+
+TEST_CASE("under 20% loss and 50 ms jitter the buffer stays bounded and every frame is played") {
+  auto voice = audio::synth_voice(30.0, 9);
+  core::NetSimConfig awful{.loss = 0.20, .delay_ms = 0, .jitter_ms = 50, .duplicate = 0.05, .seed = 4};
+  Received r = play_through(voice, awful, true);
+  int never_played = 0;
+  for (auto k : r.kind) never_played += k == core::PlayoutKind::Nothing;
+  CHECK(never_played <= 3);
+  CHECK(r.stats.buffered_frames <= core::JitterConfig{}.max_delay_frames + 1);
+  CHECK(r.stats.target_delay_frames <= core::JitterConfig{}.max_delay_frames);
+  CHECK(r.stats.fec_recovered > 50);
+}
