@@ -35,6 +35,8 @@ relay=$!
 $build/bench/chat_fanout --connect "127.0.0.1:$port" --server-pid "$server" --clients 500 \
   --senders 50 --rate 200 --warmup 5 --seconds "$seconds" > "$work/chat.out" 2>&1
 wait $relay
+sleep 3  # every client has left: descriptors must be back to where they started
+after="$(awk '/VmRSS/{print $2}' /proc/$server/status) KiB, $(ls /proc/$server/fd | wc -l) descriptors"
 kill $sampler 2>/dev/null || true
 
 echo "== chat (500 clients, 50 senders, 200 msg/s, every message to 499 others)"
@@ -43,3 +45,4 @@ echo "== voice (2 calls x 10 talkers)"
 cat "$work/relay.out"
 echo "== server memory and descriptors every 10 s"
 cat "$work/samples.csv"
+echo "after every client left: $after (at start: $(sed -n 2p "$work/samples.csv"))"
