@@ -1,12 +1,11 @@
 #include "net/voice_server.hpp"
 
-#include <unistd.h>
-
 #include <array>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "core/voice_frame.hpp"
+#include "net/enet_pump.hpp"
 #include "net/enet_support.hpp"
 
 namespace voixer::net {
@@ -15,7 +14,7 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
  public:
   Impl(asio::io_context& io, core::Server& server, const std::string& bind_address,
        std::uint16_t port, std::size_t max_peers, std::function<void(const std::string&)> log)
-      : m_server(server), m_socket(io), m_timer(io), m_log(std::move(log)) {
+      : m_server(server), m_io(io), m_log(std::move(log)) {
     ensure_enet();
     ENetAddress address{};
     address.port = port;
@@ -29,76 +28,49 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
     if (!m_host)
       throw std::runtime_error("UDP port " + std::to_string(port) +
                                " is already in use (voice)");
-    // asio waits on a duplicate of ENet's socket; ENet keeps doing the I/O.
-    m_socket.assign(::dup(m_host->socket));
   }
 
   void start() {
-    wait_readable();
-    schedule_timer();
+    m_pump = EnetPump::start(
+        m_io, m_host.get(), [this](ENetEvent& e) { on_event(e); },
+        // ENet's own resends and pings need servicing while peers are here.
+        [this] { return std::chrono::milliseconds(m_peers.empty() ? 250 : 20); });
   }
 
   void shutdown() {
     if (!m_host) return;
     for (auto& [id, peer] : m_peers) enet_peer_disconnect_now(peer, 0);
     m_peers.clear();
-    asio::error_code ignored;
-    m_socket.close(ignored);
-    m_timer.cancel();
+    if (m_pump) m_pump->stop();
     m_host.reset();
   }
 
   const VoiceStats& stats() const { return m_stats; }
 
  private:
-  void wait_readable() {
-    m_socket.async_wait(asio::posix::stream_descriptor::wait_read,
-                        [self = shared_from_this()](asio::error_code ec) {
-                          if (ec || !self->m_host) return;
-                          // Re-arm before draining: the wait is edge-triggered,
-                          // and anything arriving from now on must wake us.
-                          self->wait_readable();
-                          self->service();
-                        });
-  }
-
-  // ENet needs regular servicing for its own resends, pings and timeouts.
-  void schedule_timer() {
-    m_timer.expires_after(std::chrono::milliseconds(m_peers.empty() ? 250 : 20));
-    m_timer.async_wait([self = shared_from_this()](asio::error_code ec) {
-      if (ec || !self->m_host) return;
-      self->service();
-      self->schedule_timer();
-    });
-  }
-
-  void service() {
-    ENetEvent event;
-    while (m_host && enet_host_service(m_host.get(), &event, 0) > 0) {
-      switch (event.type) {
-        case ENET_EVENT_TYPE_CONNECT: {
-          core::PeerId id = m_next_id++;
-          event.peer->data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
-          m_peers[id] = event.peer;
-          keep_unreliable_packets(event.peer);
-          break;
-        }
-        case ENET_EVENT_TYPE_RECEIVE:
-          on_receive(peer_id(event.peer), event.channelID, event.packet);
-          enet_packet_destroy(event.packet);
-          break;
-        case ENET_EVENT_TYPE_DISCONNECT: {
-          core::PeerId id = peer_id(event.peer);
-          m_peers.erase(id);
-          m_server.on_voice_peer_gone(id);
-          event.peer->data = nullptr;
-          break;
-        }
-        case ENET_EVENT_TYPE_NONE:
-          break;
+  void on_event(ENetEvent& event) {
+    switch (event.type) {
+      case ENET_EVENT_TYPE_CONNECT: {
+        core::PeerId id = m_next_id++;
+        event.peer->data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
+        m_peers[id] = event.peer;
+        keep_unreliable_packets(event.peer);
+        break;
       }
+      case ENET_EVENT_TYPE_RECEIVE:
+        on_receive(peer_id(event.peer), event.channelID, event.packet);
+        enet_packet_destroy(event.packet);
+        break;
+      case ENET_EVENT_TYPE_DISCONNECT: {
+        core::PeerId id = peer_id(event.peer);
+        m_peers.erase(id);
+        m_server.on_voice_peer_gone(id);
+        event.peer->data = nullptr;
+        break;
+      }
+      case ENET_EVENT_TYPE_NONE:
+        break;
     }
-    if (m_host) enet_host_flush(m_host.get());
   }
 
   static core::PeerId peer_id(ENetPeer* peer) {
@@ -146,8 +118,8 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
 
   core::Server& m_server;
   EnetHostPtr m_host;
-  asio::posix::stream_descriptor m_socket;
-  asio::steady_timer m_timer;
+  asio::io_context& m_io;
+  std::shared_ptr<EnetPump> m_pump;
   std::function<void(const std::string&)> m_log;
   std::unordered_map<core::PeerId, ENetPeer*> m_peers;
   core::PeerId m_next_id = 1;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "app/gui/colors.hpp"
 #include "app/gui/views.hpp"
 #include "audio/sdl_device.hpp"
 
@@ -12,10 +13,7 @@ namespace voixer::app {
 
 namespace {
 
-const ImVec4 kDim(0.6f, 0.6f, 0.65f, 1.0f);
-const ImVec4 kTalking(0.35f, 0.9f, 0.45f, 1.0f);
-const ImVec4 kWarn(1.0f, 0.7f, 0.3f, 1.0f);
-const ImVec4 kError(1.0f, 0.45f, 0.4f, 1.0f);
+using namespace colors;
 
 std::int64_t now_unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

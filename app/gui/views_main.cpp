@@ -5,16 +5,14 @@
 
 #include <ctime>
 
+#include "app/gui/colors.hpp"
 #include "app/gui/views.hpp"
 
 namespace voixer::app {
 
 namespace {
 
-const ImVec4 kDim(0.6f, 0.6f, 0.65f, 1.0f);
-const ImVec4 kAccent(0.45f, 0.7f, 1.0f, 1.0f);
-const ImVec4 kError(1.0f, 0.45f, 0.4f, 1.0f);
-const ImVec4 kOwn(0.55f, 0.85f, 0.55f, 1.0f);
+using namespace colors;
 
 std::string clock_text(std::int64_t unix_ms) {
   std::time_t t = static_cast<std::time_t>(unix_ms / 1000);

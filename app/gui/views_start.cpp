@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "app/gui/colors.hpp"
 #include "app/gui/views.hpp"
 
 namespace voixer::app {
@@ -89,7 +90,7 @@ void draw_start_screen(GuiApp& app, ViewState&) {
   }
   if (!form.error.empty()) {
     ImGui::Spacing();
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_Text, colors::kError);
     ImGui::TextWrapped("%s", form.error.c_str());
     ImGui::PopStyleColor();
     if (app.model().phase() == core::ConnectionPhase::Refused)
