@@ -8,7 +8,7 @@ packages=(
   libasio-dev doctest-dev libsodium-dev
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libsdl2-dev
   libopus-dev libenet-dev libspeexdsp-dev libsqlite3-dev
-  xvfb xauth x11-utils xdotool imagemagick sox espeak-ng fonts-dejavu-core
+  xvfb xauth x11-utils xdotool imagemagick sox espeak-ng fonts-dejavu-core python3
 )
 
 missing=()
