@@ -109,6 +109,24 @@ struct Line {
       buf.append(chunk, static_cast<std::size_t>(n));
     }
   }
+  // Answers any PING that has arrived, without waiting: the server drops a
+  // client that leaves its PINGs unanswered (150 s), and a long run must
+  // stay connected.
+  void answer_pings() {
+    pollfd p{fd, POLLIN, 0};
+    while (::poll(&p, 1, 0) > 0) {
+      char chunk[65536];
+      ssize_t n = ::read(fd, chunk, sizeof chunk);
+      if (n <= 0) fail("server closed a connection");
+      buf.append(chunk, static_cast<std::size_t>(n));
+    }
+    std::size_t nl;
+    while ((nl = buf.find('\n')) != std::string::npos) {
+      std::string l = buf.substr(0, nl);
+      buf.erase(0, nl + 1);
+      if (l.rfind("PING: ", 0) == 0) send("PONG: " + l.substr(6));
+    }
+  }
   std::string until_prefix(const std::string& prefix) {
     for (;;) {
       std::string l = next();
@@ -247,6 +265,8 @@ int main(int argc, char** argv) {
         enet_peer_send(p, 1, enet_packet_create(f.data(), f.size(), ENET_PACKET_FLAG_UNSEQUENCED));
       enet_host_flush(host);
       ++seq;
+      if (seq % 50 == 0)
+        for (auto& c : conns) c->answer_pings();
       next += std::chrono::milliseconds(20);
       while (Clock::now() < next) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
