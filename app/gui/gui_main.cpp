@@ -57,8 +57,13 @@ void load_fonts(float scale) {
   const char* bold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
   std::error_code ec;
   // ImGui aborts on a missing font file, so check first.
+  // More than ImGui's Latin-1 default: accents of every European language,
+  // Greek, Cyrillic, dashes and quotes, arrows, symbols (DejaVu has them).
+  static const ImWchar kRanges[] = {0x0020, 0x024F, 0x0370, 0x03FF, 0x0400, 0x052F,
+                                    0x2000, 0x206F, 0x20A0, 0x20CF, 0x2100, 0x214F,
+                                    0x2190, 0x21FF, 0x2200, 0x22FF, 0x2500, 0x26FF, 0};
   if (std::filesystem::exists(regular, ec)) {
-    io.Fonts->AddFontFromFileTTF(regular, 17.0f * scale);
+    io.Fonts->AddFontFromFileTTF(regular, 17.0f * scale, nullptr, kRanges);
   } else {
     ImFontConfig c;
     c.SizePixels = 13.0f * scale;
