@@ -26,6 +26,18 @@ std::pair<std::string, std::string> ring(Fixture& f, ConnId caller = 1, ConnId c
   return {Fixture::offer_key(to_caller), Fixture::offer_key(to_callee)};
 }
 
+// Logs in alice, bob (and carol, dave: `users` of them), alice calls bob
+// and bob accepts; returns their keys with everything sent so far consumed.
+std::pair<std::string, std::string> in_call(Fixture& f, int users) {
+  static const char* const kNames[] = {"alice", "bob", "carol", "dave"};
+  for (int i = 0; i < users; ++i) f.login(static_cast<ConnId>(i + 1), kNames[i]);
+  f.clear_all();
+  auto keys = ring(f);
+  f.line(2, "TALK " + keys.second + ": ACCEPT");
+  f.clear_all();
+  return keys;
+}
+
 }  // namespace
 
 TEST_CASE_FIXTURE(Fixture, "TALK REQUEST gives each side its own 128-bit session key") {
@@ -116,12 +128,7 @@ TEST_CASE_FIXTURE(Fixture, "the caller can cancel a ringing call, the callee sto
 }
 
 TEST_CASE_FIXTURE(Fixture, "HANGUP in a 1:1 call: the other learns who left, then that it ended") {
-  login(1, "alice");
-  login(2, "bob");
-  clear_all();
-  auto [ka, kb] = ring(*this);
-  line(2, "TALK " + kb + ": ACCEPT");
-  clear_all();
+  auto [ka, kb] = in_call(*this, 2);
   now += 60'000;
   server->tick(now);  // an accepted call does not time out
   CHECK(server->call_count() == 1);
@@ -132,13 +139,7 @@ TEST_CASE_FIXTURE(Fixture, "HANGUP in a 1:1 call: the other learns who left, the
 }
 
 TEST_CASE_FIXTURE(Fixture, "group call: a member invites a third, everyone learns the members") {
-  login(1, "alice");
-  login(2, "bob");
-  login(3, "carol");
-  clear_all();
-  auto [ka, kb] = ring(*this);
-  line(2, "TALK " + kb + ": ACCEPT");
-  clear_all();
+  auto [ka, kb] = in_call(*this, 3);
   line(2, "TALK " + kb + " carol: INVITE");
   std::string offer = only(3);
   std::string kc = offer_key(offer);
@@ -161,14 +162,7 @@ TEST_CASE_FIXTURE(Fixture, "group call: a member invites a third, everyone learn
 }
 
 TEST_CASE_FIXTURE(Fixture, "group call: a denied or unanswered invitation is reported to the members") {
-  login(1, "alice");
-  login(2, "bob");
-  login(3, "carol");
-  login(4, "dave");
-  clear_all();
-  auto [ka, kb] = ring(*this);
-  line(2, "TALK " + kb + ": ACCEPT");
-  clear_all();
+  auto [ka, kb] = in_call(*this, 4);
   line(1, "TALK " + ka + " carol: INVITE");
   std::string kc = offer_key(only(3));
   line(1, "TALK " + ka + " dave: INVITE");
@@ -185,13 +179,7 @@ TEST_CASE_FIXTURE(Fixture, "group call: a denied or unanswered invitation is rep
 }
 
 TEST_CASE_FIXTURE(Fixture, "a user in a call who is called again can switch, the old call is told") {
-  login(1, "alice");
-  login(2, "bob");
-  login(3, "carol");
-  clear_all();
-  auto [ka, kb] = ring(*this);
-  line(2, "TALK " + kb + ": ACCEPT");
-  clear_all();
+  auto [ka, kb] = in_call(*this, 3);
   auto [kc, kb2] = ring(*this, 3, 2, "bob");  // carol calls bob, who is busy
   line(2, "TALK " + kb2 + ": ACCEPT");
   // bob left the call with alice, which ends; carol's call starts.
@@ -202,13 +190,7 @@ TEST_CASE_FIXTURE(Fixture, "a user in a call who is called again can switch, the
 }
 
 TEST_CASE_FIXTURE(Fixture, "a user in a call who is called again can refuse, the caller is answered") {
-  login(1, "alice");
-  login(2, "bob");
-  login(3, "carol");
-  clear_all();
-  auto [ka, kb] = ring(*this);
-  line(2, "TALK " + kb + ": ACCEPT");
-  clear_all();
+  auto [ka, kb] = in_call(*this, 3);
   auto [kc, kb2] = ring(*this, 3, 2, "bob");
   line(2, "TALK " + kb2 + ": DENY");
   CHECK(only(3) == "TALK " + kc + ": DENIED");
