@@ -168,8 +168,11 @@ struct VoiceEngine::Impl {
       int samples = Decoder::packet_samples(f->opus.data(), f->opus.size());
       int frame_ms = samples > 0 ? samples * 1000 / kSampleRate : settings.frame_ms;
       auto speaker = std::make_unique<Speaker>(frame_ms);
-      if (auto v = volumes.find(std::string(f->speaker)); v != volumes.end())
-        speaker->gain = v->second;
+      {
+        std::lock_guard lock(mutex);  // volumes are set from the UI thread
+        if (auto v = volumes.find(std::string(f->speaker)); v != volumes.end())
+          speaker->gain = v->second;
+      }
       it = speakers.emplace(std::string(f->speaker), std::move(speaker)).first;
     }
     it->second->jitter.put(f->seq, f->opus, now);
