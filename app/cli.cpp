@@ -1,20 +1,17 @@
 #include "app/cli.hpp"
 
-#include <unistd.h>
-
+#include <condition_variable>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
 #include <optional>
-#include <set>
 #include <thread>
 
 #include "app/args.hpp"
-#include "app/cli_voice.hpp"
 #include "audio/sdl_device.hpp"
+#include "client/client_engine.hpp"
 #include "core/address.hpp"
 #include "core/cli_commands.hpp"
-#include "core/protocol.hpp"
-#include "net/line_client.hpp"
 #include "net/chat_server.hpp"
 
 namespace voixer::app {
@@ -58,8 +55,6 @@ const char* const kCliHelp =
 
 namespace {
 
-const char* const kVersion = "1.0.0";
-
 void say(const std::string& text) { std::cerr << "voixer: " << text << std::endl; }
 
 // The seed client's commands, typed before a connection exists:
@@ -90,107 +85,125 @@ bool take_seed_line(std::string_view line, SeedLogin& login) {
   return false;
 }
 
+// What the main thread waits for: lines typed (read on a thread of their
+// own, as stdin may be a file, a pipe or a tty) and the engine's wake-ups.
+class Inbox {
+ public:
+  void wake() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_woken = true;
+    }
+    m_cv.notify_one();
+  }
+  void typed(std::string line) {
+    {
+      std::lock_guard lock(m_mutex);
+      m_lines.push_back(std::move(line));
+    }
+    m_cv.notify_one();
+  }
+  void input_ended() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_ended = true;
+    }
+    m_cv.notify_one();
+  }
+  // Waits for something, at most `timeout`; returns the lines typed since.
+  std::vector<std::string> wait(std::chrono::milliseconds timeout, bool& ended) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait_for(lock, timeout, [&] { return m_woken || !m_lines.empty() || m_ended; });
+    m_woken = false;
+    ended = m_ended;
+    return std::exchange(m_lines, {});
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::vector<std::string> m_lines;
+  bool m_woken = false, m_ended = false;
+};
+
+// How often the sound is looked at (who talks, a failed device) when
+// nothing else wakes the client.
+constexpr auto kPollInterval = std::chrono::milliseconds(100);
+
 class CliClient {
  public:
-  CliClient(asio::io_context& io, CliVoiceOptions voice, bool auto_answer, std::string password)
-      : m_io(io),
-        m_retry(io),
-        m_voice_options(std::move(voice)),
-        m_auto_answer(auto_answer),
-        m_password(std::move(password)) {}
+  CliClient(client::EngineOptions options, std::string password)
+      : m_password(std::move(password)),
+        m_engine(std::move(options), [this] { m_inbox.wake(); }) {}
+
+  // Opens the sound before anything else, so --audio-in/--audio-out are
+  // aligned with the start of the client.
+  void start_audio(bool wanted) {
+    if (!wanted) {
+      m_voice_off = "voice is off (--no-voice)";
+      return;
+    }
+    if (auto error = m_engine.start_audio(); !error.empty()) {
+      // A machine without sound still chats.
+      say("no voice: " + error + "; text only");
+      m_voice_off = "no audio device (" + error + ")";
+    }
+  }
 
   int run(std::optional<core::HostPort> target, std::optional<std::string> nick,
-          std::string realname) {
+          const std::string& realname) {
     if (target && nick) start(*target, *nick, realname);
-    // stdin is read on its own thread: it may be a file, a pipe or a tty,
-    // and a blocking read there must never hold up the network.
     std::thread([this] {
       std::string line;
-      while (std::getline(std::cin, line)) {
-        asio::post(m_io, [this, line] { on_input(line); });
-      }
-      asio::post(m_io, [this] { on_input_end(); });
+      while (std::getline(std::cin, line)) m_inbox.typed(line);
+      m_inbox.input_ended();
     }).detach();
-    auto guard = asio::make_work_guard(m_io);
-    m_guard = &guard;
-    m_io.run();
-    return m_exit_code;
+    bool input_ended = false;
+    while (!m_exit_code) {
+      auto lines = m_inbox.wait(kPollInterval, input_ended);
+      for (const auto& e : m_engine.pump()) on_event(e);
+      for (const auto& line : lines)
+        if (!m_exit_code) on_input(line);
+      if (input_ended && !m_exit_code) on_input_end();
+    }
+    return *m_exit_code;
   }
 
  private:
   void start(const core::HostPort& target, const std::string& nick, const std::string& realname) {
-    m_state.nickname = nick;
-    m_target = target;
-    m_realname = realname;
-    open_connection();
-    if (m_voice) m_voice->connect(target.host, target.port);
+    m_started = true;
+    m_engine.connect(target.host, target.port, nick, realname, m_password);
   }
 
-  void open_connection() {
-    m_connected = false;
-    m_client = std::make_unique<net::LineClient>(
-        m_io, net::LineClient::Handlers{
-                  [this] {
-                    m_connected = true;
-                    m_ever_connected = true;
-                    m_backoff_ms = 250;
-                  },
-                  [this](std::string_view line) { on_server_line(line); },
-                  [this](const std::string& reason) { on_closed(reason); }});
-    m_client->connect(m_target.host, m_target.port);
-    m_client->send(core::format(core::ClientMessage{
-        core::Connect{m_state.nickname, m_realname, kVersion, m_password}}));
-  }
-
-  // The server went away after we had been connected: try again with
-  // backoff (0.25 s doubling to 2 s) and rejoin the channels on ACCEPT.
-  void reconnect_later(const std::string& reason) {
-    say(reason + "; reconnecting in " + std::to_string(m_backoff_ms) + " ms");
-    m_rejoin = m_state.joined_channels;
-    m_retry.expires_after(std::chrono::milliseconds(m_backoff_ms));
-    m_backoff_ms = std::min(m_backoff_ms * 2, 2000);
-    m_retry.async_wait([this](asio::error_code ec) {
-      if (!ec && !m_quitting) open_connection();
-    });
-  }
-
- public:
-  // Starts audio before anything else, so --audio-in/--audio-out are
-  // aligned with the start of the client.
-  void start_voice() {
-    if (m_voice_options.enabled) m_voice = std::make_unique<CliVoice>(m_io, m_voice_options);
-  }
-
- private:
-
-  void on_server_line(std::string_view line) {
-    std::fwrite(line.data(), 1, line.size(), stdout);
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
-    auto parsed = core::parse_server(line);
-    if (auto* msg = std::get_if<core::ServerMessage>(&parsed)) {
-      if (auto* ping = std::get_if<core::Ping>(msg))
-        m_client->send(core::format(core::ClientMessage{core::Pong{ping->token}}));
-    }
-    core::observe_server_line(line, m_state);
-    if (!m_rejoin.empty() && line.rfind("ACCEPT: ", 0) == 0) {
-      for (const auto& ch : m_rejoin)
-        if (ch != "#lobby") m_client->send(core::format(core::ClientMessage{core::Join{ch}}));
-      m_rejoin.clear();
-    }
-    if (m_voice) m_voice->follow_call(m_state.active_call_key);
-    if (m_auto_answer && std::holds_alternative<core::ServerMessage>(parsed)) {
-      auto* offer = std::get_if<core::TalkOffer>(&std::get<core::ServerMessage>(parsed));
-      // Our own outgoing calls come back as offers too, naming the callee.
-      if (offer && offer->nickname != core::kEchoNickname && !m_placed_call.count(offer->nickname))
-        m_client->send(core::format(
-            core::ClientMessage{core::TalkAnswer{offer->key, core::TalkVerb::Accept}}));
-      if (offer) m_placed_call.erase(offer->nickname);
+  void on_event(const client::ClientEvent& e) {
+    using Kind = client::ClientEvent::Kind;
+    switch (e.kind) {
+      case Kind::ServerLine:
+        std::fwrite(e.text.data(), 1, e.text.size(), stdout);
+        std::fputc('\n', stdout);
+        std::fflush(stdout);
+        break;
+      case Kind::Disconnected:
+        if (m_quitting) {
+          m_exit_code = 0;
+        } else if (e.will_retry) {
+          say(e.text + "; reconnecting in " + std::to_string(e.retry_in_ms) + " ms");
+        } else {
+          say(e.text);
+          m_exit_code = 1;
+        }
+        break;
+      case Kind::VoiceControl: say("voice: " + e.text); break;
+      case Kind::VoiceProblem: say(e.text); break;
+      case Kind::TalkingStarted: say(e.text + " started talking"); break;
+      case Kind::TalkingStopped: say(e.text + " stopped talking"); break;
+      case Kind::AudioInputFinished: say("audio input finished"); break;
+      case Kind::VoiceReady: break;
     }
   }
 
   void on_input(const std::string& line) {
-    if (!m_client) {
+    if (!m_started) {
       if (!take_seed_line(line, m_login)) {
         say("not connected: type HOST hostname, then CONNECT nickname Full Name");
         return;
@@ -211,27 +224,16 @@ class CliClient {
       }
       return;
     }
-    auto action = core::translate_cli_input(line, m_state);
+    auto action = core::translate_cli_input(line, m_engine.model());
     if (!action.output.empty()) std::cerr << action.output << std::endl;
-    if (action.local != core::LocalCommand::None) {
-      if (m_voice) {
-        m_voice->run_local(action.local);
-      } else {
-        say("voice is off (--no-voice)");
-      }
-    }
-    for (const auto& out : action.lines) {
-      auto parsed = core::parse_client(out);
-      if (auto* msg = std::get_if<core::ClientMessage>(&parsed))
-        if (auto* req = std::get_if<core::TalkRequest>(msg)) m_placed_call.insert(req->nickname);
-    }
-    for (const auto& out : action.lines) m_client->send(out);
+    if (action.local != core::LocalCommand::None) run_local(action.local);
+    for (const auto& out : action.lines) m_engine.send_typed(out);
     if (action.quit) quit();
   }
 
   void on_input_end() {
-    if (!m_client) {
-      finish(0);
+    if (!m_started) {
+      m_exit_code = 0;
       return;
     }
     quit();
@@ -240,56 +242,63 @@ class CliClient {
   void quit() {
     if (m_quitting) return;
     m_quitting = true;
-    m_retry.cancel();
-    if (!m_connected && m_ever_connected) {  // between two reconnect attempts
-      finish(0);
-      return;
-    }
-    m_client->send(core::format(core::ClientMessage{core::Disconnect{}}));
-    m_client->close();
+    m_engine.disconnect();  // a Disconnected event ends the loop
   }
 
-  void on_closed(const std::string& reason) {
-    if (m_quitting && m_connected) {
-      finish(0);
+  void run_local(core::LocalCommand command) {
+    auto& voice = m_engine.voice();
+    if (!m_voice_off.empty()) {
+      say(m_voice_off);
       return;
     }
-    if (m_ever_connected && !m_quitting) {
-      if (m_voice) m_voice->follow_call("");
-      reconnect_later(reason);
+    switch (command) {
+      case core::LocalCommand::PushToTalk:
+        voice.set_push_to_talk(!voice.push_to_talk());
+        say(voice.push_to_talk() ? "push-to-talk: talking" : "push-to-talk: released");
+        break;
+      case core::LocalCommand::Mute: voice.set_muted(true); say("muted"); break;
+      case core::LocalCommand::Unmute: voice.set_muted(false); say("unmuted"); break;
+      case core::LocalCommand::Deafen: voice.set_deafened(true); say("deafened"); break;
+      case core::LocalCommand::Undeafen: voice.set_deafened(false); say("undeafened"); break;
+      case core::LocalCommand::Stats: print_stats(); break;
+      case core::LocalCommand::None: break;
+    }
+  }
+
+  void print_stats() {
+    auto engine = m_engine.voice().engine();
+    if (!engine) {
+      say("no audio device open");
       return;
     }
-    say(reason);
-    finish(1);
+    auto st = engine->stats();
+    char line[256];
+    std::snprintf(line, sizeof line, "input level %.3f%s%s, %llu frames sent, voice rtt %d ms",
+                  st.input_level, st.transmitting ? " (sending)" : "",
+                  m_engine.voice().muted() ? " (muted)" : "",
+                  static_cast<unsigned long long>(st.frames_sent), m_engine.voice_round_trip_ms());
+    say(line);
+    for (const auto& sp : st.speakers) {
+      std::snprintf(line, sizeof line,
+                    "%s: level %.3f, buffer %d/%d frames, received %llu, lost %llu, "
+                    "recovered by FEC %llu, late %llu",
+                    sp.name.c_str(), sp.level, sp.buffered_frames, sp.target_frames,
+                    static_cast<unsigned long long>(sp.received),
+                    static_cast<unsigned long long>(sp.lost),
+                    static_cast<unsigned long long>(sp.fec_recovered),
+                    static_cast<unsigned long long>(sp.late));
+      say(line);
+    }
   }
 
-  void finish(int code) {
-    m_retry.cancel();
-    if (m_voice) m_voice->stop();
-    m_exit_code = code;
-    m_guard->reset();
-    m_io.stop();
-  }
-
-  asio::io_context& m_io;
-  asio::steady_timer m_retry;
-  core::HostPort m_target;
-  std::string m_realname;
-  std::vector<std::string> m_rejoin;  // channels to JOIN after the next ACCEPT
-  int m_backoff_ms = 250;
-  bool m_ever_connected = false;
-  CliVoiceOptions m_voice_options;
-  bool m_auto_answer = false;
   std::string m_password;
-  std::unique_ptr<CliVoice> m_voice;
-  std::set<std::string> m_placed_call;  // callees of calls we placed, until their offer echoes
-  asio::executor_work_guard<asio::io_context::executor_type>* m_guard = nullptr;
-  std::unique_ptr<net::LineClient> m_client;
-  core::CliState m_state;
+  Inbox m_inbox;
+  client::ClientEngine m_engine;
+  std::string m_voice_off;  // why local voice commands cannot work, or ""
   SeedLogin m_login;
+  bool m_started = false;
   bool m_quitting = false;
-  bool m_connected = false;
-  int m_exit_code = 0;
+  std::optional<int> m_exit_code;
 };
 
 }  // namespace
@@ -320,10 +329,13 @@ int run_cli(const std::vector<std::string>& argv) {
     }
     return 0;
   }
-  CliVoiceOptions voice;
-  voice.enabled = !args.has("--no-voice");
-  voice.audio_in = args.value("--audio-in").value_or("");
-  voice.audio_out = args.value("--audio-out").value_or("");
+  client::EngineOptions options;
+  options.voice = !args.has("--no-voice");
+  options.audio = client::AudioLifetime::WholeSession;
+  options.auto_answer = args.has("--auto-answer") ? client::AutoAnswer::On : client::AutoAnswer::Off;
+  auto& voice = options.voice_options;
+  voice.wav_in = args.value("--audio-in").value_or("");
+  voice.wav_out = args.value("--audio-out").value_or("");
   voice.input_device = args.value("--input-device").value_or("");
   voice.output_device = args.value("--output-device").value_or("");
   auto& vs = voice.settings;
@@ -372,18 +384,13 @@ int run_cli(const std::vector<std::string>& argv) {
   }
   auto nick = args.value("--nick");
   std::string realname = args.value("--realname").value_or(nick.value_or(""));
-  asio::io_context io;
   int code = 0;
   {
-    CliClient client(io, voice, args.has("--auto-answer"), args.value("--password").value_or(""));
-    try {
-      client.start_voice();
-    } catch (const std::exception& e) {
-      // A machine without sound still chats.
-      std::cerr << "voixer: no voice: " << e.what() << "; text only\n";
-    }
+    bool voice_wanted = options.voice;
+    CliClient client(std::move(options), args.value("--password").value_or(""));
+    client.start_audio(voice_wanted);
     code = client.run(target, nick, realname);
-  }
+  }  // the sound stops here (a WAV output is written), then the connection
   std::fflush(stdout);
   std::fflush(stderr);
   // The stdin thread may still be blocked in a read; leave without waiting.

@@ -18,7 +18,7 @@ export DISPLAY=":$(cat "$work/display")" XDG_CONFIG_HOME="$work/config" SDL_AUDI
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 
 start=$(date +%s.%N)
-VOIXER_REPORT_STARTUP=1 "$exe" --nick idler --host --port "$port" 2>"$work/gui.err" &
+"$exe" --report-startup --nick idler --host --port "$port" 2>"$work/gui.err" &
 gui=$!
 pids+=($gui)
 for _ in $(seq 400); do grep -q "first frame" "$work/gui.err" 2>/dev/null && break; sleep 0.005; done

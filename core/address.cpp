@@ -4,18 +4,13 @@
 
 namespace voixer::core {
 
-namespace {
-
-bool parse_port(std::string_view s, std::uint16_t& port) {
+std::optional<std::uint16_t> parse_port(std::string_view s) {
   unsigned value = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || ptr != s.data() + s.size() || value == 0 || value > 65535)
-    return false;
-  port = static_cast<std::uint16_t>(value);
-  return true;
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || value == 0 || value > 65535)
+    return std::nullopt;
+  return static_cast<std::uint16_t>(value);
 }
-
-}  // namespace
 
 HostPort parse_host_port(std::string_view text, std::uint16_t default_port) {
   HostPort r;
@@ -59,9 +54,13 @@ HostPort parse_host_port(std::string_view text, std::uint16_t default_port) {
     r.error = "host is empty or contains spaces";
     return r;
   }
-  if (!port.empty() && !parse_port(port, r.port)) {
-    r.error = "port must be a number from 1 to 65535";
-    return r;
+  if (!port.empty()) {
+    auto number = parse_port(port);
+    if (!number) {
+      r.error = "port must be a number from 1 to 65535";
+      return r;
+    }
+    r.port = *number;
   }
   r.host = std::string(host);
   return r;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,9 @@ struct HostPort {
   std::uint16_t port = 0;
   std::string error;  // non-empty when the text could not be understood
 };
+
+// A port number as typed: 1..65535, digits only; nullopt otherwise.
+std::optional<std::uint16_t> parse_port(std::string_view text);
 
 HostPort parse_host_port(std::string_view text, std::uint16_t default_port);
 

@@ -22,11 +22,13 @@ CliAction send_line(std::string line) {
   return a;
 }
 
-CliAction usage(std::string_view text) {
+CliAction note(std::string text) {
   CliAction a;
-  a.output = "usage: " + std::string(text);
+  a.output = std::move(text);
   return a;
 }
+
+CliAction usage(std::string_view text) { return note("usage: " + std::string(text)); }
 
 std::string channel_name(std::string_view arg) {
   if (!arg.empty() && arg.front() == '#') return std::string(arg);
@@ -64,7 +66,7 @@ std::string cli_help() {
          "  /help                   this text";
 }
 
-CliAction translate_cli_input(std::string_view input, CliState& state) {
+CliAction translate_cli_input(std::string_view input, const ClientModel& model) {
   if (!input.empty() && input.back() == '\r') input.remove_suffix(1);
   if (input.empty() || input.front() != '/') {
     CliAction a;
@@ -87,12 +89,15 @@ CliAction translate_cli_input(std::string_view input, CliState& state) {
     return send_line(format(ClientMessage{Join{channel_name(rest)}}));
   }
   if (command == "leave" || command == "part") {
-    std::string ch = rest.empty() ? state.current_channel : channel_name(rest);
+    std::string ch = rest.empty() ? model.current_channel() : channel_name(rest);
+    if (ch.empty()) return usage("/leave #channel");
     return send_line(format(ClientMessage{Leave{ch}}));
   }
   if (command == "say") {
     if (rest.empty()) return usage("/say text");
-    return send_line(format(ClientMessage{SendMsg{state.current_channel, std::string(rest)}}));
+    std::string ch = model.current_channel();
+    if (ch.empty()) return note("not in a channel: /join one first");
+    return send_line(format(ClientMessage{SendMsg{ch, std::string(rest)}}));
   }
   if (command == "msg") {
     auto [target, text] = first_word(rest);
@@ -133,57 +138,25 @@ CliAction translate_cli_input(std::string_view input, CliState& state) {
   if (command == "echo") return send_line(format(ClientMessage{TalkRequest{"*echo"}}));
   if (command == "invite") {
     if (rest.empty()) return usage("/invite nickname");
-    if (state.active_call_key.empty()) {
-      CliAction a;
-      a.output = "not in a call";
-      return a;
-    }
-    return send_line(
-        format(ClientMessage{TalkInvite{state.active_call_key, std::string(rest)}}));
+    const CallState& call = model.call_state();
+    if (call.phase != CallPhase::InCall) return note("not in a call");
+    return send_line(format(ClientMessage{TalkInvite{call.key, std::string(rest)}}));
   }
   if (command == "accept" || command == "deny" || command == "hangup") {
-    std::string fallback = command == "hangup" && !state.active_call_key.empty()
-                               ? state.active_call_key
-                               : state.last_call_key;
+    // The call that rings; for /hangup first the call I am in (or placing).
+    std::string ringing = model.incoming() ? model.incoming()->key : std::string();
+    const CallState& call = model.call_state();
+    std::string fallback =
+        command == "hangup" && call.phase != CallPhase::None ? call.key : ringing;
     std::string key = rest.empty() ? fallback : std::string(rest);
-    if (key.empty()) {
-      CliAction a;
-      a.output = "no call to " + std::string(command);
-      return a;
-    }
+    if (key.empty()) return note("no call to " + std::string(command));
     TalkVerb verb = command == "accept" ? TalkVerb::Accept
                     : command == "deny" ? TalkVerb::Deny
                                         : TalkVerb::Hangup;
     return send_line(format(ClientMessage{TalkAnswer{key, verb}}));
   }
   if (command == "ping") return send_line(format(ClientMessage{Ping{"cli"}}));
-  CliAction a;
-  a.output = "unknown command '/" + std::string(command) + "' (try /help)";
-  return a;
-}
-
-void observe_server_line(std::string_view line, CliState& state) {
-  auto parsed = parse_server(line);
-  auto* msg = std::get_if<ServerMessage>(&parsed);
-  if (!msg) return;
-  auto& chans = state.joined_channels;
-  if (auto* joined = std::get_if<Joined>(msg)) {
-    state.current_channel = joined->channel;
-    if (std::find(chans.begin(), chans.end(), joined->channel) == chans.end())
-      chans.push_back(joined->channel);
-  } else if (auto* left = std::get_if<Left>(msg)) {
-    if (left->channel == state.current_channel) state.current_channel = "#lobby";
-    chans.erase(std::remove(chans.begin(), chans.end(), left->channel), chans.end());
-  } else if (auto* offer = std::get_if<TalkOffer>(msg)) {
-    state.last_call_key = offer->key;
-  } else if (auto* members = std::get_if<TalkMembers>(msg)) {
-    state.active_call_key = members->key;  // keys are per member: this one is mine
-  } else if (auto* st = std::get_if<TalkState>(msg)) {
-    if (st->status != TalkStatus::Accepted && st->key == state.active_call_key)
-      state.active_call_key.clear();
-    if (st->status != TalkStatus::Accepted && st->key == state.last_call_key)
-      state.last_call_key.clear();
-  }
+  return note("unknown command '/" + std::string(command) + "' (try /help)");
 }
 
 }  // namespace voixer::core

@@ -329,18 +329,35 @@ void ClientModel::on_connecting() {
 void ClientModel::apply(std::string_view server_line, std::int64_t now_unix_ms) {
   m_now = now_unix_ms;
   auto parsed = parse_server(server_line);
-  auto* msg = std::get_if<ServerMessage>(&parsed);
-  if (!msg) return;  // a broken or unknown line: nothing the user can act on
-  bool part_of_join_answer = std::holds_alternative<UserList>(*msg) ||
-                             std::holds_alternative<Topic>(*msg) ||
-                             std::holds_alternative<History>(*msg) ||
-                             std::holds_alternative<Ping>(*msg) ||
-                             std::holds_alternative<Pong>(*msg);
+  // A broken or unknown line: nothing the user can act on.
+  if (auto* msg = std::get_if<ServerMessage>(&parsed)) apply(*msg, now_unix_ms);
+}
+
+void ClientModel::apply(const ServerMessage& msg, std::int64_t now_unix_ms) {
+  m_now = now_unix_ms;
+  bool part_of_join_answer = std::holds_alternative<UserList>(msg) ||
+                             std::holds_alternative<Topic>(msg) ||
+                             std::holds_alternative<History>(msg) ||
+                             std::holds_alternative<Ping>(msg) ||
+                             std::holds_alternative<Pong>(msg);
   if (!part_of_join_answer) {
     m_replay_channel.clear();
     m_replay_claimed.clear();
   }
-  std::visit(Applier{*this, now_unix_ms}, *msg);
+  std::visit(Applier{*this, now_unix_ms}, msg);
+}
+
+void ClientModel::note_sent(std::string_view client_line) {
+  auto parsed = parse_client(client_line);
+  auto* msg = std::get_if<ClientMessage>(&parsed);
+  if (!msg) return;
+  if (auto* j = std::get_if<Join>(msg)) {
+    if (!contains_name(m_pending_joins, j->channel)) m_pending_joins.push_back(j->channel);
+  } else if (auto* t = std::get_if<TalkRequest>(msg)) {
+    if (!contains_name(m_pending_calls, t->nickname)) m_pending_calls.push_back(t->nickname);
+  } else if (std::holds_alternative<List>(*msg)) {
+    m_listing_building.clear();
+  }
 }
 
 void ClientModel::on_disconnected(const std::string& reason, bool will_retry,
@@ -568,6 +585,11 @@ const Conversation* ClientModel::find(const std::string& name) const {
   for (const auto& c : m_conversations)
     if (same_name(c.name, name)) return &c;
   return nullptr;
+}
+
+std::string ClientModel::current_channel() const {
+  if (const Conversation* c = active(); c && c->is_channel && c->joined) return c->name;
+  return m_join_order.empty() ? std::string() : m_join_order.back();
 }
 
 bool ClientModel::in_my_call(const std::string& nickname) const {

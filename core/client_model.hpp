@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/protocol.hpp"
+
 namespace voixer::core {
 
 enum class ConnectionPhase {
@@ -72,8 +74,14 @@ class ClientModel {
 
   // ---- events ----------------------------------------------------------
   void on_connecting();
-  // One line from the server (without "\n").
+  // One line from the server (without "\n"); broken lines change nothing.
   void apply(std::string_view server_line, std::int64_t now_unix_ms);
+  // The same, already parsed (whoever read the line parsed it once).
+  void apply(const ServerMessage& message, std::int64_t now_unix_ms);
+  // A protocol line the user typed as is (the cli passes lines through):
+  // a JOIN or TALK REQUEST in it is expected like one made by join() or
+  // call(), so its answer is understood the same way.
+  void note_sent(std::string_view client_line);
   // The connection is gone; `will_retry` puts the model in Reconnecting.
   void on_disconnected(const std::string& reason, bool will_retry, std::int64_t now_unix_ms);
 
@@ -114,6 +122,11 @@ class ClientModel {
   const std::vector<ChannelListing>& channel_list() const { return m_listing; }
   const std::optional<IncomingCall>& incoming() const { return m_incoming; }
   const CallState& call_state() const { return m_call; }
+  // Channels joined now, in joining order.
+  const std::vector<std::string>& joined_channels() const { return m_join_order; }
+  // Where plain text goes: the active conversation when it is a joined
+  // channel, else the channel joined last, else "" (none).
+  std::string current_channel() const;
   // Users of the active channel who are in a call with me.
   bool in_my_call(const std::string& nickname) const;
   // Changes every time anything above changes (the UI redraws on change).

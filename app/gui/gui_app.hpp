@@ -1,7 +1,7 @@
 // The window's state and behaviour, without drawing: the start screen's
-// fields, the session and the client model, and the intents the views call.
-// Views (views_*.cpp) read this and call its methods; nothing here touches
-// ImGui, so the same object can be driven by tests.
+// fields, the settings, the ring, and the client engine (model, connection,
+// sound) the views read and send intents to. Nothing here touches ImGui,
+// so the same object can be driven by tests.
 #pragma once
 
 #include <cstdint>
@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "app/session.hpp"
 #include "app/settings.hpp"
 #include "audio/sound_player.hpp"
+#include "client/client_engine.hpp"
 #include "core/client_model.hpp"
 
 namespace voixer::app {
@@ -28,13 +28,20 @@ struct StartForm {
   bool offer_other_port = false;  // the port was in use
 };
 
+// Options for scripts and tests, from the command line.
+struct GuiOptions {
+  std::string trace_path;      // --trace FILE: what the views put on screen, a line each
+  std::string wav_in, wav_out; // --audio-in / --audio-out: WAV files instead of SDL devices
+};
+
 class GuiApp {
  public:
-  GuiApp(AppSettings settings, std::string settings_path, std::function<void()> wake_ui);
+  GuiApp(AppSettings settings, std::string settings_path, std::function<void()> wake_ui,
+         GuiOptions options = {});
   ~GuiApp();
 
-  // Drains network events into the model; starts or stops voice and the
-  // ring with the call state. Returns true when something changed.
+  // Drains network events into the model; starts or stops the ring with
+  // the call state. Returns true when something changed.
   bool pump();
   // Something moves on screen by itself (talking indicators, call timer,
   // ringing), so the window must keep redrawing.
@@ -48,7 +55,7 @@ class GuiApp {
 
   // ---- main screen --------------------------------------------------------
   Screen screen() const { return m_screen; }
-  const core::ClientModel& model() const { return m_model; }
+  const core::ClientModel& model() const { return m_engine.model(); }
   void send_text(const std::string& text);
   void join_channel(const std::string& name);
   void leave_channel(const std::string& name);
@@ -68,43 +75,41 @@ class GuiApp {
   void toggle_deafen();
   void set_push_to_talk(bool pressed);
 
-  bool muted() const { return m_muted; }
-  bool deafened() const { return m_deafened; }
-  bool hosting() const { return m_hosting; }
+  bool muted() const { return m_engine.voice().muted(); }
+  bool deafened() const { return m_engine.voice().deafened(); }
+  bool hosting() const { return m_engine.hosting(); }
   const std::vector<std::string>& host_addresses() const { return m_host_addresses; }
   std::string connected_to() const { return m_address; }
-  int round_trip_ms() const { return m_session->round_trip_ms(); }
-  audio::VoiceEngine* engine() { return m_session->engine(); }
+  int round_trip_ms() const { return m_engine.round_trip_ms(); }
+  // The running voice engine (levels, statistics), or null outside a call.
+  // Valid until the next pump().
+  audio::VoiceEngine* engine() { return m_shown_engine.get(); }
   const std::string& voice_problem() const { return m_voice_problem; }
+  // The sound devices the system offers (input or output), for Settings.
+  std::vector<std::string> audio_devices(bool input) const;
 
   AppSettings& settings() { return m_settings; }
-  // Tests: with VOIXER_GUI_TRACE=FILE, views note here what they put on
-  // screen ("shown ..."), one line each, so a test can wait for it.
+  // With --trace FILE, views note here what they put on screen ("shown
+  // ..."), one line each, so a test can wait for it.
   void trace(const std::string& what);
   void save_settings();  // and apply the voice ones to the next call
 
  private:
-  void send(const std::vector<std::string>& lines);
   void connect_to(const std::string& host, std::uint16_t port);
-  void follow_call();
-  static std::int64_t now_unix_ms();
+  client::VoiceOptions voice_options() const;
 
   AppSettings m_settings;
   std::string m_settings_path;
-  std::unique_ptr<Session> m_session;
-  core::ClientModel m_model;
+  GuiOptions m_options;
+  client::ClientEngine m_engine;
+  std::shared_ptr<audio::VoiceEngine> m_shown_engine;  // held for the views until the next pump
   StartForm m_form;
   Screen m_screen = Screen::Start;
-  std::string m_address;
-  bool m_hosting = false;
+  std::string m_address;       // host:port of the server the engine connects to
+  std::string m_join_address;  // as typed, saved to recent servers once accepted
   std::vector<std::string> m_host_addresses;
-  std::string m_voice_key;  // the call the voice is bound to
   std::string m_voice_problem;
-  bool m_muted = false, m_deafened = false;
-  bool m_rejoin_pending = false;
   audio::SoundPlayer m_ring;
-  std::string m_trace_path;
-  std::string m_operator_password;  // of the server this window hosts
 };
 
 // Where assets/ is: next to the executable's source tree, or installed.

@@ -29,6 +29,11 @@ const char* const kGuiHelp =
     "  --join HOST[:PORT]   skip the start screen and join this server\n"
     "  --host               skip the start screen and host a server here\n"
     "  --port N             the port to host on (default 8649)\n"
+    "for scripts and tests:\n"
+    "  --audio-in FILE.wav  microphone from a WAV file (as in voixer cli)\n"
+    "  --audio-out FILE.wav record what would be played to a WAV file\n"
+    "  --trace FILE         append a line to FILE for what the window shows\n"
+    "  --report-startup     print the time to the first frame on stderr\n"
     "  --help               this text\n";
 
 namespace {
@@ -122,7 +127,8 @@ bool push_to_talk_held(GLFWwindow* window, const std::string& name) {
 }  // namespace
 
 int run_gui(const std::vector<std::string>& argv) {
-  Args args(argv, {"--nick", "--join", "--port"}, {"--host", "--help"});
+  Args args(argv, {"--nick", "--join", "--port", "--audio-in", "--audio-out", "--trace"},
+            {"--host", "--help", "--report-startup"});
   if (args.has("--help")) {
     std::cout << kGuiHelp;
     return 0;
@@ -172,7 +178,11 @@ int run_gui(const std::vector<std::string>& argv) {
   std::signal(SIGTERM, [](int) { g_stop = 1; });
   int exit_code = 0;
   {
-    GuiApp app(settings, settings_path, [] { glfwPostEmptyEvent(); });
+    GuiOptions options;
+    options.trace_path = args.value("--trace").value_or("");
+    options.wav_in = args.value("--audio-in").value_or("");
+    options.wav_out = args.value("--audio-out").value_or("");
+    GuiApp app(settings, settings_path, [] { glfwPostEmptyEvent(); }, options);
     ViewState view;
     if (auto nick = args.value("--nick")) app.form().nickname = *nick;
     if (auto port = args.value("--port")) app.form().port = *port;
@@ -227,7 +237,7 @@ int run_gui(const std::vector<std::string>& argv) {
       if (first_frame) {
         first_frame = false;
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-        if (std::getenv("VOIXER_REPORT_STARTUP")) std::fprintf(stderr, "voixer: first frame after %lld ms\n", static_cast<long long>(ms));
+        if (args.has("--report-startup")) std::fprintf(stderr, "voixer: first frame after %lld ms\n", static_cast<long long>(ms));
       }
     }
     app.settings().nickname = app.form().nickname;

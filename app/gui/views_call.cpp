@@ -7,7 +7,6 @@
 
 #include "app/gui/colors.hpp"
 #include "app/gui/views.hpp"
-#include "audio/sdl_device.hpp"
 
 namespace voixer::app {
 
@@ -206,11 +205,8 @@ void draw_settings(GuiApp& app, ViewState& v) {
     return;
   }
   if (v.input_devices.empty() && v.output_devices.empty()) {
-    try {
-      v.input_devices = audio::SdlDevice::list(true);
-      v.output_devices = audio::SdlDevice::list(false);
-    } catch (const std::exception&) {
-    }
+    v.input_devices = app.audio_devices(true);
+    v.output_devices = app.audio_devices(false);
     v.input_devices.insert(v.input_devices.begin(), "");
     v.output_devices.insert(v.output_devices.begin(), "");
   }

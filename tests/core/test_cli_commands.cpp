@@ -8,16 +8,24 @@ using namespace voixer::core;
 
 namespace {
 
-std::vector<std::string> lines_for(std::string_view input, CliState& state) {
-  return translate_cli_input(input, state).lines;
+using Lines = std::vector<std::string>;
+
+std::vector<std::string> lines_for(std::string_view input, const ClientModel& m) {
+  return translate_cli_input(input, m).lines;
 }
 
-using Lines = std::vector<std::string>;
+// A model logged in as alice, in #lobby, fed `lines` from the server.
+ClientModel logged_in(const Lines& lines = {}) {
+  ClientModel m("alice");
+  for (const char* l : {"ACCEPT: lanbox", "JOINED: #lobby", "USERLIST #lobby: alice"}) m.apply(l, 0);
+  for (const auto& l : lines) m.apply(l, 0);
+  return m;
+}
 
 }  // namespace
 
 TEST_CASE("protocol lines pass through unchanged, empty lines send nothing") {
-  CliState s;
+  ClientModel s = logged_in();
   CHECK(lines_for("JOIN: #room", s) == Lines{"JOIN: #room"});
   CHECK(lines_for("MSG #lobby: hi", s) == Lines{"MSG #lobby: hi"});
   CHECK(lines_for("TALK bob: REQUEST\r", s) == Lines{"TALK bob: REQUEST"});
@@ -25,7 +33,7 @@ TEST_CASE("protocol lines pass through unchanged, empty lines send nothing") {
 }
 
 TEST_CASE("friendly commands become protocol lines") {
-  CliState s;
+  ClientModel s = logged_in();
   CHECK(lines_for("/join games", s) == Lines{"JOIN: #games"});
   CHECK(lines_for("/join #games", s) == Lines{"JOIN: #games"});
   CHECK(lines_for("/msg bob hello there", s) == Lines{"MSG bob: hello there"});
@@ -43,7 +51,7 @@ TEST_CASE("friendly commands become protocol lines") {
 }
 
 TEST_CASE("commands with missing arguments print usage and send nothing") {
-  CliState s;
+  ClientModel s = logged_in();
   for (const char* in : {"/join", "/msg", "/msg bob", "/call", "/say", "/accept"}) {
     CAPTURE(in);
     auto a = translate_cli_input(in, s);
@@ -54,12 +62,26 @@ TEST_CASE("commands with missing arguments print usage and send nothing") {
 }
 
 TEST_CASE("the client remembers the channel it joined and the call that rang") {
-  CliState s;
-  observe_server_line("JOINED: #games", s);
+  ClientModel s = logged_in();
+  s.note_sent("JOIN: #games");  // typed as a protocol line
+  s.apply("JOINED: #games", 0);
   CHECK(lines_for("/say gg", s) == Lines{"MSG #games: gg"});
-  observe_server_line("TALK alice 0123abcd: REQUEST", s);
+  s.apply("TALK bob 0123abcd: REQUEST", 0);
   CHECK(lines_for("/accept", s) == Lines{"TALK 0123abcd: ACCEPT"});
-  observe_server_line("LEFT: #games", s);
+  s.apply("LEFT: #games", 0);
+  CHECK(lines_for("/say back", s) == Lines{"MSG #lobby: back"});
+  CHECK(lines_for("/leave", s) == Lines{"LEAVE: #lobby"});
+  s.apply("LEFT: #lobby", 0);
+  CHECK(translate_cli_input("/say anyone?", s).output == "not in a channel: /join one first");
+}
+
+TEST_CASE("channels are one whatever their case, as the server sees them") {
+  ClientModel s = logged_in();
+  s.note_sent("JOIN: #Games");
+  s.apply("JOINED: #games", 0);
+  CHECK(lines_for("/say gg", s) == Lines{"MSG #games: gg"});
+  s.apply("LEFT: #GAMES", 0);
+  CHECK(s.joined_channels() == Lines{"#lobby"});
   CHECK(lines_for("/say back", s) == Lines{"MSG #lobby: back"});
 }
 
@@ -87,16 +109,26 @@ TEST_CASE("host[:port] addresses") {
 }
 
 TEST_CASE("call commands follow the call the client is in") {
-  CliState s;
+  ClientModel s = logged_in();
   CHECK(translate_cli_input("/invite carol", s).output == "not in a call");
-  observe_server_line("TALK bob k-alice: REQUEST", s);
-  observe_server_line("TALK k-alice: ACCEPTED", s);
-  observe_server_line("TALKMEMBERS k-alice: alice, bob", s);
+  CHECK(translate_cli_input("/hangup", s).output == "no call to hangup");
+  s.apply("TALK bob k-alice: REQUEST", 0);
+  s.apply("TALKMEMBERS k-alice: alice, bob", 0);
   CHECK(lines_for("/invite carol", s) == Lines{"TALK k-alice carol: INVITE"});
   CHECK(lines_for("/hangup", s) == Lines{"TALK k-alice: HANGUP"});
   CHECK(lines_for("/echo", s) == Lines{"TALK *echo: REQUEST"});
-  observe_server_line("TALK k-alice: ENDED", s);
-  CHECK(s.active_call_key.empty());
+  s.apply("TALK k-alice: ENDED", 0);
+  CHECK(translate_cli_input("/invite carol", s).output == "not in a call");
   CHECK(translate_cli_input("/mute", s).local == LocalCommand::Mute);
   CHECK(translate_cli_input("/stats", s).local == LocalCommand::Stats);
+}
+
+TEST_CASE("a call placed as a typed protocol line is not taken for an incoming one") {
+  ClientModel s = logged_in();
+  s.note_sent("TALK bob: REQUEST");
+  s.apply("TALK bob k-mine: REQUEST", 0);  // the server's answer names the callee
+  CHECK_FALSE(s.incoming().has_value());
+  CHECK(s.call_state().phase == CallPhase::Calling);
+  CHECK(translate_cli_input("/accept", s).output == "no call to accept");
+  CHECK(lines_for("/hangup", s) == Lines{"TALK k-mine: HANGUP"});
 }

@@ -51,12 +51,11 @@ for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.05; done
 export DISPLAY=":$(cat "$work/display")"
 export XDG_CONFIG_HOME="$work/config"
 export SDL_AUDIODRIVER=dummy
-export VOIXER_GUI_TRACE="$work/trace"
 touch "$work/trace"
 
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 
-"$exe" >"$work/gui.out" 2>"$work/gui.err" &
+"$exe" --trace "$work/trace" >"$work/gui.out" 2>"$work/gui.err" &
 pids+=($!)
 gui=$!
 # The start screen is up once the window exists.

@@ -1,0 +1,187 @@
+#include "client/client_engine.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "net/random.hpp"
+
+namespace voixer::client {
+
+namespace {
+
+// 128 random bits as 32 hex digits, from libsodium.
+std::string random_password() {
+  std::uint8_t bytes[16];
+  net::secure_random()(bytes);
+  std::string hex;
+  for (auto b : bytes) {
+    hex += "0123456789abcdef"[b >> 4];
+    hex += "0123456789abcdef"[b & 15];
+  }
+  return hex;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) == 0 && name[0]) return name;
+  return "voixer";
+}
+
+}  // namespace
+
+ClientEngine::ClientEngine(EngineOptions options, std::function<void()> wake)
+    : m_options(std::move(options)),
+      m_connection(std::make_unique<Connection>(std::move(wake))),
+      m_voice([c = m_connection.get()](std::span<const std::uint8_t> frame) {
+        c->send_voice_frame(frame);  // on the voice thread
+      }) {
+  m_voice.set_options(m_options.voice_options);
+}
+
+ClientEngine::~ClientEngine() {
+  // The sound stops before the connection it sends through.
+  m_voice.close();
+  m_bound_engine.reset();
+  m_connection.reset();
+}
+
+std::string ClientEngine::start_audio() {
+  if (!m_options.voice || m_options.audio != AudioLifetime::WholeSession) return {};
+  std::string error = m_voice.open();
+  if (!error.empty()) m_options.voice = false;
+  return error;
+}
+
+std::int64_t ClientEngine::now_unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string ClientEngine::host(std::uint16_t port, const std::string& password) {
+  core::ServerConfig config;
+  config.hostname = host_name();
+  config.password = password;
+  // The engine that hosts is the server's operator (it can kick), with a
+  // password known only to this process.
+  m_operator_password = random_password();
+  config.operator_password = m_operator_password;
+  config.wall_clock_offset = now_unix_ms();  // the server's clock starts at 0 now
+  std::string error = m_connection->host(port, std::move(config));
+  m_hosting = error.empty();
+  return error;
+}
+
+void ClientEngine::connect(const std::string& host, std::uint16_t port,
+                           const std::string& nickname, const std::string& realname,
+                           const std::string& password) {
+  m_model = core::ClientModel(nickname, realname);
+  m_model.set_server_password(password);
+  m_model.on_connecting();
+  m_rejoin_pending = false;
+  m_connection->connect(host, port);
+}
+
+void ClientEngine::disconnect() { m_connection->disconnect(); }
+
+void ClientEngine::send(const std::vector<std::string>& lines) {
+  for (const auto& l : lines) m_connection->send(l);
+}
+
+void ClientEngine::send_typed(const std::string& line) {
+  m_model.note_sent(line);
+  m_connection->send(line);
+}
+
+void ClientEngine::set_voice_options(VoiceOptions options) {
+  m_options.voice_options = options;
+  m_voice.set_options(std::move(options));
+}
+
+std::vector<ClientEvent> ClientEngine::pump() {
+  std::vector<ClientEvent> out;
+  for (auto& e : m_connection->take_events()) {
+    switch (e.kind) {
+      case ConnectionEvent::Kind::Connected:
+        m_model.on_connecting();
+        send(m_model.connect_lines());
+        break;
+      case ConnectionEvent::Kind::Line:
+        on_line(e, out);
+        break;
+      case ConnectionEvent::Kind::Disconnected:
+        m_model.on_disconnected(e.text, e.will_retry, now_unix_ms());
+        m_rejoin_pending = e.will_retry;
+        out.push_back({ClientEvent::Kind::Disconnected, e.text, e.will_retry, e.retry_in_ms});
+        break;
+      case ConnectionEvent::Kind::VoiceControl:
+        out.push_back({ClientEvent::Kind::VoiceControl, e.text});
+        if (!e.message) break;
+        if (auto* ok = std::get_if<core::SessionAccepted>(&*e.message);
+            ok && ok->key == m_voice_key && !m_voice_key.empty()) {
+          m_voice.set_sending(true);
+          out.push_back({ClientEvent::Kind::VoiceReady, m_voice_key});
+        } else if (auto* bad = std::get_if<core::SessionError>(&*e.message)) {
+          out.push_back({ClientEvent::Kind::VoiceProblem, bad->message});
+        }
+        break;
+      case ConnectionEvent::Kind::VoiceClosed:
+        out.push_back({ClientEvent::Kind::VoiceProblem, e.text});
+        break;
+    }
+  }
+  if (m_options.auto_answer == AutoAnswer::On && m_model.incoming()) send(m_model.accept_call());
+  follow_call(out);
+  for (auto& note : m_voice.poll(std::chrono::steady_clock::now())) {
+    using K = VoiceNote::Kind;
+    ClientEvent::Kind kind = note.kind == K::TalkingStarted   ? ClientEvent::Kind::TalkingStarted
+                             : note.kind == K::TalkingStopped ? ClientEvent::Kind::TalkingStopped
+                             : note.kind == K::InputFinished  ? ClientEvent::Kind::AudioInputFinished
+                                                              : ClientEvent::Kind::VoiceProblem;
+    out.push_back({kind, std::move(note.text)});
+  }
+  // A device that failed was replaced: feed the new engine.
+  if (m_bound_engine && m_voice.engine() != m_bound_engine) {
+    m_bound_engine = m_voice.engine();
+    m_connection->set_voice_sink(m_bound_engine);
+  }
+  return out;
+}
+
+void ClientEngine::on_line(const ConnectionEvent& e, std::vector<ClientEvent>& out) {
+  out.push_back({ClientEvent::Kind::ServerLine, e.text});
+  if (!e.message) return;
+  auto before = m_model.phase();
+  m_model.apply(*e.message, now_unix_ms());
+  if (before == core::ConnectionPhase::Connected ||
+      m_model.phase() != core::ConnectionPhase::Connected)
+    return;
+  // Just accepted.
+  if (m_hosting) send(m_model.become_operator(m_operator_password));
+  if (m_rejoin_pending) send(m_model.rejoin_lines());
+  m_rejoin_pending = false;
+}
+
+void ClientEngine::follow_call(std::vector<ClientEvent>& out) {
+  const auto& call = m_model.call_state();
+  std::string key = call.phase == core::CallPhase::InCall ? call.key : std::string();
+  if (key == m_voice_key || !m_options.voice) return;
+  m_voice_key = key;
+  m_voice.set_sending(false);  // until the server accepts the binding
+  if (key.empty()) {
+    m_voice.reset_speakers();
+    m_connection->unbind_voice();
+    m_bound_engine.reset();
+    if (m_options.audio == AudioLifetime::WhileInCall) m_voice.close();
+    return;
+  }
+  if (auto error = m_voice.open(); !error.empty()) {
+    out.push_back({ClientEvent::Kind::VoiceProblem, "no audio: " + error});
+    return;
+  }
+  m_bound_engine = m_voice.engine();
+  m_connection->bind_voice(key, m_bound_engine);
+}
+
+}  // namespace voixer::client

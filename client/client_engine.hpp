@@ -1,0 +1,119 @@
+// One client, under both faces (the window and `voixer cli`): the client
+// model (what the user sees), the connection (text, voice, reconnect) and
+// the sound, wired together. The engine sends CONNECT when the connection
+// is up, rejoins the channels after a reconnect, becomes operator of the
+// server it hosts, answers calls when asked to, and keeps the sound bound
+// to the call the model says the user is in.
+//
+// Threads: every method is for the owner's thread (the UI thread, or the
+// cli's main thread). The network thread calls `wake` when something
+// arrived; the owner then calls pump().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/connection.hpp"
+#include "client/voice_link.hpp"
+#include "core/client_model.hpp"
+
+namespace voixer::client {
+
+// When the sound device is open.
+enum class AudioLifetime {
+  WhileInCall,   // opened for a call, closed after it (the window)
+  WholeSession,  // opened at start and kept (the cli: WAV files stay aligned)
+};
+
+enum class AutoAnswer { Off, On };
+
+struct EngineOptions {
+  bool voice = true;  // false: text only, no device, no voice connection
+  AudioLifetime audio = AudioLifetime::WhileInCall;
+  AutoAnswer auto_answer = AutoAnswer::Off;
+  VoiceOptions voice_options;
+};
+
+// What happened, for the face to show, print or ignore.
+struct ClientEvent {
+  enum class Kind {
+    ServerLine,      // text: a line as the server sent it (printed by the cli)
+    Disconnected,    // text: why; will_retry / retry_in_ms
+    VoiceControl,    // text: a line on the voice connection (SESSIONACCEPTED ...)
+    VoiceReady,      // the voice is bound to the call: talking goes out
+    VoiceProblem,    // text: the sound or the voice connection failed
+    TalkingStarted,  // text: who
+    TalkingStopped,  // text: who
+    AudioInputFinished,  // the WAV input file has been played
+  };
+  Kind kind;
+  std::string text = {};
+  bool will_retry = false;
+  int retry_in_ms = 0;
+};
+
+class ClientEngine {
+ public:
+  ClientEngine(EngineOptions options, std::function<void()> wake);
+  ~ClientEngine();  // a hosting engine tells its clients it is going away
+  ClientEngine(const ClientEngine&) = delete;
+  ClientEngine& operator=(const ClientEngine&) = delete;
+
+  // Opens the sound now when the audio lives for the whole session.
+  // Returns "" or why it could not (the engine then runs text only).
+  std::string start_audio();
+
+  // Starts the embedded server on `port`; this engine will be its operator.
+  // Returns "" or a one-line reason ("port 8649 is already in use").
+  std::string host(std::uint16_t port, const std::string& password = {});
+  bool hosting() const { return m_hosting; }
+
+  // Connects as `nickname` (a fresh model); reconnects after drops.
+  void connect(const std::string& host, std::uint16_t port, const std::string& nickname,
+               const std::string& realname = {}, const std::string& password = {});
+  // DISCONNECT, no reconnect; a Disconnected event follows.
+  void disconnect();
+
+  // Applies what arrived to the model and the sound; returns it, in order.
+  std::vector<ClientEvent> pump();
+
+  const core::ClientModel& model() const { return m_model; }
+  // Intents: the model's methods return the lines to send, e.g.
+  // engine.send(engine.model().join("#games")).
+  core::ClientModel& model() { return m_model; }
+  void send(const std::vector<std::string>& lines);
+  // A protocol line typed by the user, passed through as is.
+  void send_typed(const std::string& line);
+
+  // ---- sound ----------------------------------------------------------------
+  VoiceLink& voice() { return m_voice; }
+  const VoiceLink& voice() const { return m_voice; }
+  // Device and voice settings for the next time the sound opens.
+  void set_voice_options(VoiceOptions options);
+  bool voice_enabled() const { return m_options.voice; }
+
+  int round_trip_ms() const { return m_connection->round_trip_ms(); }
+  int voice_round_trip_ms() const { return m_connection->voice_round_trip_ms(); }
+
+  // The wall clock in Unix milliseconds (the model's times).
+  static std::int64_t now_unix_ms();
+
+ private:
+  void on_line(const ConnectionEvent& e, std::vector<ClientEvent>& out);
+  void follow_call(std::vector<ClientEvent>& out);
+
+  EngineOptions m_options;
+  std::unique_ptr<Connection> m_connection;
+  VoiceLink m_voice;
+  core::ClientModel m_model;
+  bool m_hosting = false;
+  std::string m_operator_password;  // of the server this engine hosts
+  bool m_rejoin_pending = false;
+  std::string m_voice_key;  // the call the sound is bound to
+  std::shared_ptr<audio::VoiceEngine> m_bound_engine;  // what the connection feeds
+};
+
+}  // namespace voixer::client

@@ -1,0 +1,250 @@
+// The client engine under both faces, against real servers on loopback:
+// CONNECT on connect, reconnect and rejoin, typed lines understood like
+// intents, auto-answer, hosting as operator, the voice bound to the call
+// and carrying sound both ways, and the end of a connection reported once.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+
+#include "audio/wav.hpp"
+#include "client/client_engine.hpp"
+#include "net/running_server.hpp"
+#include "net/test_client.hpp"
+
+using namespace voixer;
+using client::ClientEngine;
+using client::ClientEvent;
+using test::RunningServer;
+using test::TestClient;
+
+namespace {
+
+// One engine and its owner's thread, as a face runs it: woken by the
+// network thread, then pump().
+struct Driven {
+  std::mutex m;
+  std::condition_variable cv;
+  bool woken = false;
+  std::vector<ClientEvent> events;  // everything pump() returned
+  ClientEngine engine;
+
+  explicit Driven(client::EngineOptions options = text_only())
+      : engine(std::move(options), [this] {
+          {
+            std::lock_guard l(m);
+            woken = true;
+          }
+          cv.notify_all();
+        }) {}
+
+  static client::EngineOptions text_only() {
+    client::EngineOptions o;
+    o.voice = false;
+    return o;
+  }
+
+  // Pumps until `done` holds; false after `timeout_ms`.
+  template <class F>
+  bool until(F done, int timeout_ms = 5000) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+      auto got = engine.pump();
+      events.insert(events.end(), got.begin(), got.end());
+      if (done()) return true;
+      std::unique_lock l(m);
+      // Wake at least every 50 ms: the sound is polled, not pushed.
+      cv.wait_for(l, std::chrono::milliseconds(50), [&] { return woken; });
+      woken = false;
+      if (std::chrono::steady_clock::now() > deadline) return false;
+    }
+  }
+  bool connected() { return engine.model().phase() == core::ConnectionPhase::Connected; }
+  int count(ClientEvent::Kind kind) {
+    return static_cast<int>(std::count_if(events.begin(), events.end(),
+                                          [&](const ClientEvent& e) { return e.kind == kind; }));
+  }
+  bool saw_line(const std::string& line) {
+    return std::any_of(events.begin(), events.end(), [&](const ClientEvent& e) {
+      return e.kind == ClientEvent::Kind::ServerLine && e.text == line;
+    });
+  }
+};
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("voixer-engine-" + std::to_string(::getpid()) + "-" + name))
+      .string();
+}
+
+// A 440 Hz tone, loud enough to open voice activation, for `seconds`.
+std::string tone_file(const std::string& name, double seconds) {
+  std::vector<std::int16_t> samples(static_cast<std::size_t>(48000 * seconds));
+  for (std::size_t i = 0; i < samples.size(); ++i)
+    samples[i] = static_cast<std::int16_t>(8000 * std::sin(2 * M_PI * 440 * i / 48000.0));
+  std::string path = temp_path(name);
+  audio::write_wav_48k_mono(path, samples);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("engine: connect sends CONNECT, the model is accepted into #lobby, the probe measures the round trip") {
+  RunningServer s;
+  Driven d;
+  d.engine.connect("127.0.0.1", s.port(), "alice", "Alice Liddell");
+  REQUIRE(d.until([&] { return d.connected() && d.engine.model().find("#lobby"); }));
+  CHECK(d.saw_line("ACCEPT: loopback"));
+  CHECK(d.saw_line("USERLIST #lobby: alice"));
+  CHECK(d.engine.model().current_channel() == "#lobby");
+  REQUIRE(d.until([&] { return d.engine.round_trip_ms() >= 0; }));
+  // The probe's answer is the engine's own business: never shown.
+  CHECK(std::none_of(d.events.begin(), d.events.end(), [](const ClientEvent& e) {
+    return e.text.rfind("PONG: rtt-", 0) == 0;
+  }));
+}
+
+TEST_CASE("engine: a first connection that fails is reported once and not retried") {
+  Driven d;
+  d.engine.connect("127.0.0.1", test::free_port(), "alice");
+  REQUIRE(d.until([&] { return d.count(ClientEvent::Kind::Disconnected) > 0; }));
+  d.until([] { return false; }, 600);  // a retry would have happened by now
+  CHECK(d.count(ClientEvent::Kind::Disconnected) == 1);
+  auto& e = *std::find_if(d.events.begin(), d.events.end(),
+                          [](const ClientEvent& e) { return e.kind == ClientEvent::Kind::Disconnected; });
+  CHECK_FALSE(e.will_retry);
+  CHECK(e.text.find("cannot connect to 127.0.0.1:") == 0);
+  CHECK(d.engine.model().phase() == core::ConnectionPhase::Disconnected);
+}
+
+TEST_CASE("engine: after a drop it reconnects with backoff and rejoins its channels") {
+  std::uint16_t port = test::free_port();
+  auto options = RunningServer::test_options();
+  options.port = port;
+  auto server = std::make_unique<RunningServer>(RunningServer::test_config(), options);
+  Driven d;
+  d.engine.connect("127.0.0.1", port, "erin");
+  REQUIRE(d.until([&] { return d.connected(); }));
+  d.engine.send_typed("JOIN: #Games");  // typed, in another case than the server's
+  REQUIRE(d.until([&] { return d.saw_line("USERLIST #Games: erin"); }));
+  server.reset();
+  REQUIRE(d.until([&] { return d.engine.model().phase() == core::ConnectionPhase::Reconnecting; }));
+  auto drop = std::find_if(d.events.begin(), d.events.end(), [](const ClientEvent& e) {
+    return e.kind == ClientEvent::Kind::Disconnected;
+  });
+  REQUIRE(drop != d.events.end());
+  CHECK(drop->will_retry);
+  CHECK(drop->retry_in_ms == 250);
+  d.events.clear();
+  server = std::make_unique<RunningServer>(RunningServer::test_config(), options);
+  REQUIRE(d.until([&] { return d.saw_line("USERLIST #Games: erin"); }));
+  CHECK(d.engine.model().joined_channels() == std::vector<std::string>{"#lobby", "#Games"});
+  CHECK(d.engine.model().current_channel() == "#Games");
+}
+
+TEST_CASE("engine: disconnect ends with exactly one Disconnected, connected or not") {
+  RunningServer s;
+  SUBCASE("connected") {
+    Driven d;
+    d.engine.connect("127.0.0.1", s.port(), "alice");
+    REQUIRE(d.until([&] { return d.connected(); }));
+    TestClient bob(s.port());
+    bob.login("bob");
+    d.engine.disconnect();
+    REQUIRE(d.until([&] { return d.count(ClientEvent::Kind::Disconnected) == 1; }));
+    bob.until("USERLEAVE #lobby: alice");  // fails the test if it never comes
+    d.until([] { return false; }, 400);
+    CHECK(d.count(ClientEvent::Kind::Disconnected) == 1);
+  }
+  SUBCASE("never connected") {
+    Driven d;
+    d.engine.disconnect();
+    REQUIRE(d.until([&] { return d.count(ClientEvent::Kind::Disconnected) == 1; }));
+  }
+}
+
+TEST_CASE("engine: auto-answer accepts calls to me, not the offer of my own call") {
+  RunningServer s;
+  client::EngineOptions o = Driven::text_only();
+  o.auto_answer = client::AutoAnswer::On;
+  Driven d(o);
+  d.engine.connect("127.0.0.1", s.port(), "alice");
+  REQUIRE(d.until([&] { return d.connected(); }));
+  TestClient bob(s.port());
+  bob.login("bob");
+  d.engine.send_typed("TALK bob: REQUEST");  // my own call: its offer must not be accepted
+  CHECK(bob.next_line().value_or("").rfind("TALK alice ", 0) == 0);  // bob is rung
+  REQUIRE(d.until([&] { return d.engine.model().call_state().phase == core::CallPhase::Calling; }));
+  d.until([] { return false; }, 300);
+  CHECK(d.engine.model().call_state().phase == core::CallPhase::Calling);  // still ringing bob
+  bob.sync();
+  d.engine.send(d.engine.model().hang_up());
+  REQUIRE(d.until([&] { return d.engine.model().call_state().phase == core::CallPhase::None; }));
+  bob.send("TALK alice: REQUEST");
+  REQUIRE(d.until([&] { return d.engine.model().call_state().phase == core::CallPhase::InCall; }));
+  CHECK(d.engine.model().in_my_call("bob"));
+}
+
+TEST_CASE("engine: the engine that hosts is the server's operator") {
+  std::uint16_t port = test::free_port();
+  Driven d;
+  REQUIRE(d.engine.host(port) == "");
+  CHECK(d.engine.hosting());
+  d.engine.connect("127.0.0.1", port, "host");
+  REQUIRE(d.until([&] { return d.engine.model().is_operator(); }));
+  Driven other;
+  CHECK(other.engine.host(port).find("in use") != std::string::npos);
+  CHECK_FALSE(other.engine.hosting());
+}
+
+TEST_CASE("engine: in a call the sound is bound, and each side hears the other") {
+  RunningServer s;
+  auto with_wav = [](const std::string& in, const std::string& out) {
+    client::EngineOptions o;
+    o.audio = client::AudioLifetime::WholeSession;
+    o.voice_options.wav_in = in;
+    o.voice_options.wav_out = out;
+    o.voice_options.settings.input_mode = audio::InputMode::AlwaysOn;
+    return o;
+  };
+  std::string tone = tone_file("tone.wav", 4);
+  Driven alice(with_wav(tone, ""));
+  Driven bob(with_wav(tone, ""));
+  REQUIRE(alice.engine.start_audio() == "");
+  REQUIRE(bob.engine.start_audio() == "");
+  alice.engine.connect("127.0.0.1", s.port(), "alice");
+  bob.engine.connect("127.0.0.1", s.port(), "bob");
+  REQUIRE(alice.until([&] { return alice.connected(); }));
+  REQUIRE(bob.until([&] { return bob.connected(); }));
+  alice.engine.send(alice.engine.model().call("bob"));
+  REQUIRE(bob.until([&] { return bob.engine.model().incoming().has_value(); }));
+  bob.engine.send(bob.engine.model().accept_call());
+  REQUIRE(bob.until([&] { return bob.count(ClientEvent::Kind::VoiceReady) == 1; }));
+  REQUIRE(alice.until([&] { return alice.count(ClientEvent::Kind::VoiceReady) == 1; }));
+  // Frames flow both ways: each hears the other speaking.
+  auto heard = [](Driven& d, const std::string& who) {
+    auto engine = d.engine.voice().engine();
+    if (!engine) return std::uint64_t{0};
+    for (const auto& sp : engine->stats().speakers)
+      if (sp.name == who) return sp.received;
+    return std::uint64_t{0};
+  };
+  REQUIRE(bob.until([&] { return heard(bob, "alice") >= 25; }));
+  REQUIRE(alice.until([&] { return heard(alice, "bob") >= 25; }));
+  REQUIRE(bob.until([&] { return bob.count(ClientEvent::Kind::TalkingStarted) > 0; }));
+  // Hung up: the sound stops going out.
+  alice.engine.send(alice.engine.model().hang_up());
+  REQUIRE(bob.until([&] { return bob.engine.model().call_state().phase == core::CallPhase::None; }));
+  auto sent = [](Driven& d) { return d.engine.voice().engine()->stats().frames_sent; };
+  REQUIRE(alice.until([&] { return alice.engine.model().call_state().phase == core::CallPhase::None; }));
+  alice.until([] { return false; }, 100);  // a frame being encoded may still go out
+  auto before = sent(alice);
+  alice.until([] { return false; }, 300);
+  CHECK(sent(alice) == before);
+  std::filesystem::remove(tone);
+}
