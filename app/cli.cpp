@@ -57,34 +57,6 @@ namespace {
 
 void say(const std::string& text) { std::cerr << "voixer: " << text << std::endl; }
 
-// The seed client's commands, typed before a connection exists:
-// "HOST localhost" (or "HOST: localhost") and "CONNECT nickname Full Name".
-struct SeedLogin {
-  std::string host;
-  std::optional<std::string> nick;
-  std::string realname;
-};
-
-bool take_seed_line(std::string_view line, SeedLogin& login) {
-  auto word_end = line.find_first_of(" :");
-  std::string verb(line.substr(0, word_end));
-  for (auto& ch : verb) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  std::string_view rest = word_end == std::string_view::npos ? "" : line.substr(word_end);
-  while (!rest.empty() && (rest.front() == ' ' || rest.front() == ':')) rest.remove_prefix(1);
-  if (verb == "HOST" && !rest.empty()) {
-    login.host = std::string(rest);
-    say("host set to " + login.host + "; now CONNECT nickname Full Name");
-    return true;
-  }
-  if (verb == "CONNECT" && !rest.empty()) {
-    auto space = rest.find(' ');
-    login.nick = std::string(rest.substr(0, space));
-    login.realname = space == std::string_view::npos ? *login.nick : std::string(rest.substr(space + 1));
-    return true;
-  }
-  return false;
-}
-
 // What the main thread waits for: lines typed (read on a thread of their
 // own, as stdin may be a file, a pipe or a tty) and the engine's wake-ups.
 class Inbox {
@@ -204,23 +176,20 @@ class CliClient {
 
   void on_input(const std::string& line) {
     if (!m_started) {
-      if (!take_seed_line(line, m_login)) {
+      auto seed = core::parse_seed_command(line);
+      if (!seed) {
         say("not connected: type HOST hostname, then CONNECT nickname Full Name");
-        return;
-      }
-      if (m_login.nick) {
-        if (m_login.host.empty()) {
-          say("type HOST hostname first");
-          m_login.nick.reset();
-          return;
-        }
-        auto target = core::parse_host_port(m_login.host, net::kDefaultPort);
-        if (!target.error.empty()) {
-          say("bad host '" + m_login.host + "': " + target.error);
-          m_login = {};
-          return;
-        }
-        start(target, *m_login.nick, m_login.realname);
+      } else if (seed->verb == core::SeedCommand::Verb::Host) {
+        m_seed_host = seed->host;
+        say("host set to " + m_seed_host + "; now CONNECT nickname Full Name");
+      } else if (m_seed_host.empty()) {
+        say("type HOST hostname first");
+      } else if (auto target = core::parse_host_port(m_seed_host, net::kDefaultPort);
+                 !target.error.empty()) {
+        say("bad host '" + m_seed_host + "': " + target.error);
+        m_seed_host.clear();
+      } else {
+        start(target, seed->nickname, seed->realname);
       }
       return;
     }
@@ -295,7 +264,7 @@ class CliClient {
   Inbox m_inbox;
   client::ClientEngine m_engine;
   std::string m_voice_off;  // why local voice commands cannot work, or ""
-  SeedLogin m_login;
+  std::string m_seed_host;  // typed with the seed client's HOST command
   bool m_started = false;
   bool m_quitting = false;
   std::optional<int> m_exit_code;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/names.hpp"
+
 namespace voixer::core {
 
 namespace {
@@ -36,6 +38,20 @@ std::string channel_name(std::string_view arg) {
 }
 
 }  // namespace
+
+std::optional<SeedCommand> parse_seed_command(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  auto word_end = line.find_first_of(" :");
+  std::string verb = fold_case(line.substr(0, word_end));
+  std::string_view rest = word_end == std::string_view::npos ? "" : line.substr(word_end);
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == ':')) rest.remove_prefix(1);
+  if (rest.empty()) return std::nullopt;
+  if (verb == "host") return SeedCommand{SeedCommand::Verb::Host, std::string(rest), {}, {}};
+  if (verb != "connect") return std::nullopt;
+  auto [nickname, realname] = first_word(rest);
+  return SeedCommand{SeedCommand::Verb::Connect, {}, std::string(nickname),
+                     std::string(realname.empty() ? nickname : realname)};
+}
 
 std::string cli_help() {
   return "Lines starting with '/' are commands; any other line is sent to the "

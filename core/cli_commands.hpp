@@ -4,6 +4,7 @@
 // without a leading '/' are protocol lines and pass through unchanged.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,17 @@ struct CliAction {
 
 // Translate one line typed by the user.
 CliAction translate_cli_input(std::string_view input, const ClientModel& model);
+
+// The seed client's own commands, typed before a connection exists:
+// "HOST localhost" (or "HOST: localhost") and "CONNECT nickname Full Name"
+// (the real name defaults to the nickname). Verbs in any case.
+struct SeedCommand {
+  enum class Verb { Host, Connect };
+  Verb verb;
+  std::string host;                // Host
+  std::string nickname, realname;  // Connect
+};
+std::optional<SeedCommand> parse_seed_command(std::string_view line);
 
 // The text printed by "/help".
 std::string cli_help();

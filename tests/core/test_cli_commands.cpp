@@ -132,3 +132,21 @@ TEST_CASE("a call placed as a typed protocol line is not taken for an incoming o
   CHECK(translate_cli_input("/accept", s).output == "no call to accept");
   CHECK(lines_for("/hangup", s) == Lines{"TALK k-mine: HANGUP"});
 }
+
+TEST_CASE("the seed client's HOST and CONNECT, typed before connecting") {
+  auto host = parse_seed_command("HOST: lanbox:9000");
+  REQUIRE(host.has_value());
+  CHECK(host->verb == SeedCommand::Verb::Host);
+  CHECK(host->host == "lanbox:9000");
+  CHECK(parse_seed_command("host 127.0.0.1")->host == "127.0.0.1");
+  auto connect = parse_seed_command("CONNECT carol Carol Smith");
+  REQUIRE(connect.has_value());
+  CHECK(connect->verb == SeedCommand::Verb::Connect);
+  CHECK(connect->nickname == "carol");
+  CHECK(connect->realname == "Carol Smith");
+  CHECK(parse_seed_command("connect dave")->realname == "dave");
+  for (const char* bad : {"", "HOST", "HOST: ", "CONNECT", "JOIN: #x", "hello"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_seed_command(bad).has_value());
+  }
+}
