@@ -1,6 +1,7 @@
 #include "core/calls.hpp"
 
 #include <algorithm>
+#include <deque>
 
 namespace voixer::core {
 
@@ -13,6 +14,7 @@ struct Member {
   std::string key;
   MemberState state = MemberState::Ringing;
   Millis rung_at = 0;
+  ConnId rung_by = 0;  // Ringing: who rang
   PeerId peer = 0;  // 0: no voice connection bound
 };
 
@@ -36,6 +38,7 @@ struct CallBook::Impl {
     ConnId conn;
   };
   std::unordered_map<PeerId, Binding> by_peer;
+  std::unordered_map<ConnId, std::deque<Millis>> rings_received;  // within kRingWindow
   std::uint64_t next_id = 1;
 
   Impl(CallDirectory& d, Millis t) : dir(d), ring_timeout(t) {}
@@ -65,9 +68,34 @@ struct CallBook::Impl {
     return nullptr;
   }
 
-  std::string add_member(Call& call, ConnId conn, MemberState state, Millis now) {
+  // Whether `caller` may ring `target` now; if not, the caller is told why.
+  bool may_ring(ConnId caller, ConnId target, Millis now) {
+    std::string nick(dir.nickname_of(target));
+    for (const auto& [id, call] : calls)
+      for (const auto& m : call->members)
+        if (m.conn == target && m.state == MemberState::Ringing && m.rung_by == caller) {
+          dir.error_to(caller, error_code::kRateLimited, "You are already ringing '" + nick + "'");
+          return false;
+        }
+    auto& times = rings_received[target];
+    while (!times.empty() && now - times.front() >= kRingWindow) times.pop_front();
+    if (static_cast<int>(times.size()) >= kMaxRingsPerWindow) {
+      Millis wait = times.front() + kRingWindow - now;
+      dir.error_to(caller, error_code::kRateLimited,
+                   "'" + nick + "' was rung " + std::to_string(kMaxRingsPerWindow) +
+                       " times in the last minute; try again in " +
+                       std::to_string((wait + 999) / 1000) + " s");
+      return false;
+    }
+    times.push_back(now);
+    return true;
+  }
+
+  std::string add_member(Call& call, ConnId conn, MemberState state, Millis now,
+                         ConnId rung_by = 0) {
     Member m;
     m.conn = conn;
+    m.rung_by = rung_by;
     m.key = dir.new_session_key();
     m.state = state;
     m.rung_at = now;
@@ -180,6 +208,7 @@ struct CallBook::Impl {
   // ---- commands -----------------------------------------------------------
 
   void request(ConnId caller, ConnId callee, Millis now) {
+    if (callee != 0 && !may_ring(caller, callee, now)) return;
     leave_joined_call(caller, nullptr);
     auto call = std::make_unique<Call>();
     call->id = next_id++;
@@ -194,7 +223,7 @@ struct CallBook::Impl {
       send_members(c);
       return;
     }
-    std::string callee_key = add_member(c, callee, MemberState::Ringing, now);
+    std::string callee_key = add_member(c, callee, MemberState::Ringing, now, caller);
     dir.send_to(caller, TalkOffer{std::string(dir.nickname_of(callee)), caller_key});
     dir.send_to(callee, TalkOffer{std::string(dir.nickname_of(caller)), callee_key});
   }
@@ -257,12 +286,14 @@ struct CallBook::Impl {
                    std::string(dir.nickname_of(target)) + " is already in this call");
       return;
     }
-    std::string target_key = add_member(*call, target, MemberState::Ringing, now);
+    if (!may_ring(who, target, now)) return;
+    std::string target_key = add_member(*call, target, MemberState::Ringing, now, who);
     dir.send_to(target, TalkOffer{std::string(dir.nickname_of(who)), target_key});
     send_event(*call, target, TalkEventKind::Invited);
   }
 
   void leave_all(ConnId who) {
+    rings_received.erase(who);
     std::vector<std::uint64_t> ids;
     for (auto& [id, call] : calls)
       if (member_of(*call, who)) ids.push_back(id);
@@ -357,6 +388,7 @@ void CallBook::clear() {
   m_impl->calls.clear();
   m_impl->by_key.clear();
   m_impl->by_peer.clear();
+  m_impl->rings_received.clear();
 }
 
 }  // namespace voixer::core

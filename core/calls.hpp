@@ -27,6 +27,11 @@ using PeerId = std::uint32_t;  // a voice (ENet) connection
 // The nickname of the server's loopback member: TALK *echo: REQUEST.
 inline constexpr std::string_view kEchoNickname = "*echo";
 
+// Ringing is an interruption: a caller rings a given user once at a time,
+// and a user is rung at most this many times in this window by anyone.
+inline constexpr int kMaxRingsPerWindow = 5;
+inline constexpr Millis kRingWindow = 60'000;
+
 // What the call book needs from the rest of the server.
 class CallDirectory {
  public:

@@ -121,6 +121,19 @@ struct ClientModel::Applier {
     m.changed();
   }
 
+  void operator()(const Banned& b) {
+    std::erase_if(m.m_bans, [&](const BanEntry& e) { return same_name(e.nickname, b.nickname); });
+    m.m_bans.push_back({b.nickname, b.address, b.reason, b.until_unix_ms});
+    m.changed();
+  }
+  void operator()(const Unbanned& u) {
+    std::erase_if(m.m_bans, [&](const BanEntry& e) {
+      return same_name(e.nickname, u.nickname) && e.address == u.address;
+    });
+    m.changed();
+  }
+  void operator()(const BansEnd&) {}
+
   void operator()(const Joined& j) {
     Conversation& c = m.conversation(j.channel, true);
     if (!c.joined) {
@@ -302,8 +315,8 @@ struct ClientModel::Applier {
   }
 
   void operator()(const Error& e) {
-    if (e.code == error_code::kNoSuchUser) {
-      // My REQUEST to nobody: no offer will come for it.
+    if (e.code == error_code::kNoSuchUser || e.code == error_code::kRateLimited) {
+      // My REQUEST to nobody, or refused: no offer will come for it.
       erase_name(m.m_pending_calls, quoted(e.message));
     } else if (e.code == error_code::kNoSuchSession && quoted(e.message) == m.m_call.key &&
                m.m_call.phase != CallPhase::None) {
@@ -366,8 +379,10 @@ void ClientModel::on_disconnected(const std::string& reason, bool will_retry,
   ConnectionPhase phase = will_retry ? ConnectionPhase::Reconnecting : ConnectionPhase::Disconnected;
   bool change = phase != m_phase || reason != m_status;
   m_operator = false;  // the new connection has to OPER again
+  m_bans.clear();
+  // A refusal says more than the closed connection that follows it.
+  if (m_phase != ConnectionPhase::Refused) m_status = reason;
   m_phase = phase;
-  m_status = reason;
   // Channels still waiting to be rejoined from an earlier drop stay wanted.
   std::vector<std::string> wanted = m_join_order;
   for (const auto& name : m_joined_before_drop)
@@ -493,6 +508,24 @@ std::vector<std::string> ClientModel::become_operator(const std::string& passwor
 std::vector<std::string> ClientModel::kick(const std::string& nickname, const std::string& reason) {
   if (!m_operator) return {};
   return one(Kick{nickname, reason});
+}
+
+std::vector<std::string> ClientModel::ban(const std::string& nickname, std::uint32_t minutes,
+                                          const std::string& reason) {
+  if (!m_operator) return {};
+  return one(BanUser{nickname, minutes, reason});
+}
+
+std::vector<std::string> ClientModel::unban(const std::string& nickname_or_address) {
+  if (!m_operator || nickname_or_address.empty()) return {};
+  return one(Unban{nickname_or_address});
+}
+
+std::vector<std::string> ClientModel::request_bans() {
+  if (!m_operator) return {};
+  m_bans.clear();
+  changed();
+  return one(ListBans{});
 }
 
 std::vector<std::string> ClientModel::request_list() {

@@ -56,6 +56,12 @@ struct IncomingCall {
   std::int64_t since_unix_ms = 0;
 };
 
+// A ban the server reported to me, an operator (BANNED).
+struct BanEntry {
+  std::string nickname, address, reason;
+  std::int64_t until_unix_ms = 0;  // 0: until the server restarts
+};
+
 enum class CallPhase { None, Calling, InCall };
 
 struct CallState {
@@ -109,7 +115,13 @@ class ClientModel {
   // OPER with the operator password; OPERATOR makes is_operator() true.
   std::vector<std::string> become_operator(const std::string& password);
   std::vector<std::string> kick(const std::string& nickname, const std::string& reason);
+  // Operators: keep someone out for `minutes` (0: until the server restarts).
+  std::vector<std::string> ban(const std::string& nickname, std::uint32_t minutes,
+                               const std::string& reason);
+  std::vector<std::string> unban(const std::string& nickname_or_address);
+  std::vector<std::string> request_bans();  // BANS: the list is sent again
   bool is_operator() const { return m_operator; }
+  const std::vector<BanEntry>& bans() const { return m_bans; }
 
   // ---- state ---------------------------------------------------------
   ConnectionPhase phase() const { return m_phase; }
@@ -162,6 +174,7 @@ class ClientModel {
   std::uint64_t m_version = 0;
   std::string m_password;
   bool m_operator = false;
+  std::vector<BanEntry> m_bans;
 
   std::vector<std::string> m_join_order;     // channels joined now, in joining order
   std::vector<std::string> m_pending_joins;  // folded names asked for with join()

@@ -156,6 +156,13 @@ std::string with_text(std::string head, std::string_view text) {
   return head;
 }
 
+// "word rest of text" -> {"word", "rest of text"}.
+std::pair<std::string_view, std::string_view> first_word(std::string_view text) {
+  auto space = text.find(' ');
+  if (space == std::string_view::npos) return {text, {}};
+  return {text.substr(0, space), text.substr(space + 1)};
+}
+
 ParseError unknown(std::string_view verb) {
   if (verb.empty())
     return {s(error_code::kUnknownCommand), "Empty line"};
@@ -239,6 +246,20 @@ Parsed<ClientMessage> parse_client(std::string_view line) {
     if (!shape(f, 1, true)) return malformed("KICK", "KICK nickname: reason");
     return Kick{s(a[0]), s(*f.text)};
   }
+  if (verb_is(f.verb, "BAN")) {
+    BanUser b{s(a[0]), 0, s(f.text.value_or(""))};
+    if (f.too_many_args || f.arg_count != 2 || !parse_int(a[1], b.minutes))
+      return malformed("BAN", "BAN nickname minutes: reason");
+    return b;
+  }
+  if (verb_is(f.verb, "UNBAN")) {
+    if (!shape(f, 0, true) || f.text->empty()) return malformed("UNBAN", "UNBAN: nickname or address");
+    return Unban{s(*f.text)};
+  }
+  if (verb_is(f.verb, "BANS")) {
+    if (!shape(f, 0, false)) return malformed("BANS", "BANS");
+    return ListBans{};
+  }
   if (verb_is(f.verb, "DISCONNECT")) {
     // The seed sends a bare DISCONNECT; a reason after a colon is tolerated.
     if (f.arg_count != 0 || f.too_many_args)
@@ -304,13 +325,21 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
   if (verb_is(f.verb, "OPERATOR") && shape(f, 0, true)) return Operator{text()};
   if (verb_is(f.verb, "SESSIONERROR") && shape(f, 0, true))
     return SessionError{text()};
+  if (verb_is(f.verb, "BANNED") && shape(f, 2, true)) {
+    auto [address, reason] = first_word(*f.text);
+    Banned b{s(a[0]), 0, address == "-" ? "" : s(address), s(reason)};
+    if (!address.empty() && parse_int(a[1], b.until_unix_ms)) return b;
+  }
+  if (verb_is(f.verb, "UNBANNED") && shape(f, 1, true) && !f.text->empty())
+    return Unbanned{s(a[0]), *f.text == "-" ? "" : text()};
+  if (verb_is(f.verb, "BANSEND") && shape(f, 0, false)) return BansEnd{};
   if (verb_is(f.verb, "ERROR") && shape(f, 1, true))
     return Error{s(a[0]), text()};
   static constexpr std::string_view kKnown[] = {
       "ACCEPT", "NOTACCEPTED", "NICKNAMEINUSE", "PING", "PONG", "JOINED",
       "LEFT", "USERLIST", "USERJOIN", "USERLEAVE", "MSG", "HISTORY", "TOPIC",
       "CHANNEL", "LISTEND", "TALK", "TALKMEMBERS", "SESSIONACCEPTED", "OPERATOR", "SESSIONERROR",
-      "ERROR"};
+      "BANNED", "UNBANNED", "BANSEND", "ERROR"};
   for (auto known : kKnown) {
     if (verb_is(f.verb, known))
       return ParseError{s(error_code::kMalformed),
@@ -362,6 +391,11 @@ struct ClientFormatter {
   }
   std::string operator()(const Oper& m) const { return with_text("OPER", m.password); }
   std::string operator()(const Kick& m) const { return with_text("KICK " + m.nickname, m.reason); }
+  std::string operator()(const BanUser& m) const {
+    return with_text("BAN " + m.nickname + " " + std::to_string(m.minutes), m.reason);
+  }
+  std::string operator()(const Unban& m) const { return with_text("UNBAN", m.target); }
+  std::string operator()(const ListBans&) const { return "BANS"; }
   std::string operator()(const Ping& m) const { return with_text("PING", m.token); }
   std::string operator()(const Pong& m) const { return with_text("PONG", m.token); }
   std::string operator()(const Join& m) const { return with_text("JOIN", m.channel); }
@@ -444,6 +478,15 @@ struct ServerFormatter {
   std::string operator()(const SessionError& m) const {
     return with_text("SESSIONERROR", m.message);
   }
+  std::string operator()(const Banned& m) const {
+    std::string text = m.address.empty() ? "-" : m.address;
+    if (!m.reason.empty()) text += " " + m.reason;
+    return with_text("BANNED " + m.nickname + " " + std::to_string(m.until_unix_ms), text);
+  }
+  std::string operator()(const Unbanned& m) const {
+    return with_text("UNBANNED " + m.nickname, m.address.empty() ? "-" : m.address);
+  }
+  std::string operator()(const BansEnd&) const { return "BANSEND"; }
   std::string operator()(const Error& m) const {
     return with_text("ERROR " + m.code, m.message);
   }

@@ -80,13 +80,27 @@ struct Kick {  // KICK <nickname>: reason
   std::string nickname, reason;
   bool operator==(const Kick&) const = default;
 };
+struct BanUser {  // BAN <nickname> <minutes>[: reason]   (operators; 0 minutes: until restart)
+  std::string nickname;
+  std::uint32_t minutes = 0;
+  std::string reason;
+  bool operator==(const BanUser&) const = default;
+};
+struct Unban {  // UNBAN: <nickname or address>   (operators)
+  std::string target;
+  bool operator==(const Unban&) const = default;
+};
+struct ListBans {  // BANS   (operators)
+  bool operator==(const ListBans&) const = default;
+};
 struct Disconnect {  // DISCONNECT
   bool operator==(const Disconnect&) const = default;
 };
 
 using ClientMessage =
     std::variant<Connect, Ping, Pong, Join, Leave, List, SetTopic, SendMsg,
-                 TalkRequest, TalkAnswer, TalkInvite, TalkSession, Oper, Kick, Disconnect>;
+                 TalkRequest, TalkAnswer, TalkInvite, TalkSession, Oper, Kick, BanUser,
+                 Unban, ListBans, Disconnect>;
 
 // ---- messages a server sends -------------------------------------------
 
@@ -179,6 +193,20 @@ struct SessionError {  // SESSIONERROR: message
   std::string message;
   bool operator==(const SessionError&) const = default;
 };
+struct Banned {  // BANNED <nickname> <until unix ms, 0: until restart>: <address or -> reason
+  std::string nickname;
+  std::int64_t until_unix_ms = 0;
+  std::string address;  // empty is written "-"
+  std::string reason;
+  bool operator==(const Banned&) const = default;
+};
+struct Unbanned {  // UNBANNED <nickname>: <address or ->
+  std::string nickname, address;
+  bool operator==(const Unbanned&) const = default;
+};
+struct BansEnd {  // BANSEND   (after the BANNED lines that answer BANS)
+  bool operator==(const BansEnd&) const = default;
+};
 struct Error {  // ERROR CODE: message
   std::string code, message;
   bool operator==(const Error&) const = default;
@@ -188,7 +216,8 @@ using ServerMessage =
     std::variant<Accept, NotAccepted, NicknameInUse, Ping, Pong, Joined, Left,
                  UserList, UserJoin, UserLeave, DeliverMsg, History, Topic,
                  ChannelInfo, ListEnd, TalkOffer, TalkState, TalkEvent,
-                 TalkMembers, SessionAccepted, Operator, SessionError, Error>;
+                 TalkMembers, SessionAccepted, Operator, SessionError, Banned,
+                 Unbanned, BansEnd, Error>;
 
 // ---- codec ---------------------------------------------------------------
 
@@ -229,6 +258,9 @@ inline constexpr std::string_view kTimeout = "TIMEOUT";
 inline constexpr std::string_view kServerFull = "SERVERFULL";
 inline constexpr std::string_view kShutdown = "SHUTDOWN";
 inline constexpr std::string_view kKicked = "KICKED";
+inline constexpr std::string_view kBanned = "BANNED";
+inline constexpr std::string_view kNoSuchBan = "NOSUCHBAN";
+inline constexpr std::string_view kRateLimited = "RATELIMITED";
 }  // namespace error_code
 
 }  // namespace voixer::core

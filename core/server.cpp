@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <map>
 
+#include "core/bans.hpp"
 #include "core/calls.hpp"
+#include "core/failure_limiter.hpp"
 #include "core/names.hpp"
 
 namespace voixer::core {
@@ -59,6 +61,9 @@ struct Server::Impl : CallDirectory {
   CallBook calls;
   std::size_t accepted_count = 0;
   std::unordered_map<std::string, std::size_t> per_address;
+  std::unordered_map<std::string, std::size_t> pending_per_address;  // not logged in yet
+  FailureLimiter password_failures;  // by address: server and operator passwords
+  BanList bans;
 
   Impl(ServerConfig c, Outbox& o, RandomSource r)
       : config(std::move(c)), out(o), random(std::move(r)), calls(*this, config.ring_timeout) {}
@@ -140,6 +145,13 @@ struct Server::Impl : CallDirectory {
   // ---- lifecycle ---------------------------------------------------------
 
   bool open(ConnId id, Millis now, std::string_view address) {
+    if (const Ban* ban = bans.find(address, {}, now)) {
+      out.send(id, format(ServerMessage{Error{std::string(error_code::kBanned),
+                                              "You are banned from this server " +
+                                                  ban_duration(*ban, now) + ban_why(*ban)}}));
+      out.close(id, "banned");
+      return false;
+    }
     if (config.max_per_address > 0 && !address.empty() &&
         per_address[std::string(address)] >= config.max_per_address) {
       out.send(id, format(ServerMessage{Error{
@@ -149,23 +161,57 @@ struct Server::Impl : CallDirectory {
       out.close(id, "too many connections from one address");
       return false;
     }
-    if (conns.size() >= config.max_clients) {
+    if (!address.empty() &&
+        pending_per_address[std::string(address)] >= config.max_pending_per_address) {
       out.send(id, format(ServerMessage{Error{
                        std::string(error_code::kServerFull),
-                       "The server is full (" +
-                           std::to_string(config.max_clients) + " clients)"}}));
-      out.close(id, "server full");
+                       "Too many connections from " + std::string(address) +
+                           " waiting to log in (" +
+                           std::to_string(config.max_pending_per_address) + ")"}}));
+      out.close(id, "too many connections waiting to log in from one address");
       return false;
     }
+    if (conns.size() - accepted_count >= config.max_pending) evict_oldest_pending();
     auto c = std::make_unique<Connection>();
     c->id = id;
     c->opened_at = now;
     c->tokens = config.flood_burst;
     c->tokens_at = now;
     c->address = std::string(address);
-    if (!c->address.empty()) ++per_address[c->address];
+    if (!c->address.empty()) {
+      ++per_address[c->address];
+      ++pending_per_address[c->address];
+    }
     conns.emplace(id, std::move(c));
     return true;
+  }
+
+  // The pending quota is full: the connection waiting longest for its
+  // CONNECT makes room (a real client sends it at once).
+  void evict_oldest_pending() {
+    Connection* oldest = nullptr;
+    for (auto& [id, c] : conns)
+      if (!c->accepted && (!oldest || c->opened_at < oldest->opened_at)) oldest = c.get();
+    if (!oldest) return;
+    error(*oldest, error_code::kTimeout, "No CONNECT in time: the server needed the room");
+    drop(*oldest, "waiting to log in while others needed the room");
+  }
+
+  static void decrement(std::unordered_map<std::string, std::size_t>& counts,
+                        const std::string& key) {
+    auto it = counts.find(key);
+    if (it != counts.end() && --it->second == 0) counts.erase(it);
+  }
+
+  // "for 9 more minutes" / "until the server restarts".
+  std::string ban_duration(const Ban& b, Millis now) const {
+    if (b.until == 0) return "until the server restarts";
+    Millis left = b.until - now;
+    if (left < 120'000) return "for " + std::to_string((left + 999) / 1000) + " more seconds";
+    return "for " + std::to_string((left + 59'999) / 60'000) + " more minutes";
+  }
+  static std::string ban_why(const Ban& b) {
+    return " (by " + b.by + (b.reason.empty() ? "" : ": " + b.reason) + ")";
   }
 
   // Removes every trace of the connection and tells the others. Does not
@@ -185,8 +231,8 @@ struct Server::Impl : CallDirectory {
       --accepted_count;
     }
     if (!c.address.empty()) {
-      auto it = per_address.find(c.address);
-      if (it != per_address.end() && --it->second == 0) per_address.erase(it);
+      decrement(per_address, c.address);
+      if (!c.accepted) decrement(pending_per_address, c.address);
     }
     conns.erase(c.id);
   }
@@ -246,10 +292,27 @@ struct Server::Impl : CallDirectory {
       send(c, NotAccepted{why});
       return;
     }
-    if (!config.password.empty() && !same_secret(m.password, config.password)) {
-      send(c, NotAccepted{m.password.empty() ? "This server needs a password"
-                                             : "Wrong server password"});
+    if (const Ban* ban = bans.find(c.address, m.nickname, now)) {
+      send(c, NotAccepted{"You are banned from this server " + ban_duration(*ban, now) +
+                          ban_why(*ban)});
+      drop(c, "banned");
       return;
+    }
+    if (!config.password.empty()) {
+      if (m.password.empty()) {
+        send(c, NotAccepted{"This server needs a password"});
+        return;
+      }
+      if (auto why = password_refusal(c, now); !why.empty()) {
+        send(c, NotAccepted{why});
+        return;
+      }
+      if (!same_secret(m.password, config.password)) {
+        password_failures.failed(c.address, now);
+        send(c, NotAccepted{"Wrong server password"});
+        return;
+      }
+      password_failures.succeeded(c.address);
     }
     if (m.realname.size() > kMaxRealnameLength) {
       send(c, NotAccepted{"Real name is longer than 64 bytes"});
@@ -265,6 +328,13 @@ struct Server::Impl : CallDirectory {
                             "' is already taken"});
       return;
     }
+    if (accepted_count >= config.max_clients) {
+      send(c, NotAccepted{"The server is full (" + std::to_string(config.max_clients) +
+                          " users)"});
+      drop(c, "server full");
+      return;
+    }
+    if (!c.address.empty()) decrement(pending_per_address, c.address);
     c.accepted = true;
     c.nickname = m.nickname;
     c.folded = std::move(folded);
@@ -275,6 +345,15 @@ struct Server::Impl : CallDirectory {
     ++accepted_count;
     send(c, Accept{config.hostname});
     join(c, std::string(kLobby));
+  }
+
+  // Why a password from this connection's address is not even checked now
+  // (too many wrong ones lately), or "".
+  std::string password_refusal(const Connection& c, Millis now) const {
+    Millis wait = password_failures.wait(c.address, now);
+    if (wait <= 0) return {};
+    return "Too many wrong passwords from " + (c.address.empty() ? "here" : c.address) +
+           ": try again in " + std::to_string((wait + 999) / 1000) + " s";
   }
 
   void join(Connection& c, const std::string& name) {
@@ -438,28 +517,82 @@ struct Server::Impl : CallDirectory {
     c.next_ping_at = now + config.ping_interval;
   }
 
-  void handle(Connection& c, const Oper& m, Millis) {
-    if (config.operator_password.empty() || !same_secret(m.password, config.operator_password)) {
+  void handle(Connection& c, const Oper& m, Millis now) {
+    if (config.operator_password.empty()) {
+      error(c, error_code::kNotAllowed, "This server has no operators");
+      return;
+    }
+    if (auto why = password_refusal(c, now); !why.empty()) {
+      error(c, error_code::kRateLimited, why);
+      return;
+    }
+    if (!same_secret(m.password, config.operator_password)) {
+      password_failures.failed(c.address, now);
       error(c, error_code::kNotAllowed, "Wrong operator password");
       return;
     }
+    password_failures.succeeded(c.address);
     c.operator_ = true;
-    send(c, Operator{"You are an operator: KICK nickname: reason"});
+    send(c, Operator{"You are an operator: KICK nickname: reason, BAN nickname minutes: "
+                     "reason, UNBAN: nickname, BANS"});
   }
 
-  void handle(Connection& c, const Kick& m, Millis) {
+  // The target of an operator's KICK or BAN, or nullptr (and the reason sent).
+  Connection* operator_target(Connection& c, const std::string& nickname, std::string_view what) {
     if (!c.operator_) {
-      error(c, error_code::kNotAllowed, "Only operators can kick (OPER first)");
+      error(c, error_code::kNotAllowed, "Only operators can " + std::string(what) + " (OPER first)");
+      return nullptr;
+    }
+    Connection* target = find_user(nickname);
+    if (!target) error(c, error_code::kNoSuchUser, "No such user '" + nickname + "'");
+    return target;
+  }
+
+  // Throws `target` out and keeps them out (address and nickname) for
+  // `duration` (0: until the server restarts); the operator gets BANNED.
+  void ban(Connection& by, Connection& target, Millis duration, const std::string& reason,
+           std::string_view verb, Millis now) {
+    const Ban& b = bans.add(Ban{target.nickname, target.address, duration ? now + duration : 0,
+                                reason, by.nickname});
+    send(by, Banned{b.nickname, b.until ? wall(b.until) : 0, b.address, b.reason});
+    std::string why = std::string(verb) + " by " + by.nickname + " " + ban_duration(b, now) +
+                      (reason.empty() ? "" : ": " + reason);
+    error(target, error_code::kKicked, why);
+    drop(target, "kicked");
+  }
+
+  void handle(Connection& c, const Kick& m, Millis now) {
+    if (Connection* target = operator_target(c, m.nickname, "kick"))
+      ban(c, *target, config.kick_ban, m.reason, "Kicked", now);
+  }
+
+  void handle(Connection& c, const BanUser& m, Millis now) {
+    if (Connection* target = operator_target(c, m.nickname, "ban"))
+      ban(c, *target, static_cast<Millis>(m.minutes) * 60'000, m.reason, "Banned", now);
+  }
+
+  void handle(Connection& c, const Unban& m, Millis) {
+    if (!c.operator_) {
+      error(c, error_code::kNotAllowed, "Only operators can unban (OPER first)");
       return;
     }
-    Connection* target = find_user(m.nickname);
-    if (!target) {
-      error(c, error_code::kNoSuchUser, "No such user '" + m.nickname + "'");
+    auto lifted = bans.remove(m.target);
+    if (lifted.empty()) {
+      error(c, error_code::kNoSuchBan, "Nobody is banned as '" + m.target + "'");
       return;
     }
-    std::string why = "Kicked by " + c.nickname + (m.reason.empty() ? "" : ": " + m.reason);
-    error(*target, error_code::kKicked, why);
-    drop(*target, "kicked");
+    for (const Ban& b : lifted) send(c, Unbanned{b.nickname, b.address});
+  }
+
+  void handle(Connection& c, const ListBans&, Millis now) {
+    if (!c.operator_) {
+      error(c, error_code::kNotAllowed, "Only operators can list bans (OPER first)");
+      return;
+    }
+    bans.expire(now);
+    for (const Ban& b : bans.all())
+      send(c, Banned{b.nickname, b.until ? wall(b.until) : 0, b.address, b.reason});
+    send(c, BansEnd{});
   }
 
   // Handled before dispatch; listed so the visit is exhaustive.
@@ -496,6 +629,8 @@ struct Server::Impl : CallDirectory {
       }
     }
     calls.tick(now);
+    bans.expire(now);
+    password_failures.expire(now);
   }
 
   // ---- flood control -------------------------------------------------------

@@ -45,8 +45,14 @@ struct ServerConfig {
   Millis ring_timeout = 30'000;      // an unanswered call ends after this
   double flood_rate = 10.0;          // lines per second sustained; 0 = off
   double flood_burst = 30.0;         // lines accepted at once
-  std::size_t max_clients = 1000;
+  std::size_t max_clients = 1000;     // users logged in at once
   std::size_t max_per_address = 32;  // connections from one address; 0 = no cap
+  // Connections that have not sent CONNECT yet have a small quota of their
+  // own, so sockets that never log in cannot fill max_clients: at most this
+  // many from one address, and this many in all (the oldest gives way).
+  std::size_t max_pending_per_address = 8;
+  std::size_t max_pending = 64;
+  Millis kick_ban = 60'000;          // a kicked user is kept out this long
   std::string password;              // needed in CONNECT when not empty
   std::string operator_password;     // OPER with it allows KICK; empty = nobody
   std::size_t history_length = 50;   // messages replayed on JOIN

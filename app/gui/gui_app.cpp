@@ -163,7 +163,7 @@ bool GuiApp::pump() {
   for (const auto& e : events) {
     switch (e.kind) {
       case client::ClientEvent::Kind::Disconnected:
-        if (m_screen == Screen::Start) m_form.error = sentence(e.text);
+        if (m_screen == Screen::Start) m_form.error = sentence(model().status_text());
         break;
       case client::ClientEvent::Kind::VoiceReady:
         m_voice_problem.clear();

@@ -170,7 +170,7 @@ TEST_CASE("hosting: friends join, chat goes both ways, a call is accepted from t
   h.app->kick("bob");
   std::vector<std::string> last;
   CHECK(bob.closed_within(3000, &last));
-  CHECK(std::find(last.begin(), last.end(), "ERROR KICKED: Kicked by alice: kicked by the host") != last.end());
+  CHECK(std::find(last.begin(), last.end(), "ERROR KICKED: Kicked by alice for 60 more seconds: kicked by the host") != last.end());
 }
 
 TEST_CASE("the connection drops: reconnecting, then back with channels rejoined") {

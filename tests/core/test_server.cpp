@@ -298,17 +298,19 @@ TEST_CASE_FIXTURE(Fixture, "a connection that never CONNECTs is closed after the
   CHECK(server->connection_count() == 0);
 }
 
-TEST_CASE_FIXTURE(Fixture, "the number of clients is capped") {
+TEST_CASE_FIXTURE(Fixture, "the number of users is capped at CONNECT, the rest are told and closed") {
   auto c = config;
   c.max_clients = 2;
   reset(c);
-  open(1);
-  open(2);
-  CHECK_FALSE(server->on_open(3, now));
-  CHECK(only(3) == "ERROR SERVERFULL: The server is full (2 clients)");
+  login(1, "alice");
+  login(2, "bob");
+  open(3);  // connecting is fine: only users count
+  line(3, "CONNECT: \"carol\" \"Carol\" 1.0.0");
+  CHECK(only(3) == "NOTACCEPTED: The server is full (2 users)");
   CHECK(out.closed.count(3) == 1);
+  CHECK(server->user_count() == 2);
   server->on_closed(1, now);
-  CHECK(server->on_open(4, now));
+  login(4, "dave");  // a place came free
 }
 
 TEST_CASE_FIXTURE(Fixture, "flood control admits a burst, then the sustained rate, and warns once") {
@@ -394,11 +396,13 @@ TEST_CASE_FIXTURE(Fixture, "an operator can kick a user, nobody else can") {
   line(3, "OPER: guess");
   CHECK(only(3) == "ERROR NOTALLOWED: Wrong operator password");
   line(1, "OPER: s3cret");
-  CHECK(only(1) == "OPERATOR: You are an operator: KICK nickname: reason");
+  CHECK(only(1) ==
+        "OPERATOR: You are an operator: KICK nickname: reason, BAN nickname minutes: reason, "
+        "UNBAN: nickname, BANS");
   line(1, "KICK nobody: x");
   CHECK(only(1) == "ERROR NOSUCHUSER: No such user 'nobody'");
   line(1, "KICK prankster: spamming the lobby");
-  CHECK(only(2) == "ERROR KICKED: Kicked by host: spamming the lobby");
+  CHECK(only(2) == "ERROR KICKED: Kicked by host for 60 more seconds: spamming the lobby");
   CHECK(out.closed.count(2) == 1);
   CHECK(take(3) == Lines{"USERLEAVE #lobby: prankster"});
   CHECK(server->user_count() == 2);

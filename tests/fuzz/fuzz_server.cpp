@@ -23,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint8_t counter = 0;
   ServerConfig config;
   config.max_clients = 3;
+  config.max_pending = 2;  // so the oldest waiting connection gives way now and then
   config.history_length = 5;
   Server server(config, out, [&](std::span<std::uint8_t> b) {
     for (auto& x : b) x = counter++;
@@ -55,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     }
     if (server.user_count() > server.connection_count()) std::abort();
-    if (server.connection_count() > config.max_clients) std::abort();
+    if (server.user_count() > config.max_clients) std::abort();
+    if (server.connection_count() > config.max_clients + config.max_pending) std::abort();
   }
   return 0;
 }

@@ -282,9 +282,10 @@ TEST_CASE("loopback: connections over the cap are refused with a reason") {
   b.login("b");
   c.login("c");
   TestClient d(s.port());
+  d.send("CONNECT: d d 1.0.0");
   Lines seen;
   CHECK(d.closed_within(3000, &seen));
-  CHECK(seen == Lines{"ERROR SERVERFULL: The server is full (3 clients)"});
+  CHECK(seen == Lines{"NOTACCEPTED: The server is full (3 users)"});
   a.send("MSG #lobby: still fine");
   CHECK(b.until("MSG a #lobby: still fine").size() < 3);
 }
