@@ -1,6 +1,7 @@
 #include "core/cli_commands.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "core/names.hpp"
 
@@ -77,7 +78,12 @@ std::string cli_help() {
          "                          to release\n"
          "  /ping                   measure the round trip to the server\n"
          "  /oper password          become an operator (servers with --operator-password)\n"
-         "  /kick nickname [reason] operators: throw someone out\n"
+         "  /kick nickname [reason] operators: throw someone out (for a minute)\n"
+         "  /ban nickname [minutes] [reason]\n"
+         "                          operators: keep someone out (default 60 minutes;\n"
+         "                          0: until the server restarts)\n"
+         "  /unban nickname|address operators: lift a ban\n"
+         "  /bans                   operators: list the bans\n"
          "  /quit                   disconnect and exit (so does end of input)\n"
          "  /help                   this text";
 }
@@ -151,6 +157,25 @@ CliAction translate_cli_input(std::string_view input, const ClientModel& model) 
     if (target.empty()) return usage("/kick nickname [reason]");
     return send_line(format(ClientMessage{Kick{std::string(target), std::string(reason)}}));
   }
+  if (command == "ban") {
+    auto [target, more] = first_word(rest);
+    auto [minutes_text, reason] = first_word(more);
+    std::uint32_t minutes = 60;
+    if (!minutes_text.empty()) {
+      auto [end, ec] = std::from_chars(minutes_text.data(),
+                                       minutes_text.data() + minutes_text.size(), minutes);
+      if (ec != std::errc() || end != minutes_text.data() + minutes_text.size())
+        return usage("/ban nickname [minutes, 0: until restart] [reason]");
+    }
+    if (target.empty()) return usage("/ban nickname [minutes, 0: until restart] [reason]");
+    return send_line(
+        format(ClientMessage{BanUser{std::string(target), minutes, std::string(reason)}}));
+  }
+  if (command == "unban") {
+    if (rest.empty()) return usage("/unban nickname|address");
+    return send_line(format(ClientMessage{Unban{std::string(rest)}}));
+  }
+  if (command == "bans") return send_line(format(ClientMessage{ListBans{}}));
   if (command == "echo") return send_line(format(ClientMessage{TalkRequest{"*echo"}}));
   if (command == "invite") {
     if (rest.empty()) return usage("/invite nickname");

@@ -184,6 +184,9 @@ bool GuiApp::pump() {
       save_settings();
     }
   }
+  // A new operator learns who is banned already.
+  if (model().is_operator() && !m_was_operator) m_engine.send(m_engine.model().request_bans());
+  m_was_operator = model().is_operator();
   if (model().phase() == core::ConnectionPhase::Refused && m_screen == Screen::Start)
     m_form.error = model().status_text();
   // The ring stops before the call's audio opens the same device.
@@ -224,6 +227,12 @@ void GuiApp::hang_up() { m_engine.send(m_engine.model().hang_up()); }
 void GuiApp::invite(const std::string& nickname) { m_engine.send(m_engine.model().invite(nickname)); }
 void GuiApp::kick(const std::string& nickname) {
   m_engine.send(m_engine.model().kick(nickname, "kicked by the host"));
+}
+void GuiApp::ban(const std::string& nickname, std::uint32_t minutes) {
+  m_engine.send(m_engine.model().ban(nickname, minutes, "banned by the host"));
+}
+void GuiApp::unban(const std::string& nickname_or_address) {
+  m_engine.send(m_engine.model().unban(nickname_or_address));
 }
 void GuiApp::retry_nickname(const std::string& nickname) {
   m_form.nickname = nickname;

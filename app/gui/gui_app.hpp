@@ -69,6 +69,9 @@ class GuiApp {
   void hang_up();
   void invite(const std::string& nickname);
   void kick(const std::string& nickname);
+  // Operators: keep someone out for `minutes` (0: until the server restarts).
+  void ban(const std::string& nickname, std::uint32_t minutes);
+  void unban(const std::string& nickname_or_address);
   void retry_nickname(const std::string& nickname);
   void set_volume(const std::string& speaker, float gain);
   void toggle_mute();
@@ -109,6 +112,7 @@ class GuiApp {
   std::string m_join_address;  // as typed, saved to recent servers once accepted
   std::vector<std::string> m_host_addresses;
   std::string m_voice_problem;
+  bool m_was_operator = false;
   audio::SoundPlayer m_ring;
 };
 

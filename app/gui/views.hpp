@@ -15,6 +15,7 @@ void draw_start_screen(GuiApp& app, ViewState& v);
 void draw_channels_panel(GuiApp& app, ViewState& v);
 void draw_conversation_panel(GuiApp& app, ViewState& v);
 void draw_users_panel(GuiApp& app, ViewState& v);
+void draw_bans(GuiApp& app);
 void draw_call_panel(GuiApp& app, ViewState& v);
 void draw_incoming_call(GuiApp& app, ViewState& v);
 void draw_status_bar(GuiApp& app, ViewState& v);

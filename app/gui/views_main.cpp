@@ -191,9 +191,36 @@ void draw_users_panel(GuiApp& app, ViewState&) {
     }
     if (!me && ImGui::BeginPopupContextItem("user")) {
       if (ImGui::MenuItem("Message")) app.open_conversation(user);
-      if (model.is_operator() && ImGui::MenuItem("Kick")) app.kick(user);
+      if (model.is_operator()) {
+        ImGui::Separator();
+        if (ImGui::MenuItem("Kick (out for a minute)")) app.kick(user);
+        if (ImGui::MenuItem("Ban for an hour")) app.ban(user, 60);
+        if (ImGui::MenuItem("Ban for a day")) app.ban(user, 24 * 60);
+        if (ImGui::MenuItem("Ban until the server restarts")) app.ban(user, 0);
+      }
       ImGui::EndPopup();
     }
+    ImGui::PopID();
+  }
+  draw_bans(app);
+}
+
+// Operators: who is kept out, each with an Unban button.
+void draw_bans(GuiApp& app) {
+  const auto& bans = app.model().bans();
+  if (!app.model().is_operator() || bans.empty()) return;
+  ImGui::Spacing();
+  ImGui::TextColored(kDim, "BANNED");
+  for (const auto& b : bans) {
+    ImGui::PushID(b.nickname.c_str());
+    std::string until = b.until_unix_ms == 0 ? "until restart" : "until " + clock_text(b.until_unix_ms);
+    ImGui::TextUnformatted(b.nickname.c_str());
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("%s, %s%s%s", b.address.empty() ? "no address" : b.address.c_str(),
+                        until.c_str(), b.reason.empty() ? "" : ": ", b.reason.c_str());
+    float button = ImGui::CalcTextSize("Unban").x + ImGui::GetStyle().FramePadding.x * 2;
+    ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - button);
+    if (ImGui::SmallButton("Unban")) app.unban(b.nickname);
     ImGui::PopID();
   }
 }

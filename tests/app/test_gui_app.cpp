@@ -203,3 +203,31 @@ TEST_CASE("the connection drops: reconnecting, then back with channels rejoined"
   carol.send("MSG #games: welcome back");
   REQUIRE(h.until([&] { return h.shows("#games", "welcome back"); }));
 }
+
+TEST_CASE("hosting: the host bans a user from the user list, sees the ban, and lifts it") {
+  Harness h;
+  std::uint16_t port = test::free_port();
+  h.app->form().port = std::to_string(port);
+  h.app->host();
+  REQUIRE(h.until([&] { return h.app->model().is_operator(); }));
+  auto bob = std::make_unique<TestClient>(port);
+  bob->login("bob");
+  REQUIRE(h.until([&] { return h.shows("#lobby", "bob joined"); }));
+  h.app->ban("bob", 60);
+  std::vector<std::string> last;
+  CHECK(bob->closed_within(3000, &last));
+  CHECK(std::find(last.begin(), last.end(),
+                  "ERROR KICKED: Banned by alice for 60 more minutes: banned by the host") != last.end());
+  REQUIRE(h.until([&] { return h.app->model().bans().size() == 1; }));
+  CHECK(h.app->model().bans()[0].nickname == "bob");
+  CHECK(h.app->model().bans()[0].address == "127.0.0.1");
+  TestClient again(port);
+  last.clear();
+  CHECK(again.closed_within(3000, &last));
+  REQUIRE(!last.empty());
+  CHECK_MESSAGE(last.front().rfind("ERROR BANNED: You are banned from this server for 60 more minutes", 0) == 0, last.front());
+  h.app->unban("bob");
+  REQUIRE(h.until([&] { return h.app->model().bans().empty(); }));
+  TestClient back(port);
+  back.login("bob");
+}

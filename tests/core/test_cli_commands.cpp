@@ -50,9 +50,21 @@ TEST_CASE("friendly commands become protocol lines") {
   CHECK(translate_cli_input("/help", s).output.find("/call nickname") != std::string::npos);
 }
 
+TEST_CASE("operators' commands: kick, ban with minutes and reason, unban, list") {
+  ClientModel s = logged_in();
+  CHECK(lines_for("/kick troll enough", s) == Lines{"KICK troll: enough"});
+  CHECK(lines_for("/ban troll 10 spamming links", s) == Lines{"BAN troll 10: spamming links"});
+  CHECK(lines_for("/ban troll", s) == Lines{"BAN troll 60:"});
+  CHECK(lines_for("/ban troll 0", s) == Lines{"BAN troll 0:"});
+  CHECK(lines_for("/unban 10.0.0.66", s) == Lines{"UNBAN: 10.0.0.66"});
+  CHECK(lines_for("/bans", s) == Lines{"BANS"});
+  CHECK(translate_cli_input("/ban troll ten", s).output.rfind("usage: /ban", 0) == 0);
+  CHECK(lines_for("/ban troll ten", s).empty());
+}
+
 TEST_CASE("commands with missing arguments print usage and send nothing") {
   ClientModel s = logged_in();
-  for (const char* in : {"/join", "/msg", "/msg bob", "/call", "/say", "/accept"}) {
+  for (const char* in : {"/join", "/msg", "/msg bob", "/call", "/say", "/accept", "/ban", "/unban"}) {
     CAPTURE(in);
     auto a = translate_cli_input(in, s);
     CHECK(a.lines.empty());
