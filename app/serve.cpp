@@ -25,10 +25,14 @@ const char* const kServeHelp =
     "  --flood-rate R         lines per second a client may send, sustained;\n"
     "                         0 turns flood control off (default 10)\n"
     "  --flood-burst B        lines a client may send at once (default 30)\n"
-    "  --max-clients N        connections accepted at once (default 1000)\n"
+    "  --max-clients N        users logged in at once (default 1000)\n"
     "  --max-per-address N    connections from one address (default 32; 0: no cap)\n"
+    "  --max-pending N        connections waiting to log in, in all; when full the\n"
+    "                         one waiting longest is closed (default 64)\n"
+    "  --max-pending-per-address N\n"
+    "                         connections waiting to log in from one address (default 8)\n"
     "  --password PW          clients must give this password with CONNECT\n"
-    "  --operator-password PW OPER with it lets a client KICK users\n"
+    "  --operator-password PW OPER with it lets a client KICK and BAN users\n"
     "  --history N            messages per channel replayed on JOIN (default 50)\n"
     "  --coalesce-ms MS       least time between two rounds of writes; under load\n"
     "                         lines for a client are batched over it (default 1.5)\n"
@@ -39,7 +43,8 @@ int run_serve(const std::vector<std::string>& argv) {
   Args args(argv,
             {"--port", "--bind", "--ping-interval", "--ping-timeout", "--handshake-timeout",
              "--ring-timeout", "--flood-rate", "--flood-burst", "--max-clients", "--history",
-             "--coalesce-ms", "--max-per-address", "--password", "--operator-password"},
+             "--coalesce-ms", "--max-per-address", "--password", "--operator-password",
+             "--max-pending", "--max-pending-per-address"},
             {"--quiet", "--help"});
   if (args.has("--help")) {
     std::cout << kServeHelp;
@@ -63,6 +68,10 @@ int run_serve(const std::vector<std::string>& argv) {
       args.number("--max-clients", static_cast<double>(config.max_clients), 1, 100000));
   config.max_per_address = static_cast<std::size_t>(
       args.number("--max-per-address", static_cast<double>(config.max_per_address), 0, 100000));
+  config.max_pending = static_cast<std::size_t>(
+      args.number("--max-pending", static_cast<double>(config.max_pending), 1, 100000));
+  config.max_pending_per_address = static_cast<std::size_t>(args.number(
+      "--max-pending-per-address", static_cast<double>(config.max_pending_per_address), 1, 100000));
   config.password = args.value("--password").value_or("");
   config.operator_password = args.value("--operator-password").value_or("");
   config.history_length = static_cast<std::size_t>(
