@@ -14,9 +14,16 @@
 
 namespace voixer::test {
 
-TestClient::TestClient(std::uint16_t port, int rcvbuf) {
+TestClient::TestClient(std::uint16_t port, int rcvbuf, const std::string& source) {
   m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (rcvbuf > 0) ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (!source.empty()) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 ||
+        ::bind(m_fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0)
+      throw std::runtime_error("cannot bind to " + source + ": " + std::strerror(errno));
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);

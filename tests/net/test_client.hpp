@@ -12,7 +12,9 @@ namespace voixer::test {
 class TestClient {
  public:
   // rcvbuf > 0 shrinks the socket's receive buffer (a client that reads slowly).
-  explicit TestClient(std::uint16_t port, int rcvbuf = 0);
+  // `source` (e.g. "127.0.0.7") makes the connection come from another
+  // loopback address, as from another machine.
+  explicit TestClient(std::uint16_t port, int rcvbuf = 0, const std::string& source = {});
   ~TestClient();
   TestClient(const TestClient&) = delete;
   TestClient& operator=(const TestClient&) = delete;
