@@ -230,6 +230,11 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
                     },
                     [this](const std::string& reason) {
                       push({ConnectionEvent::Kind::VoiceClosed, reason});
+                      // The next binding connects afresh (not from inside
+                      // the closing client's own callback).
+                      asio::post(m_io, [self = shared_from_this(), closed = m_voice.get()] {
+                        if (self->m_voice.get() == closed) self->m_voice.reset();
+                      });
                     }});
       try {
         m_voice->connect(m_host, m_port);

@@ -68,4 +68,30 @@ std::size_t stamp_voice(std::span<const std::uint8_t> client_frame, std::string_
   return total;
 }
 
+std::int64_t opus_packet_duration_us(std::span<const std::uint8_t> opus) {
+  if (opus.empty()) return 0;
+  std::uint8_t toc = opus[0];
+  int config = toc >> 3;
+  std::int64_t frame_us;
+  if (config < 12) {  // SILK: 10, 20, 40, 60 ms
+    static constexpr std::int64_t kSilk[] = {10'000, 20'000, 40'000, 60'000};
+    frame_us = kSilk[config & 3];
+  } else if (config < 16) {  // hybrid: 10, 20 ms
+    frame_us = (config & 1) ? 20'000 : 10'000;
+  } else {  // CELT: 2.5, 5, 10, 20 ms
+    static constexpr std::int64_t kCelt[] = {2'500, 5'000, 10'000, 20'000};
+    frame_us = kCelt[config & 3];
+  }
+  int frames;
+  switch (toc & 3) {
+    case 0: frames = 1; break;
+    case 1:
+    case 2: frames = 2; break;
+    default:
+      if (opus.size() < 2) return 0;
+      frames = opus[1] & 0x3F;
+  }
+  return frame_us * frames;
+}
+
 }  // namespace voixer::core

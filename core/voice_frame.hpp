@@ -44,6 +44,10 @@ std::optional<ServerVoiceFrame> parse_server_voice(std::span<const std::uint8_t>
 void write_client_voice(std::vector<std::uint8_t>& out, std::uint16_t seq,
                         std::span<const std::uint8_t> opus);
 
+// The audio time an Opus packet carries, read from its TOC byte (RFC 6716
+// section 3.1), in microseconds; 0 when the packet is too short to say.
+std::int64_t opus_packet_duration_us(std::span<const std::uint8_t> opus);
+
 // The server's forwarding step: a valid client frame becomes a server frame
 // stamped with `speaker`. Writes into `out` (at least kMaxServerVoiceFrame
 // bytes) and returns the length, or 0 when the input is not a valid frame.

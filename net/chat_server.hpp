@@ -35,6 +35,7 @@ struct ChatServerOptions {
   long coalesce_us = 1500;
   std::function<void(const std::string&)> log; // connection events; may be empty
   bool voice = true;                           // also run the UDP voice relay
+  VoiceLimits voice_limits;                    // what a voice peer may hold
 };
 
 class ChatServer {

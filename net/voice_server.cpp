@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/voice_budget.hpp"
 #include "core/voice_frame.hpp"
 #include "net/enet_pump.hpp"
 #include "net/enet_support.hpp"
@@ -13,8 +14,9 @@ namespace voixer::net {
 class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl> {
  public:
   Impl(asio::io_context& io, core::Server& server, const std::string& bind_address,
-       std::uint16_t port, std::size_t max_peers, std::function<void(const std::string&)> log)
-      : m_server(server), m_io(io), m_log(std::move(log)) {
+       std::uint16_t port, std::size_t max_peers, std::function<void(const std::string&)> log,
+       VoiceLimits limits)
+      : m_server(server), m_io(io), m_sweep(io), m_log(std::move(log)), m_limits(limits) {
     ensure_enet();
     ENetAddress address{};
     address.port = port;
@@ -23,11 +25,15 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
     } else if (enet_address_set_host_ip(&address, bind_address.c_str()) != 0) {
       throw std::runtime_error("invalid voice bind address '" + bind_address + "'");
     }
-    std::size_t peers = std::min<std::size_t>(max_peers, ENET_PROTOCOL_MAXIMUM_PEER_ID);
+    // Room for every user plus strangers, who are capped per address and
+    // dropped soon when they do not bind.
+    std::size_t peers = std::min<std::size_t>(max_peers + 256, ENET_PROTOCOL_MAXIMUM_PEER_ID);
     m_host.reset(enet_host_create(&address, peers, kChannelCount, 0, 0));
     if (!m_host)
       throw std::runtime_error("UDP port " + std::to_string(port) +
                                " is already in use (voice)");
+    m_host->maximumPacketSize = m_limits.max_packet_bytes;
+    m_host->maximumWaitingData = m_limits.max_waiting_bytes;
   }
 
   void start() {
@@ -35,11 +41,13 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
         m_io, m_host.get(), [this](ENetEvent& e) { on_event(e); },
         // ENet's own resends and pings need servicing while peers are here.
         [this] { return std::chrono::milliseconds(m_peers.empty() ? 250 : 20); });
+    sweep();
   }
 
   void shutdown() {
     if (!m_host) return;
-    for (auto& [id, peer] : m_peers) enet_peer_disconnect_now(peer, 0);
+    m_sweep.cancel();
+    for (auto& [id, peer] : m_peers) enet_peer_disconnect_now(peer.enet, 0);
     m_peers.clear();
     if (m_pump) m_pump->stop();
     m_host.reset();
@@ -51,9 +59,17 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
   void on_event(ENetEvent& event) {
     switch (event.type) {
       case ENET_EVENT_TYPE_CONNECT: {
+        std::uint32_t address = event.peer->address.host;
+        if (m_per_address[address] >= m_limits.max_peers_per_address) {
+          ++m_stats.peers_refused;
+          event.peer->data = nullptr;
+          enet_peer_disconnect_now(event.peer, 0);  // no DISCONNECT event follows
+          break;
+        }
+        ++m_per_address[address];
         core::PeerId id = m_next_id++;
         event.peer->data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
-        m_peers[id] = event.peer;
+        m_peers[id] = Peer{event.peer, address, steady_ms(), false, {}};
         keep_unreliable_packets(event.peer);
         break;
       }
@@ -62,15 +78,55 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
         enet_packet_destroy(event.packet);
         break;
       case ENET_EVENT_TYPE_DISCONNECT: {
-        core::PeerId id = peer_id(event.peer);
-        m_peers.erase(id);
-        m_server.on_voice_peer_gone(id);
+        if (!event.peer->data) break;  // refused at CONNECT
+        forget(peer_id(event.peer));
         event.peer->data = nullptr;
         break;
       }
       case ENET_EVENT_TYPE_NONE:
         break;
     }
+  }
+
+  void forget(core::PeerId id) {
+    auto it = m_peers.find(id);
+    if (it == m_peers.end()) return;
+    auto count = m_per_address.find(it->second.address);
+    if (count != m_per_address.end() && --count->second == 0) m_per_address.erase(count);
+    m_peers.erase(it);
+    m_server.on_voice_peer_gone(id);
+  }
+
+  // Every quarter second: strangers that did not bind in time are dropped.
+  void sweep() {
+    m_sweep.expires_after(std::chrono::milliseconds(250));
+    m_sweep.async_wait([self = shared_from_this()](asio::error_code ec) {
+      if (ec || !self->m_host) return;
+      std::int64_t now = steady_ms();
+      std::vector<core::PeerId> late;
+      for (auto& [id, p] : self->m_peers)
+        if (!p.bound && now - p.connected_ms >= self->m_limits.bind_timeout_ms) late.push_back(id);
+      for (core::PeerId id : late) {
+        ENetPeer* enet = self->m_peers[id].enet;
+        enet->data = nullptr;
+        enet_peer_disconnect_now(enet, 0);
+        self->forget(id);
+        ++self->m_stats.peers_unbound_dropped;
+      }
+      self->sweep();
+    });
+  }
+
+  static std::int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+
+  static std::int64_t steady_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
   }
 
   static core::PeerId peer_id(ENetPeer* peer) {
@@ -84,6 +140,9 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
       std::string_view line(reinterpret_cast<const char*>(bytes.data()), bytes.size());
       while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
       std::string reply = m_server.on_voice_session(from, line);
+      // A peer that proved a key once is a member's, not a stranger.
+      if (auto it = m_peers.find(from); it != m_peers.end() && reply.rfind("SESSIONACCEPTED", 0) == 0)
+        it->second.bound = true;
       send(from, kControlChannel, reply, ENET_PACKET_FLAG_RELIABLE);
       return;
     }
@@ -91,6 +150,13 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
     auto route = m_server.voice_route(from);
     if (!route) {
       ++m_stats.dropped_unbound;
+      return;
+    }
+    auto frame = core::parse_client_voice(bytes);
+    std::int64_t cost = frame ? core::opus_packet_duration_us(frame->opus) : 0;
+    auto self = m_peers.find(from);
+    if (self != m_peers.end() && !self->second.budget.spend(cost > 0 ? cost : 20'000, steady_us())) {
+      ++m_stats.dropped_rate;
       return;
     }
     std::size_t n = core::stamp_voice(bytes, route->speaker, m_stamp);
@@ -104,7 +170,7 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
       if (to == from && !route->echo) continue;
       auto it = m_peers.find(to);
       if (it == m_peers.end()) continue;
-      if (enet_peer_send(it->second, kVoiceChannel, out) == 0) ++m_stats.frames_forwarded;
+      if (enet_peer_send(it->second.enet, kVoiceChannel, out) == 0) ++m_stats.frames_forwarded;
     }
     if (out->referenceCount == 0) enet_packet_destroy(out);
   }
@@ -113,15 +179,25 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
     auto it = m_peers.find(to);
     if (it == m_peers.end()) return;
     ENetPacket* p = enet_packet_create(bytes.data(), bytes.size(), flags);
-    if (enet_peer_send(it->second, channel, p) != 0) enet_packet_destroy(p);
+    if (enet_peer_send(it->second.enet, channel, p) != 0) enet_packet_destroy(p);
   }
 
   core::Server& m_server;
   EnetHostPtr m_host;
   asio::io_context& m_io;
   std::shared_ptr<EnetPump> m_pump;
+  asio::steady_timer m_sweep;
   std::function<void(const std::string&)> m_log;
-  std::unordered_map<core::PeerId, ENetPeer*> m_peers;
+  VoiceLimits m_limits;
+  struct Peer {
+    ENetPeer* enet = nullptr;
+    std::uint32_t address = 0;  // IPv4, as ENet keeps it
+    std::int64_t connected_ms = 0;
+    bool bound = false;
+    core::VoiceBudget budget;
+  };
+  std::unordered_map<core::PeerId, Peer> m_peers;
+  std::unordered_map<std::uint32_t, std::size_t> m_per_address;
   core::PeerId m_next_id = 1;
   VoiceStats m_stats;
   std::array<std::uint8_t, core::kMaxServerVoiceFrame> m_stamp{};
@@ -129,8 +205,10 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
 
 VoiceServer::VoiceServer(asio::io_context& io, core::Server& server,
                          const std::string& bind_address, std::uint16_t port,
-                         std::size_t max_peers, std::function<void(const std::string&)> log)
-    : m_impl(std::make_shared<Impl>(io, server, bind_address, port, max_peers, std::move(log))) {
+                         std::size_t max_peers, std::function<void(const std::string&)> log,
+                         VoiceLimits limits)
+    : m_impl(std::make_shared<Impl>(io, server, bind_address, port, max_peers, std::move(log),
+                                    limits)) {
   m_impl->start();
 }
 

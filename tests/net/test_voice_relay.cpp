@@ -134,13 +134,15 @@ TEST_CASE("voice: frames reach the other member stamped with the speaker, unchan
   VoicePeer va(s.port()), vb(s.port());
   CHECK(va.bind(ka) == "SESSIONACCEPTED: " + ka);
   CHECK(vb.bind(kb) == "SESSIONACCEPTED: " + kb);
-  for (std::uint16_t i = 0; i < 50; ++i) va.send(i, {static_cast<std::uint8_t>(i), 0xAA, 0x55});
+  // 2.5 ms frames (TOC 0x80), so the 50 sent at once stay within a
+  // member's voice budget (0.2 s at once).
+  for (std::uint16_t i = 0; i < 50; ++i) va.send(i, {0x80, static_cast<std::uint8_t>(i), 0xAA});
   auto got = vb.frames(50);
   REQUIRE(got.size() == 50);
   std::set<std::uint16_t> seqs;
   for (const auto& r : got) {
     CHECK(r.speaker == "alice");
-    CHECK(r.opus == std::vector<std::uint8_t>{static_cast<std::uint8_t>(r.seq), 0xAA, 0x55});
+    CHECK(r.opus == std::vector<std::uint8_t>{0x80, static_cast<std::uint8_t>(r.seq), 0xAA});
     seqs.insert(r.seq);
   }
   CHECK(seqs.size() == 50);

@@ -1,0 +1,205 @@
+// The voice port against strangers and floods, over real ENet on loopback,
+// with raw ENet hosts on their own 127.0.0.x addresses (another machine on
+// the LAN): peers that never bind, many peers from one address, oversized
+// packets, and a member sending far more voice than one voice.
+#include <doctest/doctest.h>
+
+#include <enet/enet.h>
+
+#include <arpa/inet.h>
+
+#include <chrono>
+#include <thread>
+
+#include "core/voice_frame.hpp"
+#include "net/enet_support.hpp"
+#include "net/running_server.hpp"
+#include "net/test_client.hpp"
+
+using namespace voixer;
+using test::RunningServer;
+using test::TestClient;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// An ENet host of our own, serviced by the test thread, with peers to the
+// server's UDP port. Counts what happens to each peer.
+class RawVoice {
+ public:
+  RawVoice(const std::string& source, std::size_t peers) {
+    net::ensure_enet();
+    ENetAddress from{};
+    enet_address_set_host_ip(&from, source.c_str());
+    from.port = 0;
+    m_host.reset(enet_host_create(&from, peers, net::kChannelCount, 0, 0));
+    REQUIRE(m_host);
+  }
+  ENetPeer* connect(std::uint16_t port) {
+    ENetAddress to{};
+    enet_address_set_host_ip(&to, "127.0.0.1");
+    to.port = port;
+    ENetPeer* p = enet_host_connect(m_host.get(), &to, net::kChannelCount, 0);
+    REQUIRE(p);
+    return p;
+  }
+  // Services for `ms`, or until `done` holds.
+  template <class F>
+  bool service_until(F done, int ms = 5000) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(ms);
+    while (Clock::now() < deadline) {
+      ENetEvent e;
+      while (enet_host_service(m_host.get(), &e, 5) > 0) {
+        if (e.type == ENET_EVENT_TYPE_CONNECT) ++connected;
+        if (e.type == ENET_EVENT_TYPE_DISCONNECT) ++disconnected;
+        if (e.type == ENET_EVENT_TYPE_RECEIVE) {
+          if (e.channelID == net::kControlChannel)
+            control.emplace_back(reinterpret_cast<char*>(e.packet->data), e.packet->dataLength);
+          else
+            ++frames;
+          enet_packet_destroy(e.packet);
+        }
+      }
+      if (done()) return true;
+    }
+    return done();
+  }
+  void send(ENetPeer* p, std::uint8_t channel, const std::vector<std::uint8_t>& bytes,
+            std::uint32_t flags) {
+    enet_peer_send(p, channel, enet_packet_create(bytes.data(), bytes.size(), flags));
+    enet_host_flush(m_host.get());
+  }
+  std::string bind(ENetPeer* p, const std::string& key) {
+    std::string line = "TALKSESSION: " + key;
+    std::size_t before = control.size();
+    send(p, net::kControlChannel, {line.begin(), line.end()}, ENET_PACKET_FLAG_RELIABLE);
+    REQUIRE(service_until([&] { return control.size() > before; }));
+    return control.back();
+  }
+
+  int connected = 0, disconnected = 0, frames = 0;
+  std::vector<std::string> control;
+
+ private:
+  net::EnetHostPtr m_host;
+};
+
+net::VoiceStats stats(RunningServer& s) {
+  return test::on_server_thread(s, [&] { return *s.server->voice_stats(); });
+}
+
+std::string offer_key(const std::string& line) {
+  auto second_space = line.find(' ', 5);
+  return line.substr(second_space + 1, line.find(':') - second_space - 1);
+}
+
+// alice calls bob and bob accepts; returns their keys.
+std::pair<std::string, std::string> call(TestClient& alice, TestClient& bob) {
+  alice.sync();
+  bob.sync();
+  alice.send("TALK bob: REQUEST");
+  std::string ka = offer_key(alice.next_line().value_or(""));
+  std::string kb = offer_key(bob.next_line().value_or(""));
+  bob.send("TALK " + kb + ": ACCEPT");
+  alice.until("TALKMEMBERS " + ka + ": alice, bob");
+  bob.until("TALKMEMBERS " + kb + ": alice, bob");
+  return {ka, kb};
+}
+
+// A client voice frame carrying 20 ms of (fake) SILK audio.
+std::vector<std::uint8_t> frame_20ms(std::uint16_t seq) {
+  std::vector<std::uint8_t> opus = {0x08, 1, 2, 3, 4, 5, 6, 7};  // TOC: SILK, 20 ms, 1 frame
+  std::vector<std::uint8_t> out;
+  core::write_client_voice(out, seq, opus);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("voice limits: a peer that never binds is dropped after the bind timeout") {
+  auto options = RunningServer::test_options();
+  options.voice_limits.bind_timeout_ms = 300;
+  RunningServer s(RunningServer::test_config(), options);
+  RawVoice stranger("127.0.0.40", 1);
+  stranger.connect(s.port());
+  REQUIRE(stranger.service_until([&] { return stranger.connected == 1; }));
+  auto connected = Clock::now();
+  REQUIRE(stranger.service_until([&] { return stranger.disconnected == 1; }, 3000));
+  auto held = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - connected);
+  CHECK(held.count() >= 250);
+  CHECK(stats(s).peers_unbound_dropped == 1);
+}
+
+TEST_CASE("voice limits: one address holds at most 4 peers, another address still gets in") {
+  RunningServer s;
+  RawVoice crowd("127.0.0.41", 8);
+  for (int i = 0; i < 8; ++i) crowd.connect(s.port());
+  REQUIRE(crowd.service_until([&] { return crowd.connected == 8 && crowd.disconnected == 4; }));
+  crowd.service_until([] { return false; }, 200);
+  CHECK(crowd.disconnected == 4);  // the other four stay (until their bind timeout)
+  CHECK(stats(s).peers_refused == 4);
+  RawVoice other("127.0.0.42", 1);
+  other.connect(s.port());
+  REQUIRE(other.service_until([&] { return other.connected == 1; }));
+  other.service_until([] { return false; }, 200);
+  CHECK(other.disconnected == 0);
+}
+
+TEST_CASE("voice limits: a packet far larger than a voice frame is refused by ENet itself") {
+  RunningServer s;
+  TestClient alice(s.port()), bob(s.port());
+  alice.login("alice");
+  bob.login("bob");
+  auto [ka, kb] = call(alice, bob);
+  RawVoice a("127.0.0.43", 1);
+  ENetPeer* pa = a.connect(s.port());
+  REQUIRE(a.service_until([&] { return a.connected == 1; }));
+  REQUIRE(a.bind(pa, ka) == "SESSIONACCEPTED: " + ka);
+  std::vector<std::uint8_t> big(64 * 1024, 0x01);  // reassembled by ENet if it were allowed
+  a.send(pa, net::kVoiceChannel, big, ENET_PACKET_FLAG_RELIABLE);
+  a.send(pa, net::kVoiceChannel, frame_20ms(1), ENET_PACKET_FLAG_UNSEQUENCED);
+  REQUIRE(a.service_until([&] { return stats(s).frames_received >= 1; }));
+  a.service_until([] { return false; }, 300);
+  auto st = stats(s);
+  CHECK(st.frames_received == 1);  // the voice frame only
+  CHECK(st.dropped_malformed == 0);
+}
+
+TEST_CASE("voice limits: a member flooding frames is cut to about one voice, a talker is not") {
+  RunningServer s;
+  TestClient alice(s.port()), bob(s.port());
+  alice.login("alice");
+  bob.login("bob");
+  auto [ka, kb] = call(alice, bob);
+  RawVoice a("127.0.0.44", 1), b("127.0.0.45", 1);
+  ENetPeer* pa = a.connect(s.port());
+  ENetPeer* pb = b.connect(s.port());
+  REQUIRE(a.service_until([&] { return a.connected == 1; }));
+  REQUIRE(b.service_until([&] { return b.connected == 1; }));
+  REQUIRE(a.bind(pa, ka) == "SESSIONACCEPTED: " + ka);
+  REQUIRE(b.bind(pb, kb) == "SESSIONACCEPTED: " + kb);
+  // A talker: 50 frames of 20 ms, paced as a microphone would.
+  for (std::uint16_t seq = 0; seq < 50; ++seq) {
+    a.send(pa, net::kVoiceChannel, frame_20ms(seq), ENET_PACKET_FLAG_UNSEQUENCED);
+    a.service_until([] { return false; }, 20);
+  }
+  REQUIRE(stats(s).frames_received >= 45);  // loopback UDP may still lose one
+  CHECK(stats(s).dropped_rate == 0);
+  // A flood: 1,000 frames as fast as they go (20 s of audio in well under 1 s).
+  auto before = stats(s);
+  auto start = Clock::now();
+  for (std::uint16_t seq = 100; seq < 1100; ++seq)
+    a.send(pa, net::kVoiceChannel, frame_20ms(seq), ENET_PACKET_FLAG_UNSEQUENCED);
+  auto sent_in = std::chrono::duration<double>(Clock::now() - start).count();
+  a.service_until([&] { return stats(s).frames_received >= before.frames_received + 1000; }, 1000);
+  auto after = stats(s);
+  auto received = after.frames_received - before.frames_received;
+  auto forwarded = after.frames_forwarded - before.frames_forwarded;
+  // At most the 0.2 s burst plus 1.25 x real time of 20 ms frames passes.
+  double allowed = 10 + 1.25 * (sent_in + 0.1) / 0.020 + 5;
+  MESSAGE("flood: " << received << " frames received in " << sent_in << " s, " << forwarded
+                    << " forwarded, " << after.dropped_rate << " dropped");
+  CHECK(received >= 500);  // a burst this fast overflows even a loopback socket buffer
+  CHECK(forwarded <= allowed);
+  CHECK(after.dropped_rate >= received - forwarded);
+}
