@@ -1,13 +1,12 @@
 #include "app/serve.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 
 #include "app/args.hpp"
 #include "net/chat_server.hpp"
+#include "platform/host.hpp"
 
 namespace voixer::app {
 
@@ -86,8 +85,7 @@ int run_serve(const std::vector<std::string>& argv) {
     std::cerr << "voixer serve: " << args.error() << "\n";
     return 2;
   }
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) == 0 && host[0]) config.hostname = host;
+  config.hostname = platform::host_name();
   config.wall_clock_offset =
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch())

@@ -1,10 +1,9 @@
 #include "client/client_engine.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
 
 #include "net/random.hpp"
+#include "platform/host.hpp"
 
 namespace voixer::client {
 
@@ -20,12 +19,6 @@ std::string random_password() {
     hex += "0123456789abcdef"[b & 15];
   }
   return hex;
-}
-
-std::string host_name() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) == 0 && name[0]) return name;
-  return "voixer";
 }
 
 }  // namespace
@@ -61,7 +54,7 @@ std::int64_t ClientEngine::now_unix_ms() {
 
 std::string ClientEngine::host(std::uint16_t port, const std::string& password) {
   core::ServerConfig config;
-  config.hostname = host_name();
+  config.hostname = platform::host_name();
   config.password = password;
   // The engine that hosts is the server's operator (it can kick), with a
   // password known only to this process.

@@ -12,13 +12,13 @@
 
 #include "core/names.hpp"
 #include "core/protocol.hpp"
+#include "core/version.hpp"
 
 namespace voixer::core {
 
 namespace {
 
 constexpr std::string_view kEcho = "*echo";  // the server's loopback member (calls.hpp)
-constexpr std::string_view kClientVersion = "1.0.0";
 
 // A live line carries the client's clock and its HISTORY replay the
 // server's; on a LAN the two agree within this, so a replayed line this
@@ -417,7 +417,7 @@ void ClientModel::on_disconnected(const std::string& reason, bool will_retry,
 
 std::vector<std::string> ClientModel::connect_lines() const {
   return one(Connect{m_nickname, m_realname.empty() ? m_nickname : m_realname,
-                     std::string(kClientVersion), m_password});
+                     std::string(kVersion), m_password});
 }
 
 std::vector<std::string> ClientModel::rejoin_lines() const {

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Configures (once) and builds Voixer into build/. Incremental afterwards.
+# With arguments, builds only those targets (run.sh builds just `voixer`).
+# Everything it prints goes to stderr: scripts read the program's stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f build/CMakeCache.txt ] || cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" -- --no-print-directory | grep -vE '^\[ *[0-9]+%\] (Building|Linking)' || true
-cmake --build build -j"$(nproc)" >/dev/null  # fails here if the build is broken
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+[ -f build/CMakeCache.txt ] || cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
+cmake --build build -j"$(nproc)" "${targets[@]}" -- --no-print-directory 2>&1 |
+  grep -vE '^\[ *[0-9]+%\] (Building|Linking)' >&2 || true
+cmake --build build -j"$(nproc)" "${targets[@]}" >/dev/null  # fails here if the build is broken

@@ -7,8 +7,9 @@ packages=(
   cmake g++ make pkg-config
   libasio-dev doctest-dev libsodium-dev
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libsdl2-dev
-  libopus-dev libenet-dev libspeexdsp-dev libsqlite3-dev
+  libopus-dev libenet-dev libspeexdsp-dev libsqlite3-dev libfontconfig-dev
   xvfb xauth x11-utils xdotool imagemagick sox espeak-ng fonts-dejavu-core python3
+  dpkg-dev desktop-file-utils
 )
 
 missing=()
@@ -21,6 +22,6 @@ done
 
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
-echo "Installing: ${missing[*]}" >&2
+echo "voixer: installing ${#missing[@]} packages with apt-get (the first run takes a minute or two): ${missing[*]}" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

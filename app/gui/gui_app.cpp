@@ -1,7 +1,6 @@
 #include "app/gui/gui_app.hpp"
 
 #include <cstdio>
-#include <filesystem>
 
 #include "audio/sdl_device.hpp"
 #include "core/address.hpp"
@@ -9,24 +8,9 @@
 #include "core/names.hpp"
 #include "net/chat_server.hpp"
 #include "net/lan_addresses.hpp"
+#include "platform/paths.hpp"
 
 namespace voixer::app {
-
-std::string find_asset(const std::string& name) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  std::vector<fs::path> candidates = {
-#ifdef VOIXER_SOURCE_DIR
-      fs::path(VOIXER_SOURCE_DIR) / "assets" / name,
-#endif
-      exe.parent_path() / "assets" / name,
-      exe.parent_path() / ".." / "share" / "voixer" / name,
-  };
-  for (const auto& p : candidates)
-    if (fs::exists(p, ec)) return p.string();
-  return {};
-}
 
 namespace {
 
@@ -53,7 +37,7 @@ GuiApp::GuiApp(AppSettings settings, std::string settings_path, std::function<vo
   m_form.nickname = m_settings.nickname;
   m_form.port = std::to_string(m_settings.host_port);
   m_form.address = m_settings.recent.empty() ? "" : m_settings.recent.front();
-  if (auto ring = find_asset("ring.wav"); !ring.empty()) m_ring.load(ring);
+  if (auto ring = platform::find_asset("ring.wav"); !ring.empty()) m_ring.load(ring);
   m_engine.set_voice_options(voice_options());
 }
 

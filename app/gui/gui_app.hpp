@@ -116,7 +116,4 @@ class GuiApp {
   audio::SoundPlayer m_ring;
 };
 
-// Where assets/ is: next to the executable's source tree, or installed.
-std::string find_asset(const std::string& name);
-
 }  // namespace voixer::app

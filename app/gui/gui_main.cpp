@@ -7,17 +7,20 @@
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
+#include <stb/stb_image.h>
 
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "app/args.hpp"
 #include "app/gui/gui_app.hpp"
 #include "app/gui/views.hpp"
+#include "core/address.hpp"
+#include "platform/fonts.hpp"
+#include "platform/paths.hpp"
 
 namespace voixer::app {
 
@@ -58,30 +61,43 @@ void install_input_callbacks(GLFWwindow* w) {
 
 void load_fonts(float scale) {
   ImGuiIO& io = ImGui::GetIO();
-  const char* regular = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-  const char* bold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
-  std::error_code ec;
-  // ImGui aborts on a missing font file, so check first.
+  // Through fontconfig; ImGui aborts on a missing file, and find_font only
+  // returns files that exist. DejaVu has every glyph below; another sans
+  // may lack some (they show as '?').
+  std::string regular = platform::find_font("DejaVu Sans");
+  std::string bold = platform::find_font("DejaVu Sans", platform::FontWeight::Bold);
   // More than ImGui's Latin-1 default: accents of every European language,
   // Greek, Cyrillic, dashes and quotes, arrows, symbols (DejaVu has them).
   static const ImWchar kRanges[] = {0x0020, 0x024F, 0x0370, 0x03FF, 0x0400, 0x052F,
                                     0x2000, 0x206F, 0x20A0, 0x20CF, 0x2100, 0x214F,
                                     0x2190, 0x21FF, 0x2200, 0x22FF, 0x2500, 0x26FF, 0};
-  if (std::filesystem::exists(regular, ec)) {
-    io.Fonts->AddFontFromFileTTF(regular, 17.0f * scale, nullptr, kRanges);
+  if (!regular.empty()) {
+    io.Fonts->AddFontFromFileTTF(regular.c_str(), 17.0f * scale, nullptr, kRanges);
   } else {
     ImFontConfig c;
     c.SizePixels = 13.0f * scale;
     io.Fonts->AddFontDefault(&c);
   }
   // The last font is the title font.
-  if (std::filesystem::exists(bold, ec)) {
-    io.Fonts->AddFontFromFileTTF(bold, 34.0f * scale);
+  if (!bold.empty()) {
+    io.Fonts->AddFontFromFileTTF(bold.c_str(), 34.0f * scale);
   } else {
     ImFontConfig c;
     c.SizePixels = 26.0f * scale;
     io.Fonts->AddFontDefault(&c);
   }
+}
+
+// The window's icon (taskbar, alt-tab), from the installed PNG.
+void set_icon(GLFWwindow* window) {
+  std::string path = platform::find_asset("voixer-256.png");
+  if (path.empty()) return;
+  int w = 0, h = 0, channels = 0;
+  unsigned char* pixels = stbi_load(path.c_str(), &w, &h, &channels, 4);
+  if (!pixels) return;
+  GLFWimage image{w, h, pixels};
+  glfwSetWindowIcon(window, 1, &image);
+  stbi_image_free(pixels);
 }
 
 void style(float scale) {
@@ -138,6 +154,16 @@ int run_gui(const std::vector<std::string>& argv) {
               << "\n";
     return 2;
   }
+  if (auto port = args.value("--port"); port && !core::parse_port(*port)) {
+    std::cerr << "voixer: --port must be a number from 1 to 65535, not '" << *port << "'\n";
+    return 2;
+  }
+  if (auto join = args.value("--join")) {
+    if (auto target = core::parse_host_port(*join, 1); !target.error.empty()) {
+      std::cerr << "voixer: bad address '" << *join << "': " << target.error << "\n";
+      return 2;
+    }
+  }
   auto start = std::chrono::steady_clock::now();
   std::string settings_path = default_settings_path();
   std::vector<std::string> warnings;
@@ -160,6 +186,7 @@ int run_gui(const std::vector<std::string>& argv) {
     return 1;
   }
   glfwMakeContextCurrent(window);
+  set_icon(window);
   glfwSwapInterval(1);
   install_input_callbacks(window);
 

@@ -148,6 +148,19 @@ TEST_CASE("bad command lines are refused with a reason") {
   Process d({kExe, "serve", "--colour"});
   CHECK(d.wait() == 2);
   CHECK(d.stderr_text() == "voixer serve: unknown option --colour (see --help)\n");
+  // The window's options are checked before any window opens.
+  Process e({kExe, "--host", "--port", "banana"});
+  CHECK(e.wait() == 2);
+  CHECK(e.stderr_text() == "voixer: --port must be a number from 1 to 65535, not 'banana'\n");
+  Process f({kExe, "--join", "lanbox:0"});
+  CHECK(f.wait() == 2);
+  CHECK(f.stderr_text() == "voixer: bad address 'lanbox:0': port must be a number from 1 to 65535\n");
+}
+
+TEST_CASE("voixer --version prints the version of the build") {
+  Process v({kExe, "--version"});
+  CHECK(v.stdout_line() == "voixer " VOIXER_VERSION);
+  CHECK(v.wait() == 0);
 }
 
 TEST_CASE("--help describes every command and flag") {

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "core/client_model.hpp"
+#include "core/version.hpp"
 #include "core/server_fixture.hpp"
 
 using namespace voixer::core;
@@ -135,14 +136,16 @@ TEST_CASE("a new model is disconnected and empty") {
   CHECK(m.rejoin_lines().empty());
 }
 
-TEST_CASE("connect_lines is one CONNECT with nickname, real name and version 1.0.0") {
+TEST_CASE("connect_lines is one CONNECT with nickname, real name and the build's version") {
+  const std::string v(kVersion);
   CHECK(ClientModel("alice", "Alice Liddell").connect_lines() ==
-        Lines{R"(CONNECT: "alice" "Alice Liddell" 1.0.0)"});
+        Lines{R"(CONNECT: "alice" "Alice Liddell" )" + v});
   // Without a real name the nickname stands in for it.
-  CHECK(ClientModel("bob").connect_lines() == Lines{R"(CONNECT: "bob" "bob" 1.0.0)"});
+  CHECK(ClientModel("bob").connect_lines() == Lines{R"(CONNECT: "bob" "bob" )" + v});
   // The codec quotes, so a quote in the real name cannot break the line.
   CHECK(ClientModel("eve", "Eve \"E\" X").connect_lines() ==
-        Lines{R"(CONNECT: "eve" "Eve \"E\" X" 1.0.0)"});
+        Lines{R"(CONNECT: "eve" "Eve \"E\" X" )" + v});
+  CHECK(v == VOIXER_VERSION);  // CMake's project version
 }
 
 TEST_CASE("phases: Disconnected, Connecting, then Connected with the ACCEPT host as server name") {
