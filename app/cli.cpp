@@ -184,7 +184,7 @@ class CliClient {
         say("host set to " + m_seed_host + "; now CONNECT nickname Full Name");
       } else if (m_seed_host.empty()) {
         say("type HOST hostname first");
-      } else if (auto target = core::parse_host_port(m_seed_host, net::kDefaultPort);
+      } else if (auto target = core::parse_host_port(m_seed_host, core::kDefaultPort);
                  !target.error.empty()) {
         say("bad host '" + m_seed_host + "': " + target.error);
         m_seed_host.clear();
@@ -324,7 +324,7 @@ int run_cli(const std::vector<std::string>& argv) {
     std::cerr << "voixer cli: --input-mode must be vad, ptt or always\n";
     return 2;
   }
-  vs.activation_level = static_cast<float>(args.number("--activation-level", 0.01, 0, 1));
+  vs.activation_level = static_cast<float>(args.number("--activation-level", audio::kDefaultActivationLevel, 0, 1));
   vs.noise_suppression = !args.has("--no-noise-suppression");
   vs.receive_sim.loss = args.number("--sim-loss", 0, 0, 1);
   vs.receive_sim.delay_ms = static_cast<std::int64_t>(args.number("--sim-delay", 0, 0, 10000));
@@ -340,7 +340,7 @@ int run_cli(const std::vector<std::string>& argv) {
     return 2;
   }
   if (!args.positional().empty()) {
-    target = core::parse_host_port(args.positional()[0], net::kDefaultPort);
+    target = core::parse_host_port(args.positional()[0], core::kDefaultPort);
     if (!target->error.empty()) {
       std::cerr << "voixer cli: bad address '" << args.positional()[0] << "': " << target->error
                 << "\n";

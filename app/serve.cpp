@@ -51,7 +51,7 @@ int run_serve(const std::vector<std::string>& argv) {
   }
   core::ServerConfig config;
   net::ChatServerOptions options;
-  options.port = static_cast<std::uint16_t>(args.number("--port", net::kDefaultPort, 0, 65535));
+  options.port = static_cast<std::uint16_t>(args.number("--port", core::kDefaultPort, 0, 65535));
   options.bind_address = args.value("--bind").value_or("0.0.0.0");
   auto seconds = [&](const char* name, core::Millis fallback_ms) {
     return static_cast<core::Millis>(

@@ -7,16 +7,17 @@
 #include <vector>
 
 #include "audio/voice_engine.hpp"
+#include "core/address.hpp"
 
 namespace voixer::app {
 
 struct AppSettings {
   std::string nickname;             // default: the OS user name, made valid
   std::vector<std::string> recent;  // host[:port], newest first, at most 8
-  int host_port = 8649;
+  int host_port = core::kDefaultPort;
   std::string input_device, output_device;  // empty: system default
   audio::InputMode input_mode = audio::InputMode::VoiceActivation;
-  float activation_level = 0.01f;
+  float activation_level = audio::kDefaultActivationLevel;
   bool noise_suppression = true;
   int frame_ms = 20;
   std::string ptt_key = "Left Ctrl";

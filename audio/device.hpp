@@ -50,7 +50,6 @@ class AudioDevice {
   // Samples per device period: the playback side keeps this much queued
   // ahead so the device never runs dry between two engine wake-ups.
   virtual int period_samples() const = 0;
-  virtual std::string name() const = 0;
   // Non-empty once the device has failed or disappeared (for a message and
   // a fallback); checked by the engine's owner, not in a callback.
   virtual std::string failure() const { return {}; }

@@ -57,6 +57,13 @@ void Encoder::set_expected_loss(int percent) {
         "OPUS_SET_PACKET_LOSS_PERC");
 }
 
+int Encoder::expected_loss() const {
+  opus_int32 percent = 0;
+  check(opus_encoder_ctl(m_enc.get(), OPUS_GET_PACKET_LOSS_PERC(&percent)),
+        "OPUS_GET_PACKET_LOSS_PERC");
+  return percent;
+}
+
 void Encoder::set_bitrate(int bits_per_second) {
   check(opus_encoder_ctl(m_enc.get(), OPUS_SET_BITRATE(bits_per_second)), "OPUS_SET_BITRATE");
 }

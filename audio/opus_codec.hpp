@@ -39,6 +39,8 @@ class Encoder {
 
   // Tells the encoder the loss rate the network is showing, 0..100 (clamped).
   void set_expected_loss(int percent);
+  // The loss rate the encoder plans its FEC for, as libopus holds it.
+  int expected_loss() const;
   // Throws std::runtime_error if libopus refuses the value.
   void set_bitrate(int bits_per_second);
 

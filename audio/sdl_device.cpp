@@ -79,7 +79,6 @@ void SdlDevice::stop() {
   m_in = m_out = 0;
 }
 
-std::string SdlDevice::name() const { return m_in_name + " / " + m_out_name; }
 
 std::string SdlDevice::failure() const {
   if (m_in && SDL_GetAudioDeviceStatus(m_in) == SDL_AUDIO_STOPPED) return "the microphone stopped";

@@ -28,7 +28,6 @@ class SdlDevice : public AudioDevice {
   void start(DeviceRings rings) override;
   void stop() override;
   int period_samples() const override { return m_period; }
-  std::string name() const override;
   std::string failure() const override;
   const std::vector<std::string>& warnings() const { return m_warnings; }
 

@@ -18,7 +18,6 @@ namespace {
 constexpr int kMaxFrame = 960 * 3;                 // 60 ms, the most a sender may use
 constexpr std::size_t kInboundSlots = 512;
 constexpr std::int64_t kForgetSpeakerMs = 10'000;  // silent this long: dropped
-constexpr float kTalkingLevel = 0.003f;
 constexpr int kPreprocessSamples = 240;
 
 struct InboundSlot {

@@ -29,10 +29,18 @@ namespace voixer::audio {
 
 enum class InputMode { VoiceActivation, PushToTalk, AlwaysOn };
 
+// Levels are RMS of the samples, 0..1 of full scale.
+// Voice activation opens the gate above this, unless the user sets another.
+inline constexpr float kDefaultActivationLevel = 0.01f;
+// Someone counts as talking (the indicators) above this: -50 dBFS, under
+// quiet speech and over what noise suppression leaves of a quiet room. The
+// same for the people one hears and for one's own microphone.
+inline constexpr float kTalkingLevel = 0.003f;
+
 struct VoiceSettings {
   int frame_ms = 20;  // 10 or 20
   InputMode input_mode = InputMode::VoiceActivation;
-  float activation_level = 0.01f;  // RMS (0..1) that opens the voice gate
+  float activation_level = kDefaultActivationLevel;  // RMS that opens the voice gate
   int activation_hold_ms = 300;    // the gate stays open this long after speech
   bool noise_suppression = true;
   int bitrate = 24000;
@@ -98,7 +106,7 @@ class VoiceEngine {
   std::atomic<bool> m_sending{false}, m_muted{false}, m_deafened{false}, m_ptt{false};
   std::atomic<bool> m_reset_speakers{false};
   std::atomic<InputMode> m_mode{InputMode::VoiceActivation};
-  std::atomic<float> m_activation{0.01f};
+  std::atomic<float> m_activation{kDefaultActivationLevel};
   std::atomic<float> m_input_level{0};
 };
 

@@ -28,7 +28,6 @@ class WavDevice : public AudioDevice {
   // Stops the clock and writes the output file.
   void stop() override;
   int period_samples() const override { return kPeriod; }
-  std::string name() const override { return "WAV files"; }
   // True once the whole input file has been played into the microphone.
   bool input_done() const { return m_input_done.load(); }
 

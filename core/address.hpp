@@ -9,6 +9,10 @@
 
 namespace voixer::core {
 
+// The port a server listens on unless told otherwise: TCP for the text
+// protocol and UDP for voice, the same number.
+inline constexpr std::uint16_t kDefaultPort = 8649;
+
 struct HostPort {
   std::string host;
   std::uint16_t port = 0;

@@ -76,8 +76,7 @@ class ChatServer::Impl : public core::Outbox,
     if (m_options.voice) {
       // Voice listens on the same port number, on UDP.
       m_voice = std::make_unique<VoiceServer>(m_io, m_server, m_options.bind_address, port(),
-                                              m_server_max_peers, m_options.log,
-                                              m_options.voice_limits);
+                                              m_server_max_peers, m_options.voice_limits);
     }
     accept();
     schedule_tick();

@@ -17,16 +17,15 @@
 #include <memory>
 #include <string>
 
+#include "core/address.hpp"
 #include "core/server.hpp"
 #include "net/voice_server.hpp"
 
 namespace voixer::net {
 
-inline constexpr std::uint16_t kDefaultPort = 8649;
-
 struct ChatServerOptions {
   std::string bind_address = "0.0.0.0";
-  std::uint16_t port = kDefaultPort;           // 0 picks a free port
+  std::uint16_t port = core::kDefaultPort;     // 0 picks a free port
   std::size_t max_output_bytes = 1 << 20;      // per client, then dropped
   core::Millis tick_interval_ms = 100;         // how often time advances
   core::Millis close_grace_ms = 2000;          // flush time before a hard close

@@ -14,9 +14,8 @@ namespace voixer::net {
 class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl> {
  public:
   Impl(asio::io_context& io, core::Server& server, const std::string& bind_address,
-       std::uint16_t port, std::size_t max_peers, std::function<void(const std::string&)> log,
-       VoiceLimits limits)
-      : m_server(server), m_io(io), m_sweep(io), m_log(std::move(log)), m_limits(limits) {
+       std::uint16_t port, std::size_t max_peers, VoiceLimits limits)
+      : m_server(server), m_io(io), m_sweep(io), m_limits(limits) {
     ensure_enet();
     ENetAddress address{};
     address.port = port;
@@ -187,7 +186,6 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
   asio::io_context& m_io;
   std::shared_ptr<EnetPump> m_pump;
   asio::steady_timer m_sweep;
-  std::function<void(const std::string&)> m_log;
   VoiceLimits m_limits;
   struct Peer {
     ENetPeer* enet = nullptr;
@@ -205,10 +203,8 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
 
 VoiceServer::VoiceServer(asio::io_context& io, core::Server& server,
                          const std::string& bind_address, std::uint16_t port,
-                         std::size_t max_peers, std::function<void(const std::string&)> log,
-                         VoiceLimits limits)
-    : m_impl(std::make_shared<Impl>(io, server, bind_address, port, max_peers, std::move(log),
-                                    limits)) {
+                         std::size_t max_peers, VoiceLimits limits)
+    : m_impl(std::make_shared<Impl>(io, server, bind_address, port, max_peers, limits)) {
   m_impl->start();
 }
 

@@ -43,8 +43,7 @@ class VoiceServer {
   // Binds UDP `port` on `bind_address`; throws std::runtime_error with a
   // one-line reason when it cannot.
   VoiceServer(asio::io_context& io, core::Server& server, const std::string& bind_address,
-              std::uint16_t port, std::size_t max_peers,
-              std::function<void(const std::string&)> log, VoiceLimits limits = {});
+              std::uint16_t port, std::size_t max_peers, VoiceLimits limits = {});
   ~VoiceServer();
   VoiceServer(const VoiceServer&) = delete;
   VoiceServer& operator=(const VoiceServer&) = delete;

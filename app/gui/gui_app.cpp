@@ -117,7 +117,7 @@ void GuiApp::join() {
     retry_nickname(m_form.nickname);  // same server, another name
     return;
   }
-  auto target = core::parse_host_port(m_form.address, net::kDefaultPort);
+  auto target = core::parse_host_port(m_form.address, core::kDefaultPort);
   if (!target.error.empty()) {
     m_form.error = "Address: " + target.error;
     return;

@@ -16,7 +16,9 @@
 #include <thread>
 
 #include "app/args.hpp"
+#include "app/gui/colors.hpp"
 #include "app/gui/gui_app.hpp"
+#include "app/gui/metrics.hpp"
 #include "app/gui/views.hpp"
 #include "core/address.hpp"
 #include "platform/fonts.hpp"
@@ -72,7 +74,7 @@ void load_fonts(float scale) {
                                     0x2000, 0x206F, 0x20A0, 0x20CF, 0x2100, 0x214F,
                                     0x2190, 0x21FF, 0x2200, 0x22FF, 0x2500, 0x26FF, 0};
   if (!regular.empty()) {
-    io.Fonts->AddFontFromFileTTF(regular.c_str(), 17.0f * scale, nullptr, kRanges);
+    io.Fonts->AddFontFromFileTTF(regular.c_str(), metrics::kBaseFontPixels * scale, nullptr, kRanges);
   } else {
     ImFontConfig c;
     c.SizePixels = 13.0f * scale;
@@ -80,7 +82,7 @@ void load_fonts(float scale) {
   }
   // The last font is the title font.
   if (!bold.empty()) {
-    io.Fonts->AddFontFromFileTTF(bold.c_str(), 34.0f * scale);
+    io.Fonts->AddFontFromFileTTF(bold.c_str(), metrics::kTitleFontPixels * scale);
   } else {
     ImFontConfig c;
     c.SizePixels = 26.0f * scale;
@@ -109,10 +111,10 @@ void style(float scale) {
   s.GrabRounding = 4;
   s.FramePadding = ImVec2(8, 5);
   s.ItemSpacing = ImVec2(8, 6);
-  s.Colors[ImGuiCol_WindowBg] = ImVec4(0.11f, 0.12f, 0.14f, 1.0f);
-  s.Colors[ImGuiCol_ChildBg] = ImVec4(0.14f, 0.15f, 0.18f, 1.0f);
-  s.Colors[ImGuiCol_Button] = ImVec4(0.26f, 0.36f, 0.62f, 1.0f);
-  s.Colors[ImGuiCol_ButtonHovered] = ImVec4(0.33f, 0.45f, 0.76f, 1.0f);
+  s.Colors[ImGuiCol_WindowBg] = colors::kWindow;
+  s.Colors[ImGuiCol_ChildBg] = colors::kPanel;
+  s.Colors[ImGuiCol_Button] = colors::kButton;
+  s.Colors[ImGuiCol_ButtonHovered] = colors::kButtonHovered;
   s.ScaleAllSizes(scale);
 }
 
@@ -257,7 +259,7 @@ int run_gui(const std::vector<std::string>& argv) {
       int w, h;
       glfwGetFramebufferSize(window, &w, &h);
       glViewport(0, 0, w, h);
-      glClearColor(0.11f, 0.12f, 0.14f, 1.0f);
+      glClearColor(colors::kWindow.x, colors::kWindow.y, colors::kWindow.z, 1.0f);
       glClear(GL_COLOR_BUFFER_BIT);
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
       glfwSwapBuffers(window);

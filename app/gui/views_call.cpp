@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "app/gui/colors.hpp"
+#include "app/gui/metrics.hpp"
 #include "app/gui/views.hpp"
 
 namespace voixer::app {
@@ -47,7 +48,7 @@ void draw_call_panel(GuiApp& app, ViewState& v) {
     if (!call.echo) rows += 1;                                     // invite
   }
   if (!app.voice_problem().empty()) rows += 2;
-  ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.12f, 0.2f, 0.16f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, kCallPanel);
   ImGui::BeginChild("call", ImVec2(0, rows * row + ImGui::GetStyle().WindowPadding.y * 2), false,
                     ImGuiWindowFlags_AlwaysUseWindowPadding | ImGuiWindowFlags_NoScrollbar);
   if (call.phase == core::CallPhase::Calling) {
@@ -64,7 +65,7 @@ void draw_call_panel(GuiApp& app, ViewState& v) {
       const audio::SpeakerStats* sp = nullptr;
       for (const auto& s : stats.speakers)
         if (s.name == member) sp = &s;
-      bool talking = me ? stats.transmitting && stats.input_level > 0.01f : sp && sp->talking;
+      bool talking = me ? stats.transmitting && stats.input_level > audio::kTalkingLevel : sp && sp->talking;
       ImGui::TextColored(talking ? kTalking : kDim, talking ? "(o)" : "( )");
       ImGui::SameLine();
       ImGui::TextUnformatted(member.c_str());
@@ -82,7 +83,7 @@ void draw_call_panel(GuiApp& app, ViewState& v) {
   if (ImGui::Button(app.muted() ? "Unmute" : "Mute", ImVec2(half, 0))) app.toggle_mute();
   ImGui::SameLine();
   if (ImGui::Button(app.deafened() ? "Undeafen" : "Deafen", ImVec2(half, 0))) app.toggle_deafen();
-  ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.7f, 0.2f, 0.2f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_Button, kDangerButton);
   if (ImGui::Button(call.phase == core::CallPhase::Calling ? "Cancel" : "Hang up", ImVec2(-1, 0)))
     app.hang_up();
   ImGui::PopStyleColor();
@@ -112,7 +113,7 @@ void draw_incoming_call(GuiApp& app, ViewState&) {
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x / 2, vp->WorkPos.y + vp->WorkSize.y / 3),
                           ImGuiCond_Always, ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(340 * ImGui::GetFontSize() / 17.0f, 0));
+  ImGui::SetNextWindowSize(ImVec2(340 * metrics::scale(), 0));
   ImGui::Begin("Incoming call", nullptr,
                ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoSavedSettings);
@@ -122,11 +123,11 @@ void draw_incoming_call(GuiApp& app, ViewState&) {
     ImGui::TextDisabled("Accepting leaves your current call.");
   ImGui::Spacing();
   float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
-  ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.2f, 0.55f, 0.3f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_Button, kAcceptButton);
   if (ImGui::Button("Accept", ImVec2(half, 0))) app.accept_call();
   ImGui::PopStyleColor();
   ImGui::SameLine();
-  ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.7f, 0.2f, 0.2f, 1.0f));
+  ImGui::PushStyleColor(ImGuiCol_Button, kDangerButton);
   if (ImGui::Button("Deny", ImVec2(half, 0))) app.deny_call();
   ImGui::PopStyleColor();
   ImGui::End();
@@ -199,7 +200,7 @@ void draw_settings(GuiApp& app, ViewState& v) {
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x / 2, vp->WorkPos.y + vp->WorkSize.y / 2.5f),
                           ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(640 * ImGui::GetFontSize() / 17.0f, 0), ImGuiCond_Appearing);
+  ImGui::SetNextWindowSize(ImVec2(640 * metrics::scale(), 0), ImGuiCond_Appearing);
   if (!ImGui::Begin("Settings", &v.show_settings, ImGuiWindowFlags_NoCollapse)) {
     ImGui::End();
     return;

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "app/gui/colors.hpp"
+#include "app/gui/metrics.hpp"
 #include "app/gui/views.hpp"
 
 namespace voixer::app {
@@ -124,7 +125,7 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
           ImGui::SameLine();
           ImGui::PushTextWrapPos(0);
           if (line.kind == core::ChatLine::Kind::History) {
-            ImGui::TextColored(ImVec4(0.8f, 0.8f, 0.8f, 1), "%s", line.text.c_str());
+            ImGui::TextColored(kText, "%s", line.text.c_str());
           } else {
             ImGui::TextUnformatted(line.text.c_str());
           }
@@ -236,7 +237,7 @@ void draw_main_screen(GuiApp& app, ViewState& v) {
   ImGui::Begin("main", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoBringToFrontOnFocus);
-  const float scale = ImGui::GetFontSize() / 17.0f;
+  const float scale = metrics::scale();
   const float side = 230 * scale;
   const float status = ImGui::GetFrameHeightWithSpacing() + 4;
   ImGui::BeginChild("left", ImVec2(side, -status), true);

@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "app/gui/colors.hpp"
+#include "app/gui/metrics.hpp"
 #include "app/gui/views.hpp"
+#include "core/address.hpp"
 
 namespace voixer::app {
 
@@ -17,7 +19,7 @@ void draw_start_screen(GuiApp& app, ViewState&) {
   ImGui::Begin("start", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoBringToFrontOnFocus);
-  const float scale = ImGui::GetFontSize() / 17.0f;
+  const float scale = metrics::scale();
   const float width = 580 * scale, height = 440 * scale;
   ImGui::SetCursorPos(ImVec2((vp->WorkSize.x - width) / 2, std::max(20.0f, (vp->WorkSize.y - height) / 2.5f)));
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(28 * scale, 22 * scale));
@@ -53,7 +55,7 @@ void draw_start_screen(GuiApp& app, ViewState&) {
     ImGui::TableNextColumn();
     ImGui::TextDisabled("Friends join you");
     ImGui::TableNextColumn();
-    ImGui::TextDisabled("e.g. 192.168.1.20:8649");
+    ImGui::TextDisabled("e.g. 192.168.1.20:%u", static_cast<unsigned>(core::kDefaultPort));
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
     ImGui::SetNextItemWidth(-1);
@@ -67,7 +69,7 @@ void draw_start_screen(GuiApp& app, ViewState&) {
     if (ImGui::Button("Host", ImVec2(-1, 0))) app.host();
     if (form.offer_other_port) {
       int port = std::atoi(form.port.c_str());
-      std::string other = std::to_string(port >= 65535 ? 8649 : port + 1);
+      std::string other = std::to_string(port >= 65535 ? core::kDefaultPort : port + 1);
       if (ImGui::Button(("Use port " + other + " instead").c_str(), ImVec2(-1, 0))) {
         form.port = other;
         app.host();

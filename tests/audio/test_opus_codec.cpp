@@ -120,8 +120,12 @@ TEST_CASE("Encoder rejects settings Opus cannot do") {
   Encoder enc;
   CHECK_THROWS_WITH_AS(enc.set_bitrate(-5), "OPUS_SET_BITRATE: invalid argument",
                        std::runtime_error);
-  CHECK_NOTHROW(enc.set_expected_loss(250));  // clamped to 100
-  CHECK_NOTHROW(enc.set_expected_loss(-3));   // clamped to 0
+  enc.set_expected_loss(250);  // libopus refuses over 100: clamped, not an error
+  CHECK(enc.expected_loss() == 100);
+  enc.set_expected_loss(-3);
+  CHECK(enc.expected_loss() == 0);
+  enc.set_expected_loss(12);
+  CHECK(enc.expected_loss() == 12);
 }
 
 TEST_CASE("encode throws when the output buffer cannot hold a packet") {

@@ -189,7 +189,7 @@ TEST_CASE("a taken nickname with a real server: refused, set_nickname sends a ne
   CHECK(m.phase() == ConnectionPhase::Refused);
   CHECK(m.status_text() == "The nickname 'Alice' is already taken");
   auto lines = m.set_nickname("alice2");
-  CHECK(lines == Lines{R"(CONNECT: "alice2" "alice2" 1.0.0)"});
+  CHECK(lines == Lines{R"(CONNECT: "alice2" "alice2" )" + std::string(kVersion)});
   CHECK(m.phase() == ConnectionPhase::Connecting);
   CHECK(m.nickname() == "alice2");
   lan.send(2, lines);
