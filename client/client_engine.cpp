@@ -147,6 +147,7 @@ void ClientEngine::on_line(const ConnectionEvent& e, std::vector<ClientEvent>& o
   if (!e.message) return;
   auto before = m_model.phase();
   m_model.apply(*e.message, now_unix_ms());
+  send(m_model.take_follow_ups());
   if (before == core::ConnectionPhase::Connected ||
       m_model.phase() != core::ConnectionPhase::Connected)
     return;

@@ -1,5 +1,7 @@
 #include "core/calls.hpp"
 
+#include "core/names.hpp"
+
 #include <algorithm>
 #include <deque>
 
@@ -232,11 +234,11 @@ struct CallBook::Impl {
     Member* m = nullptr;
     Call* call = call_of_key(key, &m);
     if (!call) {
-      dir.error_to(who, error_code::kNoSuchSession, "No call with key '" + key + "'");
+      dir.error_to(who, error_code::kNoSuchSession, "No call with key '" + shown(key) + "'");
       return;
     }
     if (m->conn != who) {
-      dir.error_to(who, error_code::kNotAllowed, "Session key '" + key + "' is not yours");
+      dir.error_to(who, error_code::kNotAllowed, "Session key '" + shown(key) + "' is not yours");
       return;
     }
     if (verb == TalkVerb::Hangup) {
@@ -246,7 +248,7 @@ struct CallBook::Impl {
       return;
     }
     if (m->state != MemberState::Ringing) {
-      dir.error_to(who, error_code::kNotAllowed, "You are already in call '" + key + "'");
+      dir.error_to(who, error_code::kNotAllowed, "You are already in call '" + shown(key) + "'");
       return;
     }
     if (verb == TalkVerb::Deny) {
@@ -270,15 +272,20 @@ struct CallBook::Impl {
     Member* m = nullptr;
     Call* call = call_of_key(key, &m);
     if (!call) {
-      dir.error_to(who, error_code::kNoSuchSession, "No call with key '" + key + "'");
+      dir.error_to(who, error_code::kNoSuchSession, "No call with key '" + shown(key) + "'");
       return;
     }
     if (m->conn != who || m->state != MemberState::Joined) {
-      dir.error_to(who, error_code::kNotAllowed, "Only members of call '" + key + "' can invite");
+      dir.error_to(who, error_code::kNotAllowed, "Only members of call '" + shown(key) + "' can invite");
       return;
     }
     if (call->echo) {
       dir.error_to(who, error_code::kNotAllowed, "Nobody can be invited into a mic test");
+      return;
+    }
+    if (call->members.size() >= kMaxCallMembers) {
+      dir.error_to(who, error_code::kNotAllowed,
+                   "A call has at most " + std::to_string(kMaxCallMembers) + " members");
       return;
     }
     if (member_of(*call, target)) {
@@ -321,9 +328,9 @@ struct CallBook::Impl {
     std::string key(key_text);
     Member* m = nullptr;
     Call* call = call_of_key(key, &m);
-    if (!call) return format(ServerMessage{SessionError{"Invalid session key '" + key + "'"}});
+    if (!call) return format(ServerMessage{SessionError{"Invalid session key '" + shown(key) + "'"}});
     if (m->state != MemberState::Joined)
-      return format(ServerMessage{SessionError{"Session '" + key + "' is not accepted yet"}});
+      return format(ServerMessage{SessionError{"Session '" + shown(key) + "' is not accepted yet"}});
     if (auto old = by_peer.find(peer); old != by_peer.end()) {
       if (auto c = calls.find(old->second.call); c != calls.end()) {
         if (Member* previous = member_of(*c->second, old->second.conn)) unbind(*previous);

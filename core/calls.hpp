@@ -32,6 +32,10 @@ inline constexpr std::string_view kEchoNickname = "*echo";
 inline constexpr int kMaxRingsPerWindow = 5;
 inline constexpr Millis kRingWindow = 60'000;
 
+// A call's members (joined and rung) fit one TALKMEMBERS line: 64 names of
+// at most 32 bytes.
+inline constexpr std::size_t kMaxCallMembers = 64;
+
 // What the call book needs from the rest of the server.
 class CallDirectory {
  public:

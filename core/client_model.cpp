@@ -160,10 +160,26 @@ struct ClientModel::Applier {
     m.changed();
   }
 
+  std::vector<std::string>& parts_of(const std::string& channel) {
+    std::string folded = fold_case(channel);
+    for (auto& [name, parts] : m.m_user_list_parts)
+      if (name == folded) return parts;
+    return m.m_user_list_parts.emplace_back(folded, std::vector<std::string>{}).second;
+  }
+
+  void operator()(const UserListMore& u) {
+    auto& parts = parts_of(u.channel);
+    parts.insert(parts.end(), u.nicknames.begin(), u.nicknames.end());
+  }
+
   void operator()(const UserList& u) {
+    std::vector<std::string> members = std::move(parts_of(u.channel));
+    std::string folded = fold_case(u.channel);
+    std::erase_if(m.m_user_list_parts, [&](const auto& p) { return p.first == folded; });
+    members.insert(members.end(), u.nicknames.begin(), u.nicknames.end());
     Conversation& c = m.conversation(u.channel, true);
-    if (c.members == u.nicknames) return;
-    c.members = u.nicknames;
+    if (c.members == members) return;
+    c.members = std::move(members);
     m.changed();
   }
 
@@ -191,8 +207,24 @@ struct ClientModel::Applier {
   void operator()(const History& h) {
     Conversation& c = m.conversation(h.channel, true);
     ChatLine line{ChatLine::Kind::History, h.sender, h.text, h.unix_ms};
+    if (!m.m_older_channel.empty() && m.m_older_channel == fold_case(c.name)) {
+      // A page of older history: it goes above what is shown, in order.
+      std::size_t at = std::min(m.m_older_at++, c.lines.size());
+      c.lines.insert(c.lines.begin() + static_cast<std::ptrdiff_t>(at), std::move(line));
+      if (c.lines.size() > Conversation::kMaxLines) c.lines.pop_back();
+      m.changed();
+      return;
+    }
     if (m.is_replayed(c, line)) return;
     m.add_line(c, std::move(line));
+  }
+
+  void operator()(const HistoryMore& h) {
+    Conversation& c = m.conversation(h.channel, true);
+    if (m.m_older_channel == fold_case(c.name)) m.m_older_channel.clear();
+    if (c.older_before_unix_ms == h.before_unix_ms) return;
+    c.older_before_unix_ms = h.before_unix_ms;
+    m.changed();
   }
 
   void operator()(const Topic& t) {
@@ -207,6 +239,11 @@ struct ClientModel::Applier {
 
   void operator()(const ChannelInfo& ci) {
     m.m_listing_building.push_back({ci.channel, ci.members, ci.topic});
+  }
+
+  void operator()(const ListMore& l) {
+    // The next page; the list changes only once LISTEND has come.
+    m.m_follow_ups.push_back(format(ClientMessage{List{l.after}}));
   }
 
   void operator()(const ListEnd&) {
@@ -349,8 +386,10 @@ void ClientModel::apply(std::string_view server_line, std::int64_t now_unix_ms) 
 void ClientModel::apply(const ServerMessage& msg, std::int64_t now_unix_ms) {
   m_now = now_unix_ms;
   bool part_of_join_answer = std::holds_alternative<UserList>(msg) ||
+                             std::holds_alternative<UserListMore>(msg) ||
                              std::holds_alternative<Topic>(msg) ||
                              std::holds_alternative<History>(msg) ||
+                             std::holds_alternative<HistoryMore>(msg) ||
                              std::holds_alternative<Ping>(msg) ||
                              std::holds_alternative<Pong>(msg);
   if (!part_of_join_answer) {
@@ -407,6 +446,9 @@ void ClientModel::on_disconnected(const std::string& reason, bool will_retry,
   m_pending_joins.clear();
   m_pending_calls.clear();
   m_listing_building.clear();
+  m_follow_ups.clear();
+  m_user_list_parts.clear();
+  m_older_channel.clear();
   m_hangup_sent.clear();
   m_replay_channel.clear();
   m_replay_claimed.clear();
@@ -526,6 +568,14 @@ std::vector<std::string> ClientModel::request_bans() {
   m_bans.clear();
   changed();
   return one(ListBans{});
+}
+
+std::vector<std::string> ClientModel::load_older(const std::string& channel) {
+  Conversation* c = find_mutable(channel);
+  if (!c || !c->is_channel || !c->joined || c->older_before_unix_ms == 0) return {};
+  m_older_channel = fold_case(c->name);
+  m_older_at = 0;
+  return one(HistoryRequest{c->name, c->older_before_unix_ms});
 }
 
 std::vector<std::string> ClientModel::request_list() {

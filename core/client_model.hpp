@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/protocol.hpp"
@@ -41,6 +42,9 @@ struct Conversation {
   std::vector<std::string> members;  // channels, in the server's order
   std::deque<ChatLine> lines;        // at most kMaxLines, oldest dropped
   int unread = 0;           // lines arrived while not the active conversation
+  // Channels: the server has older messages than those shown, from before
+  // this time (Unix ms); 0 when there are none. load_older() asks for them.
+  std::int64_t older_before_unix_ms = 0;
   static constexpr std::size_t kMaxLines = 2000;
 };
 
@@ -101,6 +105,11 @@ class ClientModel {
   std::vector<std::string> leave(const std::string& channel);
   std::vector<std::string> open_private(const std::string& nickname);  // no lines; selects it
   std::vector<std::string> request_list();
+  // A channel's older messages (HISTORY #chan: before ...), when there are some.
+  std::vector<std::string> load_older(const std::string& channel);
+  // Lines the model needs sent to finish what the server began (the next
+  // page of the channel list). The owner of the connection sends them.
+  std::vector<std::string> take_follow_ups() { return std::exchange(m_follow_ups, {}); }
   std::vector<std::string> set_topic(const std::string& channel, const std::string& topic);
   std::vector<std::string> call(const std::string& nickname);  // "*echo" for the mic test
   std::vector<std::string> accept_call();
@@ -175,6 +184,12 @@ class ClientModel {
   std::string m_password;
   bool m_operator = false;
   std::vector<BanEntry> m_bans;
+  std::vector<std::string> m_follow_ups;
+  // USERLISTMORE parts received, by folded channel, until USERLIST ends them.
+  std::vector<std::pair<std::string, std::vector<std::string>>> m_user_list_parts;
+  // Older history being loaded: the folded channel and where its next line goes.
+  std::string m_older_channel;
+  std::size_t m_older_at = 0;
 
   std::vector<std::string> m_join_order;     // channels joined now, in joining order
   std::vector<std::string> m_pending_joins;  // folded names asked for with join()

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "core/unicode.hpp"
+
 namespace voixer::core {
 
 bool is_valid_utf8(std::string_view text) {
@@ -45,6 +47,13 @@ namespace {
 
 bool is_control(unsigned char c) { return c < 0x20 || c == 0x7F; }
 
+// Invisible characters text may carry: the soft hyphen, the joiners that
+// scripts and emoji sequences need, variation selectors and tags.
+bool text_may_carry(char32_t cp) {
+  return cp == 0x00AD || cp == 0x200C || cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+         (cp >= 0xE0000 && cp <= 0xE007F) || (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
 }  // namespace
 
 std::string check_nickname(std::string_view nick) {
@@ -72,16 +81,40 @@ std::string check_channel(std::string_view channel) {
       return "Channel names may not contain spaces, commas, colons or "
              "control characters";
   }
+  for (std::size_t i = 0; i < channel.size();) {
+    char32_t cp = *next_code_point(channel, i);
+    if (auto trouble = char_trouble(cp); trouble != CharTrouble::None)
+      return "Channel name contains " + describe_trouble(trouble, cp);
+  }
   return {};
 }
 
 std::string check_text(std::string_view text) {
   if (text.empty()) return "Text is empty";
+  if (text.size() > kMaxTextBytes)
+    return "Text is longer than " + std::to_string(kMaxTextBytes) + " bytes";
   if (!is_valid_utf8(text)) return "Text is not valid UTF-8";
-  for (unsigned char c : text) {
-    if (is_control(c) && c != '\t') return "Text contains control characters";
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t cp = *next_code_point(text, i);
+    auto trouble = char_trouble(cp);
+    if (trouble == CharTrouble::None || trouble == CharTrouble::Space) continue;
+    if (trouble == CharTrouble::Invisible && text_may_carry(cp)) continue;
+    return "Text contains " + describe_trouble(trouble, cp);
   }
   return {};
+}
+
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t cut = max_bytes;
+  // Back off continuation bytes so no character is split.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
+std::string shown(std::string_view input, std::size_t max_bytes) {
+  if (input.size() <= max_bytes) return std::string(input);
+  return std::string(utf8_prefix(input, max_bytes)) + "...";
 }
 
 std::string fold_case(std::string_view s) {

@@ -208,8 +208,16 @@ Parsed<ClientMessage> parse_client(std::string_view line) {
     return Leave{s(*f.text)};
   }
   if (verb_is(f.verb, "LIST")) {
-    if (!shape(f, 0, false)) return malformed("LIST", "LIST");
-    return List{};
+    if (shape(f, 0, false)) return List{};
+    if (shape(f, 0, true) && !f.text->empty()) return List{s(*f.text)};
+    return malformed("LIST", "LIST' or 'LIST: #after");
+  }
+  if (verb_is(f.verb, "HISTORY")) {
+    HistoryRequest h{s(a[0]), 0};
+    auto [word, number] = first_word(f.text.value_or(""));
+    if (!shape(f, 1, true) || !verb_is(word, "BEFORE") || !parse_int(number, h.before_unix_ms))
+      return malformed("HISTORY", "HISTORY #channel: before <unix ms>");
+    return h;
   }
   if (verb_is(f.verb, "TOPIC")) {
     if (!shape(f, 1, true)) return malformed("TOPIC", "TOPIC #channel: text");
@@ -284,6 +292,8 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
   if (verb_is(f.verb, "LEFT") && shape(f, 0, true)) return Left{text()};
   if (verb_is(f.verb, "USERLIST") && shape(f, 1, true))
     return UserList{s(a[0]), split_list(*f.text)};
+  if (verb_is(f.verb, "USERLISTMORE") && shape(f, 1, true))
+    return UserListMore{s(a[0]), split_list(*f.text)};
   if (verb_is(f.verb, "USERJOIN") && shape(f, 1, true))
     return UserJoin{s(a[0]), text()};
   if (verb_is(f.verb, "USERLEAVE") && shape(f, 1, true))
@@ -301,6 +311,12 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
     if (parse_int(a[1], c.members)) return c;
   }
   if (verb_is(f.verb, "LISTEND") && shape(f, 0, false)) return ListEnd{};
+  if (verb_is(f.verb, "LISTMORE") && shape(f, 0, true) && !f.text->empty())
+    return ListMore{text()};
+  if (verb_is(f.verb, "HISTORYMORE") && shape(f, 1, true)) {
+    HistoryMore h{s(a[0]), 0};
+    if (parse_int(*f.text, h.before_unix_ms)) return h;
+  }
   if (verb_is(f.verb, "TALK") && shape(f, 2, true) &&
       verb_is(*f.text, "REQUEST"))
     return TalkOffer{s(a[0]), s(a[1])};
@@ -337,8 +353,8 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
     return Error{s(a[0]), text()};
   static constexpr std::string_view kKnown[] = {
       "ACCEPT", "NOTACCEPTED", "NICKNAMEINUSE", "PING", "PONG", "JOINED",
-      "LEFT", "USERLIST", "USERJOIN", "USERLEAVE", "MSG", "HISTORY", "TOPIC",
-      "CHANNEL", "LISTEND", "TALK", "TALKMEMBERS", "SESSIONACCEPTED", "OPERATOR", "SESSIONERROR",
+      "LEFT", "USERLIST", "USERLISTMORE", "USERJOIN", "USERLEAVE", "MSG", "HISTORY",
+      "HISTORYMORE", "TOPIC", "CHANNEL", "LISTEND", "LISTMORE", "TALK", "TALKMEMBERS", "SESSIONACCEPTED", "OPERATOR", "SESSIONERROR",
       "BANNED", "UNBANNED", "BANSEND", "ERROR"};
   for (auto known : kKnown) {
     if (verb_is(f.verb, known))
@@ -400,7 +416,12 @@ struct ClientFormatter {
   std::string operator()(const Pong& m) const { return with_text("PONG", m.token); }
   std::string operator()(const Join& m) const { return with_text("JOIN", m.channel); }
   std::string operator()(const Leave& m) const { return with_text("LEAVE", m.channel); }
-  std::string operator()(const List&) const { return "LIST"; }
+  std::string operator()(const List& m) const {
+    return m.after.empty() ? "LIST" : with_text("LIST", m.after);
+  }
+  std::string operator()(const HistoryRequest& m) const {
+    return with_text("HISTORY " + m.channel, "before " + std::to_string(m.before_unix_ms));
+  }
   std::string operator()(const SetTopic& m) const {
     return with_text("TOPIC " + m.channel, m.text);
   }
@@ -437,6 +458,9 @@ struct ServerFormatter {
   std::string operator()(const UserList& m) const {
     return with_text("USERLIST " + m.channel, join_list(m.nicknames));
   }
+  std::string operator()(const UserListMore& m) const {
+    return with_text("USERLISTMORE " + m.channel, join_list(m.nicknames));
+  }
   std::string operator()(const UserJoin& m) const {
     return with_text("USERJOIN " + m.channel, m.nickname);
   }
@@ -459,6 +483,10 @@ struct ServerFormatter {
                      m.topic);
   }
   std::string operator()(const ListEnd&) const { return "LISTEND"; }
+  std::string operator()(const ListMore& m) const { return with_text("LISTMORE", m.after); }
+  std::string operator()(const HistoryMore& m) const {
+    return with_text("HISTORYMORE " + m.channel, std::to_string(m.before_unix_ms));
+  }
   std::string operator()(const TalkOffer& m) const {
     return "TALK " + m.nickname + " " + m.key + ": REQUEST";
   }

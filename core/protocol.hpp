@@ -43,8 +43,14 @@ struct Leave {  // LEAVE: #chan
   std::string channel;
   bool operator==(const Leave&) const = default;
 };
-struct List {  // LIST
+struct List {  // LIST   |   LIST: #after   (the page of channels after that one)
+  std::string after = {};
   bool operator==(const List&) const = default;
+};
+struct HistoryRequest {  // HISTORY #chan: before 1764060000000   (older messages)
+  std::string channel;
+  std::int64_t before_unix_ms = 0;
+  bool operator==(const HistoryRequest&) const = default;
 };
 struct SetTopic {  // TOPIC #chan: text
   std::string channel, text;
@@ -98,7 +104,7 @@ struct Disconnect {  // DISCONNECT
 };
 
 using ClientMessage =
-    std::variant<Connect, Ping, Pong, Join, Leave, List, SetTopic, SendMsg,
+    std::variant<Connect, Ping, Pong, Join, Leave, List, HistoryRequest, SetTopic, SendMsg,
                  TalkRequest, TalkAnswer, TalkInvite, TalkSession, Oper, Kick, BanUser,
                  Unban, ListBans, Disconnect>;
 
@@ -128,6 +134,11 @@ struct UserList {  // USERLIST #chan: Will, John83, Mike
   std::string channel;
   std::vector<std::string> nicknames;
   bool operator==(const UserList&) const = default;
+};
+struct UserListMore {  // USERLISTMORE #chan: Will, John83   (a part; USERLIST ends the list)
+  std::string channel;
+  std::vector<std::string> nicknames;
+  bool operator==(const UserListMore&) const = default;
 };
 struct UserJoin {  // USERJOIN #chan: Thomas12
   std::string channel, nickname;
@@ -159,6 +170,15 @@ struct ChannelInfo {  // CHANNEL #chan 3: topic
 };
 struct ListEnd {  // LISTEND
   bool operator==(const ListEnd&) const = default;
+};
+struct ListMore {  // LISTMORE: #last   (more channels: ask LIST: #last)
+  std::string after;
+  bool operator==(const ListMore&) const = default;
+};
+struct HistoryMore {  // HISTORYMORE #chan: 1764060000000   (older ones: HISTORY #chan: before ...)
+  std::string channel;
+  std::int64_t before_unix_ms = 0;  // 0: nothing older
+  bool operator==(const HistoryMore&) const = default;
 };
 struct TalkOffer {  // TALK John83 <key>: REQUEST
   std::string nickname, key;
@@ -214,8 +234,8 @@ struct Error {  // ERROR CODE: message
 
 using ServerMessage =
     std::variant<Accept, NotAccepted, NicknameInUse, Ping, Pong, Joined, Left,
-                 UserList, UserJoin, UserLeave, DeliverMsg, History, Topic,
-                 ChannelInfo, ListEnd, TalkOffer, TalkState, TalkEvent,
+                 UserList, UserListMore, UserJoin, UserLeave, DeliverMsg, History,
+                 HistoryMore, Topic, ChannelInfo, ListEnd, ListMore, TalkOffer, TalkState, TalkEvent,
                  TalkMembers, SessionAccepted, Operator, SessionError, Banned,
                  Unbanned, BansEnd, Error>;
 

@@ -74,15 +74,26 @@ struct Server::Impl : CallDirectory {
     Connection* c = find_conn(id);
     return c ? std::string_view(c->nickname) : std::string_view();
   }
-  void send_to(ConnId id, const ServerMessage& m) override { out.send(id, format(m)); }
+  void send_to(ConnId id, const ServerMessage& m) override { emit(id, format(m)); }
   void error_to(ConnId id, std::string_view code, std::string message) override {
-    out.send(id, format(ServerMessage{Error{std::string(code), std::move(message)}}));
+    emit(id, format(ServerMessage{Error{std::string(code), std::move(message)}}));
   }
   std::string new_session_key() override { return random_hex(kSessionKeyBytes); }
 
   // ---- helpers -----------------------------------------------------------
 
-  void send(Connection& c, const ServerMessage& m) { out.send(c.id, format(m)); }
+  // Every line leaves through here. What users send is capped so that no
+  // line built around it outgrows kMaxLineBytes (names.hpp); this keeps the
+  // promise for anything else (an error quoting input): such a line is cut.
+  void emit(ConnId id, std::string_view line) {
+    if (line.size() > kMaxLineBytes) {
+      out.send(id, std::string(utf8_prefix(line, kMaxLineBytes - 3)) + "...");
+      return;
+    }
+    out.send(id, line);
+  }
+
+  void send(Connection& c, const ServerMessage& m) { emit(c.id, format(m)); }
 
   void error(Connection& c, std::string_view code, std::string message) {
     send(c, Error{std::string(code), std::move(message)});
@@ -146,7 +157,7 @@ struct Server::Impl : CallDirectory {
 
   bool open(ConnId id, Millis now, std::string_view address) {
     if (const Ban* ban = bans.find(address, {}, now)) {
-      out.send(id, format(ServerMessage{Error{std::string(error_code::kBanned),
+      emit(id, format(ServerMessage{Error{std::string(error_code::kBanned),
                                               "You are banned from this server " +
                                                   ban_duration(*ban, now) + ban_why(*ban)}}));
       out.close(id, "banned");
@@ -154,7 +165,7 @@ struct Server::Impl : CallDirectory {
     }
     if (config.max_per_address > 0 && !address.empty() &&
         per_address[std::string(address)] >= config.max_per_address) {
-      out.send(id, format(ServerMessage{Error{
+      emit(id, format(ServerMessage{Error{
                        std::string(error_code::kServerFull),
                        "Too many connections from " + std::string(address) + " (" +
                            std::to_string(config.max_per_address) + ")"}}));
@@ -163,7 +174,7 @@ struct Server::Impl : CallDirectory {
     }
     if (!address.empty() &&
         pending_per_address[std::string(address)] >= config.max_pending_per_address) {
-      out.send(id, format(ServerMessage{Error{
+      emit(id, format(ServerMessage{Error{
                        std::string(error_code::kServerFull),
                        "Too many connections from " + std::string(address) +
                            " waiting to log in (" +
@@ -223,7 +234,7 @@ struct Server::Impl : CallDirectory {
         erase_value(ch->members, &c);
         leave.channel = ch->name;
         std::string line = format(ServerMessage{leave});
-        for (Connection* m : ch->members) out.send(m->id, line);
+        for (Connection* m : ch->members) emit(m->id, line);
         drop_channel_if_empty(*ch);
       }
       calls.leave_all(c.id);
@@ -368,17 +379,55 @@ struct Server::Impl : CallDirectory {
     Channel& ch = *it->second;
     if (!is_member(ch, &c)) {
       std::string line = format(ServerMessage{UserJoin{ch.name, c.nickname}});
-      for (Connection* m : ch.members) out.send(m->id, line);
+      for (Connection* m : ch.members) emit(m->id, line);
       ch.members.push_back(&c);
       c.channels.push_back(&ch);
     }
     send(c, Joined{ch.name});
-    UserList list{ch.name, {}};
-    list.nicknames.reserve(ch.members.size());
-    for (Connection* m : ch.members) list.nicknames.push_back(m->nickname);
-    send(c, list);
+    send_user_list(c, ch);
     if (!ch.topic.empty()) send(c, Topic{ch.topic_setter, ch.name, ch.topic});
-    for (const History& h : ch.history) send(c, h);
+    replay(c, ch, ch.history.size());
+  }
+
+  // The members of `ch`, in lines that fit: USERLISTMORE for every part
+  // but the last, USERLIST for the last (an old client that knows only
+  // USERLIST still gets a valid, if partial, list).
+  void send_user_list(Connection& c, const Channel& ch) {
+    // "USERLISTMORE " + channel + ": " before the names.
+    const std::size_t room = kMaxLineBytes - 13 - ch.name.size() - 2;
+    UserList part{ch.name, {}};
+    std::size_t used = 0;
+    for (Connection* m : ch.members) {
+      std::size_t cost = m->nickname.size() + (part.nicknames.empty() ? 0 : 2);
+      if (used + cost > room) {
+        send(c, UserListMore{ch.name, std::move(part.nicknames)});
+        part.nicknames.clear();
+        used = 0;
+        cost = m->nickname.size();
+      }
+      part.nicknames.push_back(m->nickname);
+      used += cost;
+    }
+    send(c, part);
+  }
+
+  // Replays the newest of the first `end` history lines of `ch` that fit
+  // kReplayBytes, oldest first; says where older ones start if some were
+  // left out (the client asks HISTORY #chan: before <time> for them).
+  void replay(Connection& c, const Channel& ch, std::size_t end, bool always_say = false) {
+    std::size_t begin = end, bytes = 0;
+    while (begin > 0) {
+      std::size_t size = format(ServerMessage{ch.history[begin - 1]}).size() + 1;
+      if (bytes + size > kReplayBytes && begin < end) break;
+      bytes += size;
+      --begin;
+    }
+    for (std::size_t i = begin; i < end; ++i) send(c, ch.history[i]);
+    if (begin > 0) {
+      send(c, HistoryMore{ch.name, ch.history[begin].unix_ms});
+    } else if (always_say) {
+      send(c, HistoryMore{ch.name, 0});
+    }
   }
 
   void handle(Connection& c, const Join& m, Millis) {
@@ -395,7 +444,7 @@ struct Server::Impl : CallDirectory {
     Channel* ch = find_channel(name);
     if (!ch) {
       error(c, error_code::kNoSuchChannel,
-            "No such channel '" + std::string(name) + "'");
+            "No such channel '" + shown(name) + "'");
       return nullptr;
     }
     if (!is_member(*ch, &c)) {
@@ -413,17 +462,39 @@ struct Server::Impl : CallDirectory {
     erase_value(c.channels, ch);
     send(c, Left{ch->name});
     std::string line = format(ServerMessage{UserLeave{ch->name, c.nickname}});
-    for (Connection* other : ch->members) out.send(other->id, line);
+    for (Connection* other : ch->members) emit(other->id, line);
     drop_channel_if_empty(*ch);
   }
 
-  void handle(Connection& c, const List&, Millis) {
-    for (const auto& [folded, ch] : channels) {
-      send(c, ChannelInfo{ch->name,
-                          static_cast<std::uint32_t>(ch->members.size()),
-                          ch->topic});
+  // A page of channels in name order, at most kListPageBytes, then
+  // LISTMORE (ask LIST: #last for the next page) or LISTEND.
+  void handle(Connection& c, const List& m, Millis) {
+    auto it = m.after.empty() ? channels.begin() : channels.upper_bound(fold_case(m.after));
+    std::size_t bytes = 0;
+    std::string last;
+    for (; it != channels.end(); ++it) {
+      const Channel& ch = *it->second;
+      std::string line = format(ServerMessage{
+          ChannelInfo{ch.name, static_cast<std::uint32_t>(ch.members.size()), ch.topic}});
+      if (bytes + line.size() + 1 > kListPageBytes && !last.empty()) break;
+      bytes += line.size() + 1;
+      emit(c.id, line);
+      last = ch.name;
     }
-    send(c, ListEnd{});
+    if (it != channels.end()) {
+      send(c, ListMore{last});
+    } else {
+      send(c, ListEnd{});
+    }
+  }
+
+  void handle(Connection& c, const HistoryRequest& m, Millis) {
+    Channel* ch = member_channel(c, m.channel);
+    if (!ch) return;
+    // The lines older than `before`: those before the first at or after it.
+    std::size_t end = 0;
+    while (end < ch->history.size() && ch->history[end].unix_ms < m.before_unix_ms) ++end;
+    replay(c, *ch, end, true);
   }
 
   void handle(Connection& c, const SetTopic& m, Millis) {
@@ -438,7 +509,7 @@ struct Server::Impl : CallDirectory {
     ch->topic = m.text;
     ch->topic_setter = c.nickname;
     std::string line = format(ServerMessage{Topic{c.nickname, ch->name, m.text}});
-    for (Connection* member : ch->members) out.send(member->id, line);
+    for (Connection* member : ch->members) emit(member->id, line);
   }
 
   void handle(Connection& c, const SendMsg& m, Millis now) {
@@ -453,7 +524,7 @@ struct Server::Impl : CallDirectory {
       std::string line =
           format(ServerMessage{DeliverMsg{c.nickname, ch->name, m.text}});
       for (Connection* member : ch->members) {
-        if (member != &c) out.send(member->id, line);
+        if (member != &c) emit(member->id, line);
       }
       if (config.history_length > 0) {
         if (ch->history.size() >= config.history_length) ch->history.pop_front();
@@ -464,7 +535,7 @@ struct Server::Impl : CallDirectory {
     Connection* to = find_user(m.recipient);
     if (!to) {
       error(c, error_code::kNoSuchUser,
-            "No such user '" + m.recipient + "'");
+            "No such user '" + shown(m.recipient) + "'");
       return;
     }
     send(*to, DeliverMsg{c.nickname, to->nickname, m.text});
@@ -477,7 +548,7 @@ struct Server::Impl : CallDirectory {
     }
     Connection* callee = find_user(m.nickname);
     if (!callee) {
-      error(c, error_code::kNoSuchUser, "No such user '" + m.nickname + "'");
+      error(c, error_code::kNoSuchUser, "No such user '" + shown(m.nickname) + "'");
       return;
     }
     if (callee == &c) {
@@ -492,7 +563,7 @@ struct Server::Impl : CallDirectory {
   void handle(Connection& c, const TalkInvite& m, Millis now) {
     Connection* target = find_user(m.nickname);
     if (!target) {
-      error(c, error_code::kNoSuchUser, "No such user '" + m.nickname + "'");
+      error(c, error_code::kNoSuchUser, "No such user '" + shown(m.nickname) + "'");
       return;
     }
     calls.invite(c.id, m.key, target->id, now);
@@ -500,7 +571,7 @@ struct Server::Impl : CallDirectory {
 
   void handle(Connection& c, const TalkSession& m, Millis) {
     if (!calls.knows_key(m.key)) {
-      send(c, SessionError{"Invalid session key '" + m.key + "'"});
+      send(c, SessionError{"Invalid session key '" + shown(m.key) + "'"});
       return;
     }
     error(c, error_code::kNotAllowed,
@@ -510,7 +581,7 @@ struct Server::Impl : CallDirectory {
   void handle(Connection& c, const Pong& m, Millis now) {
     if (c.ping_token.empty() || m.token != c.ping_token) {
       error(c, error_code::kMalformed,
-            "PONG '" + m.token + "' does not answer the last PING");
+            "PONG '" + shown(m.token) + "' does not answer the last PING");
       return;
     }
     c.ping_token.clear();
@@ -538,13 +609,19 @@ struct Server::Impl : CallDirectory {
   }
 
   // The target of an operator's KICK or BAN, or nullptr (and the reason sent).
-  Connection* operator_target(Connection& c, const std::string& nickname, std::string_view what) {
+  Connection* operator_target(Connection& c, const std::string& nickname, std::string_view what,
+                              const std::string& reason) {
     if (!c.operator_) {
       error(c, error_code::kNotAllowed, "Only operators can " + std::string(what) + " (OPER first)");
       return nullptr;
     }
+    // The reason reaches the user's screen: no escapes, no bidi tricks.
+    if (auto why = reason.empty() ? std::string() : check_text(reason); !why.empty()) {
+      error(c, error_code::kBadText, "Reason: " + why);
+      return nullptr;
+    }
     Connection* target = find_user(nickname);
-    if (!target) error(c, error_code::kNoSuchUser, "No such user '" + nickname + "'");
+    if (!target) error(c, error_code::kNoSuchUser, "No such user '" + shown(nickname) + "'");
     return target;
   }
 
@@ -562,12 +639,12 @@ struct Server::Impl : CallDirectory {
   }
 
   void handle(Connection& c, const Kick& m, Millis now) {
-    if (Connection* target = operator_target(c, m.nickname, "kick"))
+    if (Connection* target = operator_target(c, m.nickname, "kick", m.reason))
       ban(c, *target, config.kick_ban, m.reason, "Kicked", now);
   }
 
   void handle(Connection& c, const BanUser& m, Millis now) {
-    if (Connection* target = operator_target(c, m.nickname, "ban"))
+    if (Connection* target = operator_target(c, m.nickname, "ban", m.reason))
       ban(c, *target, static_cast<Millis>(m.minutes) * 60'000, m.reason, "Banned", now);
   }
 
@@ -578,7 +655,7 @@ struct Server::Impl : CallDirectory {
     }
     auto lifted = bans.remove(m.target);
     if (lifted.empty()) {
-      error(c, error_code::kNoSuchBan, "Nobody is banned as '" + m.target + "'");
+      error(c, error_code::kNoSuchBan, "Nobody is banned as '" + shown(m.target) + "'");
       return;
     }
     for (const Ban& b : lifted) send(c, Unbanned{b.nickname, b.address});

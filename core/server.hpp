@@ -37,6 +37,13 @@ class Outbox {
 // transport passes a cryptographic generator; tests may pass their own.
 using RandomSource = std::function<void(std::span<std::uint8_t>)>;
 
+// Answers that could be large come in pages, so that no answer can fill a
+// client's output queue (1 MiB) by itself, even 30 of them at once (the
+// flood burst): history replayed on JOIN or asked for with HISTORY, and the
+// channel list. docs/security.md has the arithmetic.
+inline constexpr std::size_t kReplayBytes = 16 * 1024;
+inline constexpr std::size_t kListPageBytes = 16 * 1024;
+
 struct ServerConfig {
   std::string hostname = "voixer";
   Millis ping_interval = 30'000;     // idle time before the server PINGs

@@ -199,6 +199,9 @@ void GuiApp::open_conversation(const std::string& name) {
   }
 }
 void GuiApp::refresh_channel_list() { m_engine.send(m_engine.model().request_list()); }
+void GuiApp::load_older(const std::string& channel) {
+  m_engine.send(m_engine.model().load_older(channel));
+}
 void GuiApp::set_topic(const std::string& topic) {
   if (const auto* c = model().active(); c && c->is_channel)
     m_engine.send(m_engine.model().set_topic(c->name, topic));

@@ -61,6 +61,7 @@ class GuiApp {
   void leave_channel(const std::string& name);
   void open_conversation(const std::string& name);
   void refresh_channel_list();
+  void load_older(const std::string& channel);
   void set_topic(const std::string& topic);
   void call(const std::string& nickname);
   void mic_test();

@@ -103,6 +103,8 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
   // The log: clipped, and it follows new lines only if already at the bottom.
   const float input_height = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
   ImGui::BeginChild("log", ImVec2(0, -input_height), false);
+  if (c->older_before_unix_ms != 0 && ImGui::SmallButton("Load older messages"))
+    app.load_older(c->name);
   bool new_lines = v.seen_conversation != c->name || v.seen_lines != c->lines.size();
   bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 2;
   ImGuiListClipper clipper;

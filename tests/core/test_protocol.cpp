@@ -168,7 +168,7 @@ TEST_CASE("malformed client lines are rejected with a reason") {
   CHECK(client_error("TALK bob: DANCE").code == "MALFORMED");
   CHECK(client_error("TALK: REQUEST").code == "MALFORMED");
   CHECK(client_error("PONG").code == "MALFORMED");
-  CHECK(client_error("LIST: everything").code == "MALFORMED");
+  CHECK(client_error("LIST everything: x").code == "MALFORMED");
   CHECK(client_error("DISCONNECT now").code == "MALFORMED");
   CHECK(client_error("TALKSESSION:").code == "MALFORMED");
   CHECK(client_error("MSG a b c d e f: too many").code == "MALFORMED");

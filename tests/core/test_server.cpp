@@ -40,7 +40,7 @@ TEST_CASE_FIXTURE(Fixture, "invalid nicknames are refused with NOTACCEPTED and m
   line(1, "CONNECT: \"" + std::string(33, 'a') + "\" \"x\" 1");
   CHECK(only(1) == "NOTACCEPTED: Nickname is longer than 32 characters");
   line(1, "CONNECT: \"ok\" \"bell\x07\" 1");
-  CHECK(only(1) == "NOTACCEPTED: Real name: Text contains control characters");
+  CHECK(only(1) == "NOTACCEPTED: Real name: Text contains a control character (U+0007)");
   line(1, "CONNECT: \"ok\" \"fine\" 1");
   CHECK(take(1).at(0) == "ACCEPT: testhost");
 }
@@ -125,7 +125,7 @@ TEST_CASE_FIXTURE(Fixture, "MSG errors: unknown user or channel, not a member, b
   line(1, "MSG bob: \xff\xfe");
   CHECK(only(1) == "ERROR BADTEXT: Text is not valid UTF-8");
   line(1, "MSG bob: ring\x07");
-  CHECK(only(1) == "ERROR BADTEXT: Text contains control characters");
+  CHECK(only(1) == "ERROR BADTEXT: Text contains a control character (U+0007)");
   line(1, "MSG bob:");
   CHECK(only(1) == "ERROR BADTEXT: Text is empty");
   CHECK(take(2).empty());

@@ -163,12 +163,16 @@ TEST_CASE("loopback: a line over 4096 bytes is refused and does not break the co
   alice.send_raw("MSG #lobby: " + std::string(100'000, 'y'));
   CHECK(alice.next_line() == "ERROR LINETOOLONG: Line longer than 4096 bytes was discarded");
   alice.send_raw("still the same line\n");
-  // A line of exactly 4096 bytes is fine.
+  // A line of exactly 4096 bytes is read whole; its text is longer than a
+  // message may be (so that relayed and replayed it still fits 4096).
   std::string exact = "MSG #lobby: ";
   exact += std::string(4096 - exact.size(), 'z');
   alice.send(exact);
+  CHECK(alice.next_line() == "ERROR BADTEXT: Text is longer than 3968 bytes");
+  // The longest message is relayed whole, within the line limit.
+  alice.send("MSG #lobby: " + std::string(3968, 'z'));
   CHECK(alice.sync().empty());
-  CHECK(bob.next_line() == "MSG alice #lobby: " + std::string(4096 - 12, 'z'));
+  CHECK(bob.next_line() == "MSG alice #lobby: " + std::string(3968, 'z'));
   CHECK(bob.sync().empty());  // nothing of the refused lines leaked
 }
 
@@ -179,7 +183,7 @@ TEST_CASE("loopback: invalid UTF-8 and control characters get an error") {
   alice.send("MSG #lobby: \xc0\xaf");
   CHECK(alice.next_line() == "ERROR BADTEXT: Text is not valid UTF-8");
   alice.send("MSG #lobby: a\x01z");
-  CHECK(alice.next_line() == "ERROR BADTEXT: Text contains control characters");
+  CHECK(alice.next_line() == "ERROR BADTEXT: Text contains a control character (U+0001)");
   alice.send("WHAT");
   CHECK(alice.next_line() == "ERROR UNKNOWNCOMMAND: Unknown command 'WHAT'");
 }
@@ -225,7 +229,7 @@ TEST_CASE("loopback: a client that stops reading is dropped when its queue is fu
   sleeper.login("sleeper");
   TestClient talker(s.port());
   talker.login("talker");
-  std::string big = "MSG #lobby: " + std::string(4000, 'x');
+  std::string big = "MSG #lobby: " + std::string(3900, 'x');
   // Far more than the kernel buffers plus the queue bound; the sleeper never reads.
   bool dropped = false;
   for (int i = 0; i < 4000 && !dropped; ++i) {

@@ -1,0 +1,233 @@
+// Every line the server sends fits the 4,096-byte limit, big answers come
+// in pages, and names and text refuse characters that lie about
+// themselves. Driven directly (core::Server) with the client model reading
+// what arrives, as a real client would.
+#include <doctest/doctest.h>
+
+#include "core/client_model.hpp"
+#include "core/names.hpp"
+#include "core/terminal_text.hpp"
+#include "core/server_fixture.hpp"
+
+using namespace voixer::test;
+using Lines = std::vector<std::string>;
+
+namespace {
+
+std::string nick(int i) {  // 32 characters, the longest a nickname may be
+  std::string n = "user" + std::to_string(i);
+  return n + std::string(32 - n.size(), 'x');
+}
+
+struct Lined : Fixture {
+  // Every line sent to anyone so far must fit; returns how many were checked.
+  std::size_t check_all_fit() {
+    std::size_t n = 0;
+    for (const auto& [id, lines] : out.lines)
+      for (const auto& l : lines) {
+        CHECK_MESSAGE(l.size() <= kMaxLineBytes, l.size() << " bytes: " << l.substr(0, 60));
+        ++n;
+      }
+    return n;
+  }
+  // Feeds what `id` received into `m`, then sends what the model asks for
+  // next (the following page) and repeats until nothing more is asked.
+  void converse(ConnId id, ClientModel& m) {
+    for (int round = 0; round < 1000; ++round) {
+      for (const auto& l : take(id)) m.apply(l, now);
+      auto follow = m.take_follow_ups();
+      if (follow.empty()) return;
+      for (const auto& l : follow) line(id, l);
+    }
+    FAIL("the conversation did not end");
+  }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Lined, "the longest names, texts and member lists still fit in 4096-byte lines") {
+  const std::string channel = "#" + std::string(63, 'c');  // the longest channel name
+  const std::string text(kMaxTextBytes, 't');
+  for (int i = 0; i < 700; ++i) {
+    login(i + 1, nick(i));
+    line(i + 1, "JOIN: " + channel);
+  }
+  line(1, "TOPIC " + channel + ": " + text);
+  line(1, "MSG " + channel + ": " + text);
+  line(2, "MSG " + nick(0) + ": " + text);
+  line(3, "MSG " + std::string(4000, 'n') + ": hi");  // the error quotes the name
+  line(4, "PONG: " + std::string(4080, 'p'));         // and the token
+  line(5, "LIST");
+  clear_all();
+  ClientModel late(nick(700));
+  login(701, nick(700));
+  line(701, "JOIN: " + channel);  // 701 members, topic and history replayed
+  line(3, "MSG " + std::string(4000, 'n') + ": hi");
+  line(4, "PONG: " + std::string(4080, 'p'));
+  line(5, "LIST");
+  CHECK(check_all_fit() > 0);
+  Lines got = take(701);
+  std::size_t parts = 0;
+  for (const auto& l : got) parts += l.rfind("USERLISTMORE ", 0) == 0;
+  CHECK(parts >= 5);  // 701 names of 32 bytes: at least six lines
+  for (const auto& l : got) late.apply(l, now);
+  const Conversation* c = late.find(channel);
+  REQUIRE(c != nullptr);
+  CHECK(c->members.size() == 701);
+  CHECK(c->members.front() == nick(0));
+  CHECK(c->members.back() == nick(700));
+  CHECK(c->topic == text);
+}
+
+TEST_CASE_FIXTURE(Lined, "text longer than the cap is refused before anything is relayed") {
+  login(1, "alice");
+  login(2, "bob");
+  clear_all();
+  line(1, "MSG #lobby: " + std::string(kMaxTextBytes + 1, 'x'));
+  CHECK(only(1) == "ERROR BADTEXT: Text is longer than 3968 bytes");
+  line(1, "TOPIC #lobby: " + std::string(kMaxTextBytes + 1, 'x'));
+  CHECK(only(1) == "ERROR BADTEXT: Text is longer than 3968 bytes");
+  CHECK(take(2).empty());
+  // The model refuses it before sending.
+  ClientModel m("alice");
+  for (const char* l : {"ACCEPT: x", "JOINED: #lobby", "USERLIST #lobby: alice"}) m.apply(l, 0);
+  CHECK(m.send_text(std::string(kMaxTextBytes + 1, 'x'), 0).empty());
+  CHECK(m.send_text(std::string(kMaxTextBytes, 'x'), 0).size() == 1);
+}
+
+TEST_CASE_FIXTURE(Lined, "LIST comes in pages the client follows, and the list changes once, complete") {
+  const std::string topic(3900, 'T');
+  for (int i = 0; i < 280; ++i) {
+    login(i + 1, "u" + std::to_string(i));
+    char name[16];
+    std::snprintf(name, sizeof name, "#room%03d", i);
+    line(i + 1, std::string("JOIN: ") + name);
+    line(i + 1, std::string("TOPIC ") + name + ": " + topic);
+  }
+  clear_all();
+  line(1, "LIST");
+  Lines first = take(1);
+  std::size_t bytes = 0;
+  for (const auto& l : first) bytes += l.size() + 1;
+  CHECK(bytes <= kListPageBytes + 80);
+  CHECK(first.back().rfind("LISTMORE: #room", 0) == 0);
+  ClientModel m("u0");
+  for (const char* l : {"ACCEPT: x", "JOINED: #lobby", "USERLIST #lobby: u0"}) m.apply(l, 0);
+  CHECK(m.request_list() == Lines{"LIST"});
+  for (const auto& l : first) m.apply(l, now);
+  CHECK(m.channel_list().empty());  // not until LISTEND
+  converse(1, m);
+  REQUIRE(m.channel_list().size() == 281);  // the 280 and #lobby
+  CHECK(m.channel_list()[0].name == "#lobby");
+  CHECK(m.channel_list()[280].name == "#room279");
+  CHECK(m.channel_list()[280].topic == topic);
+}
+
+TEST_CASE_FIXTURE(Lined, "history is replayed within a byte budget, older pages on request, in order") {
+  login(1, "alice");
+  const std::string pad(3900, 'h');
+  for (int i = 0; i < 50; ++i) {
+    line(1, "MSG #lobby: " + std::to_string(i) + " " + pad);
+    now += 10;
+  }
+  login(2, "bob");  // login() read the answer to CONNECT: ask for the lobby again
+  ClientModel m("bob");
+  for (const char* l : {"ACCEPT: testhost"}) m.apply(l, now);
+  line(2, "JOIN: #lobby");
+  Lines replay = take(2);
+  std::size_t history = 0, bytes = 0;
+  for (const auto& l : replay)
+    if (l.rfind("HISTORY ", 0) == 0) {
+      ++history;
+      bytes += l.size() + 1;
+    }
+  CHECK(history < 50);
+  CHECK(bytes <= kReplayBytes);
+  CHECK(replay.back().rfind("HISTORYMORE #lobby: 17", 0) == 0);
+  for (const auto& l : replay) m.apply(l, now);
+  const Conversation* c = m.find("#lobby");
+  REQUIRE(c != nullptr);
+  CHECK(c->older_before_unix_ms != 0);
+  // Loading older pages until none remain gives all 50, oldest first.
+  for (int page = 0; page < 20 && m.find("#lobby")->older_before_unix_ms != 0; ++page) {
+    auto ask = m.load_older("#lobby");
+    REQUIRE(ask.size() == 1);
+    CHECK(ask[0].rfind("HISTORY #lobby: before ", 0) == 0);
+    line(2, ask[0]);
+    for (const auto& l : take(2)) m.apply(l, now);
+  }
+  c = m.find("#lobby");
+  CHECK(c->older_before_unix_ms == 0);
+  std::vector<std::string> texts;
+  for (const auto& l : c->lines)
+    if (l.kind == ChatLine::Kind::History) texts.push_back(l.text.substr(0, l.text.find(' ')));
+  REQUIRE(texts.size() == 50);
+  for (int i = 0; i < 50; ++i) CHECK(texts[i] == std::to_string(i));
+  CHECK(m.load_older("#lobby").empty());  // nothing more to ask
+}
+
+TEST_CASE_FIXTURE(Lined, "HISTORY is for members, and malformed requests are refused") {
+  login(1, "alice");
+  clear_all();
+  line(1, "HISTORY #nowhere: before 1");
+  CHECK(only(1) == "ERROR NOSUCHCHANNEL: No such channel '#nowhere'");
+  line(1, "HISTORY #lobby: after 1");
+  CHECK(only(1).rfind("ERROR MALFORMED: Malformed HISTORY", 0) == 0);
+  line(1, "HISTORY #lobby: before 99999999999999");
+  CHECK(only(1) == "HISTORYMORE #lobby: 0");  // nothing older at all
+}
+
+TEST_CASE("channel names refuse invisible, bidi, control characters and odd spaces") {
+  CHECK(check_channel("#lobby").empty());
+  CHECK(check_channel("#caf\xc3\xa9").empty());         // é is fine
+  CHECK(check_channel("#lobby\xe2\x80\x8b") == "Channel name contains an invisible character (U+200B)");
+  CHECK(check_channel("#\xe2\x80\xaelobby") == "Channel name contains a bidirectional control (U+202E)");
+  CHECK(check_channel("#a\xc2\x85") == "Channel name contains a control character (U+0085)");
+  CHECK(check_channel("#a\xc2\xa0z") == "Channel name contains an unusual space (U+00A0)");
+  CHECK(check_channel("#a\xe2\x80\xa8") == "Channel name contains a line separator (U+2028)");
+  CHECK(check_channel("#a\xef\xbb\xbf") == "Channel name contains an invisible character (U+FEFF)");
+  CHECK(check_channel("#\xe3\x85\xa4") == "Channel name contains an invisible character (U+3164)");
+}
+
+TEST_CASE("text refuses controls, bidi, separators and zero-width spaces, keeps what scripts need") {
+  CHECK(check_text("hello\tworld").empty());
+  CHECK(check_text("caf\xc3\xa9 \xc2\xa0ok").empty());                        // no-break space
+  CHECK(check_text("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb").empty());  // emoji with ZWJ
+  CHECK(check_text("\xe2\x9d\xa4\xef\xb8\x8f").empty());                      // heart + VS16
+  CHECK(check_text("\xd9\x85\xe2\x80\x8c\xd9\x8a").empty());                  // ZWNJ (Persian)
+  CHECK(check_text("a\xe2\x80\xae" "exe.txt") == "Text contains a bidirectional control (U+202E)");
+  CHECK(check_text("a\xc2\x9b" "2J") == "Text contains a control character (U+009B)");
+  CHECK(check_text("a\xc2\x85z") == "Text contains a control character (U+0085)");
+  CHECK(check_text("a\xe2\x80\xa8z") == "Text contains a line separator (U+2028)");
+  CHECK(check_text("a\xe2\x80\x8bz") == "Text contains an invisible character (U+200B)");
+  CHECK(check_text("\x1b[2J") == "Text contains a control character (U+001B)");
+  CHECK(check_text("bell\x07") == "Text contains a control character (U+0007)");
+}
+
+TEST_CASE_FIXTURE(Lined, "a KICK reason with escapes or bidi controls is refused, the user stays") {
+  auto c = config;
+  c.operator_password = "pw";
+  reset(c);
+  login(1, "host");
+  login(2, "victim");
+  line(1, "OPER: pw");
+  clear_all();
+  line(1, "KICK victim: \x1b[2J\x07");
+  CHECK(only(1) == "ERROR BADTEXT: Reason: Text contains a control character (U+001B)");
+  line(1, "BAN victim 10: \xe2\x80\xae" "olleh");
+  CHECK(only(1) == "ERROR BADTEXT: Reason: Text contains a bidirectional control (U+202E)");
+  CHECK(out.closed.count(2) == 0);
+  CHECK(take(2).empty());
+}
+
+TEST_CASE("what the cli prints shows control characters as escapes, not as actions") {
+  CHECK(escape_for_terminal("plain text, caf\xc3\xa9") == "plain text, caf\xc3\xa9");
+  CHECK(escape_for_terminal("MSG evil #lobby: \x1b[2J\x07") == "MSG evil #lobby: \\x1b[2J\\x07");
+  CHECK(escape_for_terminal("a\xe2\x80\xae" "b") == "a\\u202eb");
+  CHECK(escape_for_terminal("a\xc2\x9b" "b") == "a\\u009bb");
+  CHECK(escape_for_terminal("a\xe2\x80\x8b" "b") == "a\\u200bb");
+  CHECK(escape_for_terminal("bad \xff byte") == "bad \\xff byte");
+  CHECK(escape_for_terminal("tab\tkept") == "tab\tkept");
+  CHECK(escape_for_terminal("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb") ==
+        "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb");  // ZWJ emoji unharmed
+}
