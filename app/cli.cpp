@@ -12,6 +12,7 @@
 #include "client/client_engine.hpp"
 #include "core/address.hpp"
 #include "core/cli_commands.hpp"
+#include "core/terminal_text.hpp"
 #include "net/chat_server.hpp"
 
 namespace voixer::app {
@@ -20,7 +21,8 @@ const char* const kCliHelp =
     "usage: voixer cli HOST[:PORT] --nick NICK [--realname NAME] [voice options]\n"
     "       voixer cli            (then type: HOST localhost / CONNECT nick Full Name)\n"
     "A line client. Every line the server sends is printed to stdout as it\n"
-    "arrives; every line read from stdin is sent to the server as typed, so\n"
+    "arrives (control, bidirectional and invisible characters shown as \\x1b,\n"
+    "\\u202e escapes); every line read from stdin is sent to the server as typed, so\n"
     "protocol lines work ('JOIN: #room', 'MSG #lobby: hi', 'TALK bob: REQUEST').\n"
     "Lines starting with '/' are friendly commands (/join, /msg, /call, /accept,\n"
     "/deny, /hangup, /list, /quit; '/help' lists them). The client answers PING\n"
@@ -150,11 +152,15 @@ class CliClient {
   void on_event(const client::ClientEvent& e) {
     using Kind = client::ClientEvent::Kind;
     switch (e.kind) {
-      case Kind::ServerLine:
-        std::fwrite(e.text.data(), 1, e.text.size(), stdout);
+      case Kind::ServerLine: {
+        // As sent, except that control characters show as escapes: a line
+        // must not be able to clear the terminal or reverse what follows.
+        std::string shown = core::escape_for_terminal(e.text);
+        std::fwrite(shown.data(), 1, shown.size(), stdout);
         std::fputc('\n', stdout);
         std::fflush(stdout);
         break;
+      }
       case Kind::Disconnected:
         if (m_quitting) {
           m_exit_code = 0;

@@ -2,7 +2,11 @@
 // as child processes talking over loopback.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -214,4 +218,29 @@ TEST_CASE("voixer serve --password refuses clients without it, voixer cli --pass
   Process with({kExe, "cli", "127.0.0.1:" + std::to_string(server.port), "--nick", "y", "--no-voice",
                 "--password", "lanparty"});
   CHECK(with.stdout_line().value_or("").rfind("ACCEPT: ", 0) == 0);
+}
+
+TEST_CASE("voixer cli shows what a hostile server sends as escapes, not terminal commands") {
+  // A server of our own that says something nasty: clear the screen, ring
+  // the bell, reverse the text that follows.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+  ::listen(listener, 1);
+  Process cli({kExe, "cli", "127.0.0.1:" + std::to_string(ntohs(a.sin_port)), "--nick", "x",
+               "--no-voice"});
+  int peer = ::accept(listener, nullptr, nullptr);
+  REQUIRE(peer >= 0);
+  std::string nasty = "ACCEPT: evil\nMSG evil #lobby: \x1b[2J\x07\xe2\x80\xae" "gnp.exe\n";
+  REQUIRE(::write(peer, nasty.data(), nasty.size()) == static_cast<ssize_t>(nasty.size()));
+  CHECK(cli.stdout_line() == "ACCEPT: evil");
+  CHECK(cli.stdout_line() == "MSG evil #lobby: \\x1b[2J\\x07\\u202egnp.exe");
+  cli.close_stdin();
+  ::close(peer);
+  ::close(listener);
+  cli.wait();
 }

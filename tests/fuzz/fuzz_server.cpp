@@ -1,6 +1,7 @@
 // Fuzz target: the server state machine, fed arbitrary sequences of events
 // from four connections: open, a line, close, time passing. It must never
-// crash, and its counts must stay consistent.
+// crash, its counts must stay consistent, and no line it sends may exceed
+// the protocol's 4096 bytes.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -11,7 +12,10 @@ namespace {
 
 struct NullOutbox : voixer::core::Outbox {
   std::size_t sent = 0;
-  void send(voixer::core::ConnId, std::string_view line) override { sent += line.size(); }
+  void send(voixer::core::ConnId, std::string_view line) override {
+    if (line.size() > voixer::core::kMaxLineBytes) std::abort();
+    sent += line.size();
+  }
   void close(voixer::core::ConnId, std::string_view) override {}
 };
 
