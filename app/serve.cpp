@@ -1,6 +1,7 @@
 #include "app/serve.hpp"
 
 #include <chrono>
+#include <limits>
 #include <cstdio>
 #include <iostream>
 
@@ -30,6 +31,8 @@ const char* const kServeHelp =
     "                         one waiting longest is closed (default 64)\n"
     "  --max-pending-per-address N\n"
     "                         connections waiting to log in from one address (default 8)\n"
+    "  --max-voice-per-address N\n"
+    "                         voice (UDP) peers from one address (default 4; 0: no cap)\n"
     "  --password PW          clients must give this password with CONNECT\n"
     "  --operator-password PW OPER with it lets a client KICK and BAN users\n"
     "  --history N            messages per channel replayed on JOIN (default 50)\n"
@@ -43,7 +46,7 @@ int run_serve(const std::vector<std::string>& argv) {
             {"--port", "--bind", "--ping-interval", "--ping-timeout", "--handshake-timeout",
              "--ring-timeout", "--flood-rate", "--flood-burst", "--max-clients", "--history",
              "--coalesce-ms", "--max-per-address", "--password", "--operator-password",
-             "--max-pending", "--max-pending-per-address"},
+             "--max-pending", "--max-pending-per-address", "--max-voice-per-address"},
             {"--quiet", "--help"});
   if (args.has("--help")) {
     std::cout << kServeHelp;
@@ -71,6 +74,11 @@ int run_serve(const std::vector<std::string>& argv) {
       args.number("--max-pending", static_cast<double>(config.max_pending), 1, 100000));
   config.max_pending_per_address = static_cast<std::size_t>(args.number(
       "--max-pending-per-address", static_cast<double>(config.max_pending_per_address), 1, 100000));
+  options.voice_limits.max_peers_per_address = static_cast<std::size_t>(args.number(
+      "--max-voice-per-address", static_cast<double>(options.voice_limits.max_peers_per_address), 0,
+      100000));
+  if (options.voice_limits.max_peers_per_address == 0)
+    options.voice_limits.max_peers_per_address = std::numeric_limits<std::size_t>::max();
   config.password = args.value("--password").value_or("");
   config.operator_password = args.value("--operator-password").value_or("");
   config.history_length = static_cast<std::size_t>(

@@ -33,7 +33,7 @@
 #include <thread>
 #include <vector>
 
-#include "audio/analysis.hpp"
+#include "support/analysis.hpp"
 #include "audio/opus_codec.hpp"
 #include "audio/wav.hpp"
 #include "core/voice_frame.hpp"
@@ -175,7 +175,8 @@ int main(int argc, char** argv) {
       ::dup2(devnull, 2);
       std::string p = std::to_string(port);
       ::execl(argv[1], argv[1], "serve", "--bind", "127.0.0.1", "--port", p.c_str(), "--quiet",
-              "--flood-rate", "0", "--max-per-address", "0", static_cast<char*>(nullptr));
+              "--flood-rate", "0", "--max-per-address", "0", "--max-pending-per-address", "1000",
+              "--max-pending", "1000", "--max-voice-per-address", "0", static_cast<char*>(nullptr));
       ::_exit(127);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -12,7 +12,8 @@ exe=$build/app/voixer
 work=$(mktemp -d)
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 $exe serve --bind 127.0.0.1 --port "$port" --quiet --flood-rate 0 --max-per-address 0 \
-  --max-clients 2000 2>"$work/server.err" &
+  --max-clients 2000 --max-pending 2000 --max-pending-per-address 2000 \
+  --max-voice-per-address 0 2>"$work/server.err" &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 sleep 0.3

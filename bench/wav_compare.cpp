@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <exception>
 
-#include "audio/analysis.hpp"
+#include "support/analysis.hpp"
 #include "audio/wav.hpp"
 
 int main(int argc, char** argv) {

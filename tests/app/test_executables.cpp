@@ -12,7 +12,7 @@
 #include <chrono>
 #include <memory>
 
-#include "app/process.hpp"
+#include "support/process.hpp"
 #include "net/test_client.hpp"
 
 using voixer::test::free_port;

@@ -8,9 +8,9 @@
 
 #include <algorithm>
 
-#include "app/process.hpp"
-#include "app/speech.hpp"
-#include "audio/analysis.hpp"
+#include "support/process.hpp"
+#include "support/speech.hpp"
+#include "support/analysis.hpp"
 #include "audio/wav.hpp"
 #include "net/test_client.hpp"
 

@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "audio/analysis.hpp"
+#include "support/analysis.hpp"
 
 using namespace voixer::audio;
 using Signal = std::vector<std::int16_t>;

@@ -5,7 +5,7 @@
 // measurably better than with concealment alone.
 #include <doctest/doctest.h>
 
-#include "audio/analysis.hpp"
+#include "support/analysis.hpp"
 #include "audio/opus_codec.hpp"
 #include "core/jitter_buffer.hpp"
 #include "core/net_sim.hpp"

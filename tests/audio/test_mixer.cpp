@@ -9,7 +9,7 @@
 #include <numbers>
 #include <vector>
 
-#include "audio/analysis.hpp"
+#include "support/analysis.hpp"
 #include "audio/mixer.hpp"
 
 using namespace voixer::audio;

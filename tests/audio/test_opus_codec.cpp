@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "audio/analysis.hpp"
+#include "support/analysis.hpp"
 #include "audio/opus_codec.hpp"
 #include "audio/wav.hpp"
 

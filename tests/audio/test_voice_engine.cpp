@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "audio/analysis.hpp"
+#include "support/analysis.hpp"
 #include "audio/voice_engine.hpp"
 #include "audio/wav.hpp"
 #include "audio/wav_device.hpp"

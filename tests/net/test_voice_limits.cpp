@@ -13,12 +13,15 @@
 
 #include "core/voice_frame.hpp"
 #include "net/enet_support.hpp"
+#include "net/call_setup.hpp"
 #include "net/running_server.hpp"
 #include "net/test_client.hpp"
 
 using namespace voixer;
 using test::RunningServer;
 using test::TestClient;
+using test::call;
+using test::offer_key;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -84,28 +87,6 @@ class RawVoice {
   net::EnetHostPtr m_host;
 };
 
-net::VoiceStats stats(RunningServer& s) {
-  return test::on_server_thread(s, [&] { return *s.server->voice_stats(); });
-}
-
-std::string offer_key(const std::string& line) {
-  auto second_space = line.find(' ', 5);
-  return line.substr(second_space + 1, line.find(':') - second_space - 1);
-}
-
-// alice calls bob and bob accepts; returns their keys.
-std::pair<std::string, std::string> call(TestClient& alice, TestClient& bob) {
-  alice.sync();
-  bob.sync();
-  alice.send("TALK bob: REQUEST");
-  std::string ka = offer_key(alice.next_line().value_or(""));
-  std::string kb = offer_key(bob.next_line().value_or(""));
-  bob.send("TALK " + kb + ": ACCEPT");
-  alice.until("TALKMEMBERS " + ka + ": alice, bob");
-  bob.until("TALKMEMBERS " + kb + ": alice, bob");
-  return {ka, kb};
-}
-
 // A client voice frame carrying 20 ms of (fake) SILK audio.
 std::vector<std::uint8_t> frame_20ms(std::uint16_t seq) {
   std::vector<std::uint8_t> opus = {0x08, 1, 2, 3, 4, 5, 6, 7};  // TOC: SILK, 20 ms, 1 frame
@@ -127,7 +108,7 @@ TEST_CASE("voice limits: a peer that never binds is dropped after the bind timeo
   REQUIRE(stranger.service_until([&] { return stranger.disconnected == 1; }, 3000));
   auto held = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - connected);
   CHECK(held.count() >= 250);
-  CHECK(stats(s).peers_unbound_dropped == 1);
+  CHECK(test::voice_stats(s).peers_unbound_dropped == 1);
 }
 
 TEST_CASE("voice limits: one address holds at most 4 peers, another address still gets in") {
@@ -137,7 +118,7 @@ TEST_CASE("voice limits: one address holds at most 4 peers, another address stil
   REQUIRE(crowd.service_until([&] { return crowd.connected == 8 && crowd.disconnected == 4; }));
   crowd.service_until([] { return false; }, 200);
   CHECK(crowd.disconnected == 4);  // the other four stay (until their bind timeout)
-  CHECK(stats(s).peers_refused == 4);
+  CHECK(test::voice_stats(s).peers_refused == 4);
   RawVoice other("127.0.0.42", 1);
   other.connect(s.port());
   REQUIRE(other.service_until([&] { return other.connected == 1; }));
@@ -150,6 +131,8 @@ TEST_CASE("voice limits: a packet far larger than a voice frame is refused by EN
   TestClient alice(s.port()), bob(s.port());
   alice.login("alice");
   bob.login("bob");
+  alice.sync();
+  bob.sync();
   auto [ka, kb] = call(alice, bob);
   RawVoice a("127.0.0.43", 1);
   ENetPeer* pa = a.connect(s.port());
@@ -158,9 +141,9 @@ TEST_CASE("voice limits: a packet far larger than a voice frame is refused by EN
   std::vector<std::uint8_t> big(64 * 1024, 0x01);  // reassembled by ENet if it were allowed
   a.send(pa, net::kVoiceChannel, big, ENET_PACKET_FLAG_RELIABLE);
   a.send(pa, net::kVoiceChannel, frame_20ms(1), ENET_PACKET_FLAG_UNSEQUENCED);
-  REQUIRE(a.service_until([&] { return stats(s).frames_received >= 1; }));
+  REQUIRE(a.service_until([&] { return test::voice_stats(s).frames_received >= 1; }));
   a.service_until([] { return false; }, 300);
-  auto st = stats(s);
+  auto st = test::voice_stats(s);
   CHECK(st.frames_received == 1);  // the voice frame only
   CHECK(st.dropped_malformed == 0);
 }
@@ -170,6 +153,8 @@ TEST_CASE("voice limits: a member flooding frames is cut to about one voice, a t
   TestClient alice(s.port()), bob(s.port());
   alice.login("alice");
   bob.login("bob");
+  alice.sync();
+  bob.sync();
   auto [ka, kb] = call(alice, bob);
   RawVoice a("127.0.0.44", 1), b("127.0.0.45", 1);
   ENetPeer* pa = a.connect(s.port());
@@ -183,16 +168,16 @@ TEST_CASE("voice limits: a member flooding frames is cut to about one voice, a t
     a.send(pa, net::kVoiceChannel, frame_20ms(seq), ENET_PACKET_FLAG_UNSEQUENCED);
     a.service_until([] { return false; }, 20);
   }
-  REQUIRE(stats(s).frames_received >= 45);  // loopback UDP may still lose one
-  CHECK(stats(s).dropped_rate == 0);
+  REQUIRE(test::voice_stats(s).frames_received >= 45);  // loopback UDP may still lose one
+  CHECK(test::voice_stats(s).dropped_rate == 0);
   // A flood: 1,000 frames as fast as they go (20 s of audio in well under 1 s).
-  auto before = stats(s);
+  auto before = test::voice_stats(s);
   auto start = Clock::now();
   for (std::uint16_t seq = 100; seq < 1100; ++seq)
     a.send(pa, net::kVoiceChannel, frame_20ms(seq), ENET_PACKET_FLAG_UNSEQUENCED);
   auto sent_in = std::chrono::duration<double>(Clock::now() - start).count();
-  a.service_until([&] { return stats(s).frames_received >= before.frames_received + 1000; }, 1000);
-  auto after = stats(s);
+  a.service_until([&] { return test::voice_stats(s).frames_received >= before.frames_received + 1000; }, 1000);
+  auto after = test::voice_stats(s);
   auto received = after.frames_received - before.frames_received;
   auto forwarded = after.frames_forwarded - before.frames_forwarded;
   // At most the 0.2 s burst plus 1.25 x real time of 20 ms frames passes.

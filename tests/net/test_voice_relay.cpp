@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/voice_frame.hpp"
+#include "net/call_setup.hpp"
 #include "net/running_server.hpp"
 #include "net/test_client.hpp"
 #include "net/voice_client.hpp"
@@ -15,6 +16,8 @@
 using namespace voixer;
 using test::RunningServer;
 using test::TestClient;
+using test::call;
+using test::offer_key;
 
 namespace {
 
@@ -101,26 +104,6 @@ class VoicePeer {
   std::vector<Received> m_frames;
 };
 
-std::string offer_key(const std::string& line) {
-  auto second_space = line.find(' ', 5);
-  return line.substr(second_space + 1, line.find(':') - second_space - 1);
-}
-
-// alice calls bob and bob accepts; returns their keys.
-std::pair<std::string, std::string> call(TestClient& alice, TestClient& bob) {
-  alice.send("TALK bob: REQUEST");
-  std::string ka = offer_key(alice.next_line().value_or(""));
-  std::string kb = offer_key(bob.next_line().value_or(""));
-  bob.send("TALK " + kb + ": ACCEPT");
-  alice.until("TALKMEMBERS " + ka + ": alice, bob");
-  bob.until("TALKMEMBERS " + kb + ": alice, bob");
-  return {ka, kb};
-}
-
-net::VoiceStats stats(RunningServer& s) {
-  return test::on_server_thread(s, [&] { return *s.server->voice_stats(); });
-}
-
 }  // namespace
 
 TEST_CASE("voice: frames reach the other member stamped with the speaker, unchanged") {
@@ -152,7 +135,7 @@ TEST_CASE("voice: frames reach the other member stamped with the speaker, unchan
   REQUIRE(back.size() == 1);
   CHECK(back[0].speaker == "bob");
   CHECK(back[0].seq == 900);
-  CHECK(stats(s).frames_forwarded == 51);
+  CHECK(test::voice_stats(s).frames_forwarded == 51);
 }
 
 TEST_CASE("voice: a peer with a bad key stays unbound and its frames are dropped") {
@@ -179,7 +162,7 @@ TEST_CASE("voice: a peer with a bad key stays unbound and its frames are dropped
   REQUIRE(got.size() == 1);
   CHECK(got[0].speaker == "alice");
   CHECK(got[0].opus == std::vector<std::uint8_t>{42});
-  auto st = stats(s);
+  auto st = test::voice_stats(s);
   CHECK(st.dropped_unbound == 20);
   CHECK(st.dropped_malformed == 1);
 }

@@ -1,4 +1,4 @@
-#include "app/speech.hpp"
+#include "support/speech.hpp"
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 // Alignment by FFT cross-correlation, envelope/dropout/SNR measures, and the
 // synthetic voice used by tests. Offline code: it allocates freely.
-#include "audio/analysis.hpp"
+#include "support/analysis.hpp"
 
 #include <algorithm>
 #include <bit>

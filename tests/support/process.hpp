@@ -1,5 +1,8 @@
-// A child process with pipes on stdin, stdout and stderr, for end-to-end
-// tests of the voixer executable. Reads wait on a deadline, never sleep.
+// A child process, for end-to-end tests and benchmarks of the voixer
+// executable: with pipes on stdin, stdout and stderr that the caller reads
+// (reads wait on a deadline, never sleep), or with its output going to a
+// log file for a long-running server nobody reads. The child dies with the
+// process that started it.
 #pragma once
 
 #include <sys/types.h>
@@ -13,6 +16,8 @@ namespace voixer::test {
 class Process {
  public:
   explicit Process(const std::vector<std::string>& argv);
+  // stdin from /dev/null, stdout and stderr to `log_path` ("/dev/null" to drop).
+  Process(const std::vector<std::string>& argv, const std::string& log_path);
   ~Process();  // kills the child if it still runs
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -29,6 +34,8 @@ class Process {
   // Exit code, or -1 on timeout; a signal death gives 128 + signal.
   int wait(int timeout_ms = 5000);
   void signal(int sig);
+  // SIGTERM, then SIGKILL if it has not exited within `grace_ms`.
+  void stop(int grace_ms = 5000);
   pid_t pid() const { return m_pid; }
 
  private:

@@ -1,8 +1,9 @@
-#include "app/process.hpp"
+#include "support/process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,22 +21,53 @@ int ms_left(Clock::time_point deadline) {
   return left > 0 ? static_cast<int>(left) : 0;
 }
 
+// In the child, after fork: only async-signal-safe calls until exec.
+[[noreturn]] void exec_child(const std::vector<char*>& args, pid_t parent) {
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive a crashed or killed parent
+  if (::getppid() != parent) ::_exit(127);
+  ::execv(args[0], args.data());
+  ::_exit(127);
+}
+
+std::vector<char*> c_args(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  return args;
+}
+
 }  // namespace
+
+Process::Process(const std::vector<std::string>& argv, const std::string& log_path) {
+  auto args = c_args(argv);
+  pid_t parent = ::getpid();
+  m_pid = ::fork();
+  if (m_pid < 0) throw std::runtime_error("fork failed");
+  if (m_pid == 0) {
+    int in = ::open("/dev/null", O_RDONLY);
+    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || log < 0) ::_exit(126);
+    ::dup2(in, 0);
+    ::dup2(log, 1);
+    ::dup2(log, 2);
+    exec_child(args, parent);
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+}
 
 Process::Process(const std::vector<std::string>& argv) {
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC))
     throw std::runtime_error("pipe failed");
+  auto args = c_args(argv);
+  pid_t parent = ::getpid();
   m_pid = ::fork();
+  if (m_pid < 0) throw std::runtime_error("fork failed");
   if (m_pid == 0) {
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
+    exec_child(args, parent);
   }
   ::close(in[0]);
   ::close(out[1]);
@@ -132,5 +164,13 @@ int Process::wait(int timeout_ms) {
 }
 
 void Process::signal(int sig) { ::kill(m_pid, sig); }
+
+void Process::stop(int grace_ms) {
+  if (m_status) return;
+  signal(SIGTERM);
+  if (wait(grace_ms) >= 0) return;
+  signal(SIGKILL);
+  wait(grace_ms);
+}
 
 }  // namespace voixer::test
