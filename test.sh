@@ -23,8 +23,8 @@ cmake --build build-asan -j"$jobs" >/dev/null
 echo "== threaded code under ThreadSanitizer"
 [ -f build-tsan/CMakeCache.txt ] ||
   cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOIXER_SANITIZE=thread >/dev/null
-cmake --build build-tsan -j"$jobs" --target voixer net_tests audio_tests app_tests >/dev/null
-for t in net_tests audio_tests app_tests; do
+cmake --build build-tsan -j"$jobs" --target voixer net_tests audio_tests client_tests app_tests >/dev/null
+for t in net_tests audio_tests client_tests app_tests; do
   # A report in the test or in a voixer it starts makes that process fail.
   TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/$t
 done

@@ -108,7 +108,7 @@ class CliClient {
  public:
   CliClient(client::EngineOptions options, std::string password)
       : m_password(std::move(password)),
-        m_engine(std::move(options), [this] { m_inbox.wake(); }) {}
+        m_engine(std::move(options), [inbox = m_inbox] { inbox->wake(); }) {}
 
   // Opens the sound before anything else, so --audio-in/--audio-out are
   // aligned with the start of the client.
@@ -127,14 +127,16 @@ class CliClient {
   int run(std::optional<core::HostPort> target, std::optional<std::string> nick,
           const std::string& realname) {
     if (target && nick) start(*target, *nick, realname);
-    std::thread([this] {
+    // The reader holds the inbox itself: it may still be inside a call on
+    // it when this client is gone.
+    std::thread([inbox = m_inbox] {
       std::string line;
-      while (std::getline(std::cin, line)) m_inbox.typed(line);
-      m_inbox.input_ended();
+      while (std::getline(std::cin, line)) inbox->typed(line);
+      inbox->input_ended();
     }).detach();
     bool input_ended = false;
     while (!m_exit_code) {
-      auto lines = m_inbox.wait(kPollInterval, input_ended);
+      auto lines = m_inbox->wait(kPollInterval, input_ended);
       for (const auto& e : m_engine.pump()) on_event(e);
       for (const auto& line : lines)
         if (!m_exit_code) on_input(line);
@@ -267,7 +269,7 @@ class CliClient {
   }
 
   std::string m_password;
-  Inbox m_inbox;
+  std::shared_ptr<Inbox> m_inbox = std::make_shared<Inbox>();
   client::ClientEngine m_engine;
   std::string m_voice_off;  // why local voice commands cannot work, or ""
   std::string m_seed_host;  // typed with the seed client's HOST command
