@@ -173,7 +173,6 @@ bool GuiApp::pump() {
   m_was_operator = model().is_operator();
   if (model().phase() == core::ConnectionPhase::Refused && m_screen == Screen::Start)
     m_form.error = model().status_text();
-  // The ring stops before the call's audio opens the same device.
   if (!model().incoming() && m_ring.playing()) m_ring.stop();
   if (model().incoming()) m_ring.keep_looping();
   m_shown_engine = m_engine.voice().engine();
@@ -208,8 +207,16 @@ void GuiApp::set_topic(const std::string& topic) {
 }
 void GuiApp::call(const std::string& nickname) { m_engine.send(m_engine.model().call(nickname)); }
 void GuiApp::mic_test() { m_engine.send(m_engine.model().call(std::string(core::kEchoNickname))); }
-void GuiApp::accept_call() { m_engine.send(m_engine.model().accept_call()); }
-void GuiApp::deny_call() { m_engine.send(m_engine.model().deny_call()); }
+// The ring stops at once: the call's sound opens the same device as soon
+// as the server answers (some drivers open a device only once).
+void GuiApp::accept_call() {
+  m_ring.stop();
+  m_engine.send(m_engine.model().accept_call());
+}
+void GuiApp::deny_call() {
+  m_ring.stop();
+  m_engine.send(m_engine.model().deny_call());
+}
 void GuiApp::hang_up() { m_engine.send(m_engine.model().hang_up()); }
 void GuiApp::invite(const std::string& nickname) { m_engine.send(m_engine.model().invite(nickname)); }
 void GuiApp::kick(const std::string& nickname) {

@@ -162,6 +162,9 @@ TEST_CASE("hosting: friends join, chat goes both ways, a call is accepted from t
   CHECK(bob.next_line() == "TALKMEMBERS " + key + ": bob, alice");
   REQUIRE(h.until([&] { return h.app->model().call_state().phase == core::CallPhase::InCall; }));
   CHECK(h.app->model().in_my_call("bob"));
+  // The ring gave the sound device back in time: the call has its audio.
+  CHECK(h.app->engine() != nullptr);
+  CHECK(h.app->voice_problem() == "");
   h.app->hang_up();
   REQUIRE(h.until([&] { return h.app->model().call_state().phase == core::CallPhase::None; }));
 
