@@ -1,6 +1,7 @@
 #include "client/client_engine.hpp"
 
 #include <chrono>
+#include <utility>
 
 #include "net/random.hpp"
 #include "platform/host.hpp"
@@ -73,18 +74,26 @@ void ClientEngine::connect(const std::string& host, std::uint16_t port,
   m_model.set_server_password(password);
   m_model.on_connecting();
   m_rejoin_pending = false;
+  m_connect_sent = false;
+  m_held.clear();
   m_connection->connect(host, port);
 }
 
 void ClientEngine::disconnect() { m_connection->disconnect(); }
 
 void ClientEngine::send(const std::vector<std::string>& lines) {
-  for (const auto& l : lines) m_connection->send(l);
+  for (const auto& l : lines) {
+    if (m_connect_sent) {
+      m_connection->send(l);
+    } else {
+      m_held.push_back(l);
+    }
+  }
 }
 
 void ClientEngine::send_typed(const std::string& line) {
   m_model.note_sent(line);
-  m_connection->send(line);
+  send({line});
 }
 
 void ClientEngine::set_voice_options(VoiceOptions options) {
@@ -98,7 +107,9 @@ std::vector<ClientEvent> ClientEngine::pump() {
     switch (e.kind) {
       case ConnectionEvent::Kind::Connected:
         m_model.on_connecting();
-        send(m_model.connect_lines());
+        for (const auto& l : m_model.connect_lines()) m_connection->send(l);
+        m_connect_sent = true;
+        send(std::exchange(m_held, {}));
         break;
       case ConnectionEvent::Kind::Line:
         on_line(e, out);
@@ -106,6 +117,7 @@ std::vector<ClientEvent> ClientEngine::pump() {
       case ConnectionEvent::Kind::Disconnected:
         m_model.on_disconnected(e.text, e.will_retry, now_unix_ms());
         m_rejoin_pending = e.will_retry;
+        m_connect_sent = false;
         out.push_back({ClientEvent::Kind::Disconnected, e.text, e.will_retry, e.retry_in_ms});
         break;
       case ConnectionEvent::Kind::VoiceControl:

@@ -112,6 +112,10 @@ class ClientEngine {
   bool m_hosting = false;
   std::string m_operator_password;  // of the server this engine hosts
   bool m_rejoin_pending = false;
+  // Lines to send wait until CONNECT has gone out on this connection: a
+  // line typed while connecting must not reach the server before it.
+  bool m_connect_sent = false;
+  std::vector<std::string> m_held;
   std::string m_voice_key;  // the call the sound is bound to
   std::shared_ptr<audio::VoiceEngine> m_bound_engine;  // what the connection feeds
 };

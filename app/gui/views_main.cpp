@@ -178,6 +178,18 @@ void draw_users_panel(GuiApp& app, ViewState&) {
     ImGui::PushID(user.c_str());
     bool me = user == model.nickname();
     ImGui::TextUnformatted(user.c_str());
+    // Right-click on the name: message, and for operators kick or ban.
+    if (!me && ImGui::BeginPopupContextItem("user")) {
+      if (ImGui::MenuItem("Message")) app.open_conversation(user);
+      if (model.is_operator()) {
+        ImGui::Separator();
+        if (ImGui::MenuItem("Kick (out for a minute)")) app.kick(user);
+        if (ImGui::MenuItem("Ban for an hour")) app.ban(user, 60);
+        if (ImGui::MenuItem("Ban for a day")) app.ban(user, 24 * 60);
+        if (ImGui::MenuItem("Ban until the server restarts")) app.ban(user, 0);
+      }
+      ImGui::EndPopup();
+    }
     if (me) {
       ImGui::SameLine();
       ImGui::TextDisabled("(you)");
@@ -191,17 +203,6 @@ void draw_users_panel(GuiApp& app, ViewState&) {
       if (ImGui::SmallButton("Call")) app.call(user);
       ImGui::EndDisabled();
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("Voice call with %s", user.c_str());
-    }
-    if (!me && ImGui::BeginPopupContextItem("user")) {
-      if (ImGui::MenuItem("Message")) app.open_conversation(user);
-      if (model.is_operator()) {
-        ImGui::Separator();
-        if (ImGui::MenuItem("Kick (out for a minute)")) app.kick(user);
-        if (ImGui::MenuItem("Ban for an hour")) app.ban(user, 60);
-        if (ImGui::MenuItem("Ban for a day")) app.ban(user, 24 * 60);
-        if (ImGui::MenuItem("Ban until the server restarts")) app.ban(user, 0);
-      }
-      ImGui::EndPopup();
     }
     ImGui::PopID();
   }

@@ -109,6 +109,17 @@ TEST_CASE("engine: connect sends CONNECT, the model is accepted into #lobby, the
   }));
 }
 
+TEST_CASE("engine: a line typed while connecting goes out after CONNECT, not before") {
+  RunningServer s;
+  Driven d;
+  d.engine.connect("127.0.0.1", s.port(), "early");
+  d.engine.send_typed("JOIN: #early");  // before the connection is even up
+  REQUIRE(d.until([&] { return d.saw_line("USERLIST #early: early"); }));
+  CHECK(std::none_of(d.events.begin(), d.events.end(), [](const ClientEvent& e) {
+    return e.text.rfind("NOTACCEPTED", 0) == 0;
+  }));
+}
+
 TEST_CASE("engine: a first connection that fails is reported once and not retried") {
   Driven d;
   d.engine.connect("127.0.0.1", test::free_port(), "alice");
