@@ -90,6 +90,7 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
       self->m_port = port;
       self->m_closing = false;
       self->m_accepted_once = false;
+      self->m_thrown_out.clear();
       self->m_backoff_ms = kFirstRetryMs;
       self->m_retry.cancel();
       self->open();
@@ -134,6 +135,11 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
       } else if (std::holds_alternative<core::Accept>(*message)) {
         m_accepted_once = true;
         m_backoff_ms = kFirstRetryMs;
+      } else if (auto* error = std::get_if<core::Error>(&*message);
+                 error && (error->code == core::error_code::kKicked ||
+                           error->code == core::error_code::kBanned)) {
+        // Thrown out on purpose: knocking again would only be refused.
+        m_thrown_out = error->message;
       }
     }
     push({ConnectionEvent::Kind::Line, std::string(line), std::move(message)});
@@ -143,8 +149,9 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
     m_client_open = false;
     m_probe.cancel();
     close_voice();
-    bool retry = !m_closing && m_accepted_once;
-    ConnectionEvent e{ConnectionEvent::Kind::Disconnected, reason};
+    bool retry = !m_closing && m_accepted_once && m_thrown_out.empty();
+    ConnectionEvent e{ConnectionEvent::Kind::Disconnected,
+                      m_thrown_out.empty() ? reason : m_thrown_out};
     e.will_retry = retry;
     e.retry_in_ms = retry ? m_backoff_ms : 0;
     push(std::move(e));
@@ -290,6 +297,7 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
   int m_generation = 0;
   bool m_closing = false;
   bool m_accepted_once = false;
+  std::string m_thrown_out;  // why the server kicked or banned us, if it did
   std::mutex m_mutex;
   std::vector<ConnectionEvent> m_events;
 };

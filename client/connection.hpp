@@ -54,7 +54,9 @@ class Connection {
 
   // Connects to host:port. After a drop of a connection that had been
   // accepted (ACCEPT seen), reconnects with backoff: 0.25 s doubling to 2 s.
-  // A first attempt that fails is not retried: the caller tells the user.
+  // A first attempt that fails is not retried: the caller tells the user;
+  // nor is a connection the server closed after ERROR KICKED or BANNED
+  // (Disconnected then carries that message).
   void connect(const std::string& host, std::uint16_t port);
   void send(const std::string& line);
   // Sends DISCONNECT and closes, with no reconnect. One Disconnected event

@@ -213,6 +213,27 @@ TEST_CASE("engine: the engine that hosts is the server's operator") {
   CHECK_FALSE(other.engine.hosting());
 }
 
+TEST_CASE("engine: kicked or banned, the engine says why and does not knock again") {
+  std::uint16_t port = test::free_port();
+  Driven host;
+  REQUIRE(host.engine.host(port) == "");
+  host.engine.connect("127.0.0.1", port, "host");
+  REQUIRE(host.until([&] { return host.engine.model().is_operator(); }));
+  Driven guest;
+  guest.engine.connect("127.0.0.1", port, "guest");
+  REQUIRE(guest.until([&] { return guest.connected(); }));
+  host.engine.send(host.engine.model().ban("guest", 60, "spam"));
+  REQUIRE(guest.until([&] { return guest.count(ClientEvent::Kind::Disconnected) == 1; }));
+  auto gone = std::find_if(guest.events.begin(), guest.events.end(), [](const ClientEvent& e) {
+    return e.kind == ClientEvent::Kind::Disconnected;
+  });
+  CHECK(gone->text == "Banned by host for 60 more minutes: spam");
+  CHECK_FALSE(gone->will_retry);
+  guest.until([] { return false; }, 700);  // a retry would have come by now
+  CHECK(guest.count(ClientEvent::Kind::Disconnected) == 1);
+  CHECK(guest.engine.model().phase() == core::ConnectionPhase::Disconnected);
+}
+
 TEST_CASE("engine: in a call the sound is bound, and each side hears the other") {
   RunningServer s;
   auto with_wav = [](const std::string& in, const std::string& out) {
