@@ -60,7 +60,10 @@ TEST_CASE("BAN, UNBAN, BANS and their answers round-trip") {
     CAPTURE(bad);
     CHECK(std::holds_alternative<ParseError>(parse_client(bad)));
   }
-  for (const char* bad : {"BANNED troll soon: -", "BANNED troll 0:", "UNBANNED troll:", "BANSEND x"}) {
+  // No address at all reads as none ("-").
+  CHECK(std::get<ServerMessage>(parse_server("BANNED troll 0:")) ==
+        ServerMessage{Banned{"troll", 0, "", ""}});
+  for (const char* bad : {"BANNED troll soon: -", "BANNED troll", "UNBANNED troll", "BANSEND x"}) {
     CAPTURE(bad);
     CHECK(std::holds_alternative<ParseError>(parse_server(bad)));
   }

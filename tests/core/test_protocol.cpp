@@ -237,3 +237,17 @@ TEST_CASE("the extensions for passwords and kicking round-trip") {
   CHECK(format(ClientMessage{Connect{"a", "A", "1.0.0", "pw"}}) == "CONNECT: \"a\" \"A\" 1.0.0 \"pw\"");
   CHECK(server(format(ServerMessage{Operator{"ok"}})) == ServerMessage{Operator{"ok"}});
 }
+
+TEST_CASE("carriage returns at the end of a line all go, so a line means the same formatted again (found by fuzzing)") {
+  CHECK(std::holds_alternative<ParseError>(parse_client("JOIN: \r\r")));  // not a JOIN of "\r"
+  CHECK(client("MSG #a: hi\r\r") == ClientMessage{SendMsg{"#a", "hi"}});
+  for (const char* line : {"BANNED o\xff\t 5:\r\r", "LISTMORE: x\r\r", "UNBAN: \r\r\r"}) {
+    CAPTURE(line);
+    auto p = parse_server(line);
+    if (auto* m = std::get_if<ServerMessage>(&p))
+      CHECK(std::holds_alternative<ServerMessage>(parse_server(format(*m))));
+    auto c = parse_client(line);
+    if (auto* m = std::get_if<ClientMessage>(&c))
+      CHECK(std::holds_alternative<ClientMessage>(parse_client(format(*m))));
+  }
+}
