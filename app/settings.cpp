@@ -87,6 +87,7 @@ AppSettings load_settings(const std::string& path, std::vector<std::string>* war
   s.noise_suppression = t.get("noise_suppression", "on") != "off";
   s.frame_ms = number("frame_ms", 20, 10, 20) == 10 ? 10 : 20;
   s.ptt_key = t.get("ptt_key", s.ptt_key);
+  s.flash_on_mention = t.get("flash_on_mention", "on") != "off";
   return s;
 }
 
@@ -102,6 +103,7 @@ std::string save_settings(const std::string& path, const AppSettings& s) {
   e.emplace_back("noise_suppression", s.noise_suppression ? "on" : "off");
   e.emplace_back("frame_ms", std::to_string(s.frame_ms));
   e.emplace_back("ptt_key", s.ptt_key);
+  e.emplace_back("flash_on_mention", s.flash_on_mention ? "on" : "off");
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   std::ofstream out(path, std::ios::trunc);

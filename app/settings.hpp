@@ -21,6 +21,7 @@ struct AppSettings {
   bool noise_suppression = true;
   int frame_ms = 20;
   std::string ptt_key = "Left Ctrl";
+  bool flash_on_mention = true;  // the taskbar flashes for a mention or private message
 
   void remember_server(const std::string& address);
 };

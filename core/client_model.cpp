@@ -10,6 +10,7 @@
 #include <utility>
 #include <variant>
 
+#include "core/mentions.hpp"
 #include "core/names.hpp"
 #include "core/protocol.hpp"
 #include "core/version.hpp"
@@ -709,7 +710,12 @@ Conversation& ClientModel::conversation(const std::string& name, bool is_channel
 
 void ClientModel::add_line(Conversation& c, ChatLine line) {
   bool counts = line.kind == ChatLine::Kind::Message || line.kind == ChatLine::Kind::History;
-  if (counts && !same_name(m_active, c.name)) ++c.unread;
+  if (counts && !same_name(line.sender, m_nickname)) line.mention = mentions(line.text, m_nickname);
+  if (line.kind == ChatLine::Kind::Message && (line.mention || !c.is_channel)) ++m_attention;
+  if (counts && !same_name(m_active, c.name)) {
+    ++c.unread;
+    if (line.mention) ++c.unread_mentions;
+  }
   c.lines.push_back(std::move(line));
   if (c.lines.size() > Conversation::kMaxLines) {
     c.lines.pop_front();
@@ -723,6 +729,7 @@ void ClientModel::make_active(Conversation& c) {
   if (m_active == c.name && c.unread == 0) return;
   m_active = c.name;
   c.unread = 0;
+  c.unread_mentions = 0;
   changed();
 }
 

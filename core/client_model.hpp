@@ -32,6 +32,7 @@ struct ChatLine {
   std::string sender;  // empty for notices
   std::string text;
   std::int64_t unix_ms = 0;
+  bool mention = false;  // someone else's line that names me (core/mentions.hpp)
 };
 
 struct Conversation {
@@ -42,6 +43,7 @@ struct Conversation {
   std::vector<std::string> members;  // channels, in the server's order
   std::deque<ChatLine> lines;        // at most kMaxLines, oldest dropped
   int unread = 0;           // lines arrived while not the active conversation
+  int unread_mentions = 0;  // of those, the ones that name me
   // Channels: the server has older messages than those shown, from before
   // this time (Unix ms); 0 when there are none. load_older() asks for them.
   std::int64_t older_before_unix_ms = 0;
@@ -150,6 +152,10 @@ class ClientModel {
   std::string current_channel() const;
   // Users of the active channel who are in a call with me.
   bool in_my_call(const std::string& nickname) const;
+  // Counts the live lines that want the user's attention: a message naming
+  // me, or any private message to me (not replayed history). A face that
+  // sees it grow while in the background flashes the taskbar.
+  std::uint64_t attention_count() const { return m_attention; }
   // Changes every time anything above changes (the UI redraws on change).
   std::uint64_t version() const { return m_version; }
 
@@ -181,6 +187,7 @@ class ClientModel {
   CallState m_call;
   std::vector<std::string> m_joined_before_drop;
   std::uint64_t m_version = 0;
+  std::uint64_t m_attention = 0;
   std::string m_password;
   bool m_operator = false;
   std::vector<BanEntry> m_bans;

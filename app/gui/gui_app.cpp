@@ -136,6 +136,7 @@ void GuiApp::connect_to(const std::string& host, std::uint16_t port) {
   m_settings.nickname = m_form.nickname;
   save_settings();
   m_engine.connect(host, port, m_form.nickname, m_form.nickname, m_form.password);
+  m_attention_seen = 0;  // a fresh model counts from zero
 }
 
 // ---- events ---------------------------------------------------------------
@@ -177,6 +178,13 @@ bool GuiApp::pump() {
   if (model().incoming()) m_ring.keep_looping();
   m_shown_engine = m_engine.voice().engine();
   return !events.empty() || model().version() != before;
+}
+
+bool GuiApp::take_attention() {
+  std::uint64_t now = model().attention_count();
+  bool grew = now > m_attention_seen;
+  m_attention_seen = now;
+  return grew && m_settings.flash_on_mention;
 }
 
 bool GuiApp::animating() const {

@@ -92,6 +92,11 @@ class GuiApp {
   // The sound devices the system offers (input or output), for Settings.
   std::vector<std::string> audio_devices(bool input) const;
 
+  // True once for every pump in which a message named me or a private
+  // message arrived, when Settings allow: the window then asks for the
+  // user's attention (if it is not focused).
+  bool take_attention();
+
   AppSettings& settings() { return m_settings; }
   // With --trace FILE, views note here what they put on screen ("shown
   // ..."), one line each, so a test can wait for it.
@@ -114,6 +119,7 @@ class GuiApp {
   std::vector<std::string> m_host_addresses;
   std::string m_voice_problem;
   bool m_was_operator = false;
+  std::uint64_t m_attention_seen = 0;
   audio::SoundPlayer m_ring;
 };
 

@@ -232,6 +232,9 @@ int run_gui(const std::vector<std::string>& argv) {
       double timeout = active_frames > 0 ? 0.0 : app.animating() ? 0.05 : 1.0;
       glfwWaitEventsTimeout(timeout);
       bool changed = app.pump();
+      // Named in a message, or a private message, while in a game: flash.
+      if (app.take_attention() && !glfwGetWindowAttrib(window, GLFW_FOCUSED))
+        glfwRequestWindowAttention(window);
       if (g_input || changed) active_frames = std::max(active_frames, 3);
       g_input = false;
       bool timed_redraw = app.animating() && Clock::now() - last_frame > std::chrono::milliseconds(45);

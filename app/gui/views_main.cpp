@@ -34,9 +34,12 @@ void draw_channels_panel(GuiApp& app, ViewState& v) {
     bool active = model.active() && model.active()->name == c.name;
     std::string label = c.name;
     if (c.unread > 0) label += "  (" + std::to_string(c.unread) + ")";
-    if (!c.joined) ImGui::PushStyleColor(ImGuiCol_Text, kDim);
+    // Mentions are counted apart, in their own colour: they are for you.
+    if (c.unread_mentions > 0) label += "  @" + std::to_string(c.unread_mentions);
+    bool styled = !c.joined || c.unread_mentions > 0;
+    if (styled) ImGui::PushStyleColor(ImGuiCol_Text, c.unread_mentions > 0 ? kMention : kDim);
     if (ImGui::Selectable((label + "##ch" + c.name).c_str(), active)) app.open_conversation(c.name);
-    if (!c.joined) ImGui::PopStyleColor();
+    if (styled) ImGui::PopStyleColor();
     if (ImGui::BeginPopupContextItem()) {
       if (c.joined && ImGui::MenuItem("Leave")) app.leave_channel(c.name);
       if (!c.joined && ImGui::MenuItem("Join again")) app.join_channel(c.name);
@@ -126,7 +129,9 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
                              line.sender.c_str());
           ImGui::SameLine();
           ImGui::PushTextWrapPos(0);
-          if (line.kind == core::ChatLine::Kind::History) {
+          if (line.mention) {
+            ImGui::TextColored(kMention, "%s", line.text.c_str());
+          } else if (line.kind == core::ChatLine::Kind::History) {
             ImGui::TextColored(kText, "%s", line.text.c_str());
           } else {
             ImGui::TextUnformatted(line.text.c_str());

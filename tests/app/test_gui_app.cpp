@@ -144,9 +144,16 @@ TEST_CASE("hosting: friends join, chat goes both ways, a call is accepted from t
   CHECK(bob.until("MSG alice #lobby: hello bob").empty());
   bob.send("MSG #lobby: hi alice");
   REQUIRE(h.until([&] { return h.shows("#lobby", "hi alice"); }));
+  h.app->take_attention();  // what came so far
   bob.send("MSG alice: just you");
   REQUIRE(h.until([&] { return h.shows("bob", "just you"); }));
   CHECK(h.conversation("bob")->unread == 1);
+  CHECK(h.app->take_attention());        // a private message: the window asks for attention
+  CHECK_FALSE(h.app->take_attention());  // once
+  h.app->settings().flash_on_mention = false;
+  bob.send("MSG #lobby: alice, still there?");
+  REQUIRE(h.until([&] { return h.shows("#lobby", "alice, still there?"); }));
+  CHECK_FALSE(h.app->take_attention());  // switched off in Settings
   h.app->join_channel("games");
   REQUIRE(h.until([&] { return h.conversation("#games") && h.conversation("#games")->joined; }));
   CHECK(h.app->model().active()->name == "#games");
@@ -233,4 +240,22 @@ TEST_CASE("hosting: the host bans a user from the user list, sees the ban, and l
   REQUIRE(h.until([&] { return h.app->model().bans().empty(); }));
   TestClient back(port);
   back.login("bob");
+}
+
+TEST_CASE("settings: the window's choices are saved and read back, the mention flash included") {
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("voixer-settings-" + std::to_string(::getpid()) + ".conf")).string();
+  app::AppSettings s;
+  s.nickname = "zoe";
+  s.flash_on_mention = false;
+  s.ptt_key = "F1";
+  s.frame_ms = 10;
+  REQUIRE(app::save_settings(path, s) == "");
+  app::AppSettings back = app::load_settings(path);
+  CHECK(back.nickname == "zoe");
+  CHECK_FALSE(back.flash_on_mention);
+  CHECK(back.ptt_key == "F1");
+  CHECK(back.frame_ms == 10);
+  CHECK(app::load_settings("/nonexistent/voixer.conf").flash_on_mention);  // on by default
+  std::filesystem::remove(path);
 }
