@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <map>
 #include <memory>
 
 #include "support/process.hpp"
@@ -165,6 +167,34 @@ TEST_CASE("voixer --version prints the version of the build") {
   Process v({kExe, "--version"});
   CHECK(v.stdout_line() == "voixer " VOIXER_VERSION);
   CHECK(v.wait() == 0);
+}
+
+TEST_CASE("voixer --paths: the ring beside the executable, fonts from fontconfig") {
+  Process top({kExe, "--help"});
+  std::string help;
+  while (auto line = top.stdout_line(2000)) help += *line + "\n";
+  CHECK(top.wait() == 0);
+  CHECK(help.find("--version") != std::string::npos);
+  CHECK(help.find("--paths") != std::string::npos);
+
+  // build/app/voixer finds build/share/voixer, as <prefix>/bin/voixer finds
+  // <prefix>/share/voixer (tests/install/package_test.sh checks that one).
+  Process p({kExe, "--paths"});
+  std::map<std::string, std::string> paths;
+  while (auto line = p.stdout_line(2000)) {
+    auto colon = line->find(": ");
+    if (colon != std::string::npos) paths[line->substr(0, colon)] = line->substr(colon + 2);
+  }
+  CHECK(p.wait() == 0);
+  namespace fs = std::filesystem;
+  fs::path prefix = fs::path(kExe).parent_path().parent_path();
+  CHECK(paths["executable"] == fs::canonical(kExe).string());
+  CHECK(paths["ring sound"] == (prefix / "share" / "voixer" / "ring.wav").string());
+  for (const char* font : {"font", "bold font"}) {
+    INFO(font << ": " << paths[font]);
+    CHECK(fs::is_regular_file(paths[font]));
+  }
+  CHECK(paths["font"] != paths["bold font"]);
 }
 
 TEST_CASE("--help describes every command and flag") {
