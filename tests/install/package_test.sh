@@ -26,8 +26,10 @@ for f in bin/voixer share/voixer/ring.wav share/voixer/voixer-256.png \
   [ -f "$work/usr/$f" ] || fail "not installed: $f"
 done
 desktop-file-validate "$work/usr/share/applications/voixer.desktop" || fail "desktop entry invalid"
-grep -qx 'Exec=voixer' "$work/usr/share/applications/voixer.desktop" || fail "Exec is not voixer"
-grep -qx 'Icon=voixer' "$work/usr/share/applications/voixer.desktop" || fail "Icon is not voixer"
+for key in Name=Voixer Exec=voixer Icon=voixer Terminal=false \
+           'Categories=Network;Chat;InstantMessaging;AudioVideo;'; do
+  grep -qxF "$key" "$work/usr/share/applications/voixer.desktop" || fail "desktop entry lacks $key"
+done
 [ "$("$work/usr/bin/voixer" --version)" = "voixer $version" ] || fail "--version"
 
 echo "== the installed tree, moved, finds its own files"
