@@ -27,7 +27,7 @@ for f in bin/voixer share/voixer/ring.wav share/voixer/voixer-256.png \
 done
 desktop-file-validate "$work/usr/share/applications/voixer.desktop" || fail "desktop entry invalid"
 for key in Name=Voixer Exec=voixer Icon=voixer Terminal=false \
-           'Categories=Network;Chat;InstantMessaging;AudioVideo;'; do
+           'Categories=Network;Chat;InstantMessaging;'; do
   grep -qxF "$key" "$work/usr/share/applications/voixer.desktop" || fail "desktop entry lacks $key"
 done
 [ "$("$work/usr/bin/voixer" --version)" = "voixer $version" ] || fail "--version"
