@@ -251,3 +251,43 @@ TEST_CASE("carriage returns at the end of a line all go, so a line means the sam
       CHECK(std::holds_alternative<ClientMessage>(parse_client(format(*m))));
   }
 }
+
+TEST_CASE("the paging messages round-trip, and read as docs/protocol.md writes them") {
+  std::vector<ClientMessage> requests = {List{"#games"}, HistoryRequest{"#games", 1764059000000}};
+  for (const auto& m : requests) {
+    std::string line = format(m);
+    CAPTURE(line);
+    CHECK(client(line) == m);
+  }
+  std::vector<ServerMessage> answers = {
+      UserListMore{"#lobby", {"Will", "John83", "Mike"}},
+      ListMore{"#games"},
+      HistoryMore{"#games", 1764059000000},
+      HistoryMore{"#games", 0},
+  };
+  for (const auto& m : answers) {
+    std::string line = format(m);
+    CAPTURE(line);
+    CHECK(server(line) == m);
+  }
+  CHECK(client("LIST: #games") == ClientMessage{List{"#games"}});
+  CHECK(format(ClientMessage{List{}}) == "LIST");
+  CHECK(client("HISTORY #games: before 1764059000000") ==
+        ClientMessage{HistoryRequest{"#games", 1764059000000}});
+  CHECK(client("history #games: BEFORE 5") == ClientMessage{HistoryRequest{"#games", 5}});
+  CHECK(server("USERLISTMORE #lobby: a, b, c") ==
+        ServerMessage{UserListMore{"#lobby", {"a", "b", "c"}}});
+  CHECK(server("LISTMORE: #lastname") == ServerMessage{ListMore{"#lastname"}});
+  CHECK(server("HISTORYMORE #games: 1764059000000") ==
+        ServerMessage{HistoryMore{"#games", 1764059000000}});
+  for (const char* bad : {"HISTORY #games", "HISTORY #games: after 5", "HISTORY #games: before",
+                          "HISTORY #games: before x1", "HISTORY: before 5", "LIST: "}) {
+    CAPTURE(bad);
+    CHECK(client_error(bad).code == "MALFORMED");
+  }
+  for (const char* bad : {"HISTORYMORE #games: soon", "HISTORYMORE: 5", "LISTMORE",
+                          "USERLISTMORE: a, b"}) {
+    CAPTURE(bad);
+    CHECK(std::holds_alternative<ParseError>(parse_server(bad)));
+  }
+}
