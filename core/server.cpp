@@ -527,8 +527,13 @@ struct Server::Impl : CallDirectory {
         if (member != &c) emit(member->id, line);
       }
       if (config.history_length > 0) {
+        // Older history is asked for by time ("before <unix ms>"), so no two
+        // messages of a channel may share one: a pasted block arrives within
+        // a millisecond, and its later lines are stamped a millisecond apart.
+        Millis stamp = wall(now);
+        if (!ch->history.empty()) stamp = std::max(stamp, ch->history.back().unix_ms + 1);
         if (ch->history.size() >= config.history_length) ch->history.pop_front();
-        ch->history.push_back(History{c.nickname, ch->name, wall(now), m.text});
+        ch->history.push_back(History{c.nickname, ch->name, stamp, m.text});
       }
       return;
     }

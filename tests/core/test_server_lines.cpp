@@ -166,6 +166,33 @@ TEST_CASE_FIXTURE(Lined, "history is replayed within a byte budget, older pages 
   CHECK(m.load_older("#lobby").empty());  // nothing more to ask
 }
 
+TEST_CASE_FIXTURE(Lined, "messages of the same millisecond get distinct times, so paging loses none") {
+  // A pasted block arrives in one read: every line has the same clock.
+  login(1, "alice");
+  const std::string pad(3900, 'p');
+  for (int i = 0; i < 30; ++i) line(1, "MSG #lobby: " + std::to_string(i) + " " + pad);
+  login(2, "bob");
+  ClientModel m("bob");
+  m.apply("ACCEPT: testhost", now);
+  line(2, "JOIN: #lobby");
+  for (const auto& l : take(2)) m.apply(l, now);
+  for (int page = 0; page < 30 && m.find("#lobby")->older_before_unix_ms != 0; ++page) {
+    line(2, m.load_older("#lobby").at(0));
+    for (const auto& l : take(2)) m.apply(l, now);
+  }
+  std::vector<std::int64_t> times;
+  std::vector<std::string> texts;
+  for (const auto& l : m.find("#lobby")->lines)
+    if (l.kind == ChatLine::Kind::History) {
+      times.push_back(l.unix_ms);
+      texts.push_back(l.text.substr(0, l.text.find(' ')));
+    }
+  REQUIRE(texts.size() == 30);
+  for (int i = 0; i < 30; ++i) CHECK(texts[i] == std::to_string(i));
+  for (std::size_t i = 1; i < times.size(); ++i) CHECK(times[i] == times[i - 1] + 1);
+  CHECK(times.front() == now + config.wall_clock_offset);
+}
+
 TEST_CASE_FIXTURE(Lined, "HISTORY is for members, and malformed requests are refused") {
   login(1, "alice");
   clear_all();
