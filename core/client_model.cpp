@@ -496,15 +496,15 @@ std::vector<std::string> ClientModel::send_text(const std::string& text, std::in
   }
   std::vector<std::string> lines;
   for (const auto& piece : pieces) {
+    // The server's rules, the length cap (kMaxTextBytes) among them, so an
+    // over-long message is refused here with the same sentence.
     std::string why = check_text(piece);
-    std::string line = format(SendMsg{c->name, piece});
-    if (why.empty() && line.size() > kMaxLineBytes) why = "Message is too long";
     if (!why.empty()) {
       // All or nothing, so the log never shows half a message as sent.
       add_line(*c, {ChatLine::Kind::Error, {}, why + ": the message was not sent", now_unix_ms});
       return {};
     }
-    lines.push_back(std::move(line));
+    lines.push_back(format(SendMsg{c->name, piece}));
   }
   for (auto& piece : pieces)
     add_line(*c, {ChatLine::Kind::Own, m_nickname, std::move(piece), now_unix_ms});

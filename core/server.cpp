@@ -60,6 +60,7 @@ struct Server::Impl : CallDirectory {
   std::map<std::string, std::unique_ptr<Channel>> channels;  // by folded name
   CallBook calls;
   std::size_t accepted_count = 0;
+  std::size_t lines_cut = 0;
   std::unordered_map<std::string, std::size_t> per_address;
   std::unordered_map<std::string, std::size_t> pending_per_address;  // not logged in yet
   FailureLimiter password_failures;  // by address: server and operator passwords
@@ -87,6 +88,7 @@ struct Server::Impl : CallDirectory {
   // promise for anything else (an error quoting input): such a line is cut.
   void emit(ConnId id, std::string_view line) {
     if (line.size() > kMaxLineBytes) {
+      ++lines_cut;  // a cap is missing somewhere: tests and the fuzz target look
       out.send(id, std::string(utf8_prefix(line, kMaxLineBytes - 3)) + "...");
       return;
     }
@@ -807,6 +809,7 @@ std::size_t Server::connection_count() const { return m_impl->conns.size(); }
 std::size_t Server::user_count() const { return m_impl->accepted_count; }
 std::size_t Server::channel_count() const { return m_impl->channels.size(); }
 std::size_t Server::call_count() const { return m_impl->calls.call_count(); }
+std::size_t Server::lines_cut() const { return m_impl->lines_cut; }
 
 std::string Server::on_voice_session(PeerId peer, std::string_view line) {
   auto parsed = parse_client(line);

@@ -107,6 +107,10 @@ class Server {
   std::size_t user_count() const;
   std::size_t channel_count() const;
   std::size_t call_count() const;
+  // Lines that would have been longer than kMaxLineBytes and were cut by
+  // the last guard: 0 as long as every text and list is capped, which is
+  // what the tests and the fuzz target check.
+  std::size_t lines_cut() const;
 
  private:
   struct Impl;

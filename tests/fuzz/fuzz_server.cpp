@@ -1,7 +1,7 @@
 // Fuzz target: the server state machine, fed arbitrary sequences of events
 // from four connections: open, a line, close, time passing. It must never
 // crash, its counts must stay consistent, and no line it sends may exceed
-// the protocol's 4096 bytes.
+// the protocol's 4096 bytes (nor need cutting to fit them).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -59,6 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         server.tick(now);
         break;
     }
+    if (server.lines_cut() > 0) std::abort();  // a line was too long before the guard
     if (server.user_count() > server.connection_count()) std::abort();
     if (server.user_count() > config.max_clients) std::abort();
     if (server.connection_count() > config.max_clients + config.max_pending) std::abort();
