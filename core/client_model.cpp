@@ -222,7 +222,12 @@ struct ClientModel::Applier {
 
   void operator()(const HistoryMore& h) {
     Conversation& c = m.conversation(h.channel, true);
-    if (m.m_older_channel == fold_case(c.name)) m.m_older_channel.clear();
+    bool older_page = m.m_older_channel == fold_case(c.name);
+    if (older_page) m.m_older_channel.clear();
+    // The replay of a rejoin says where its page starts; when older lines
+    // are shown already (loaded before the connection dropped), what was
+    // known of the history before those still holds.
+    if (!older_page && !c.lines.empty() && c.lines.front().unix_ms < h.before_unix_ms) return;
     if (c.older_before_unix_ms == h.before_unix_ms) return;
     c.older_before_unix_ms = h.before_unix_ms;
     m.changed();

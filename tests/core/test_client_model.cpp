@@ -10,6 +10,7 @@
 #include <map>
 
 #include "core/client_model.hpp"
+#include "core/names.hpp"
 #include "core/version.hpp"
 #include "core/server_fixture.hpp"
 
@@ -453,6 +454,102 @@ TEST_CASE("the channel list does not change until LISTEND") {
   m.apply("LISTEND", kT);
   REQUIRE(m.channel_list().size() == 1);
   CHECK(m.channel_list()[0].name == "#b");
+}
+
+TEST_CASE("USERLISTMORE parts accumulate, and USERLIST ends the list and replaces the members") {
+  ClientModel m = connected();
+  feed(m, {"JOINED: #games", "USERLIST #games: old"});
+  auto v = m.version();
+  feed(m, {"USERLISTMORE #games: a, b", "USERLISTMORE #lobby: x", "USERLISTMORE #GAMES: c"});
+  CHECK(m.find("#games")->members == Lines{"old"});  // not until the last part
+  CHECK(m.version() == v);
+  m.apply("USERLIST #games: d", kT);
+  CHECK(m.find("#games")->members == Lines{"a", "b", "c", "d"});
+  m.apply("USERLIST #lobby: y", kT);  // each channel's parts are its own
+  CHECK(m.find("#lobby")->members == Lines{"x", "y"});
+  m.apply("USERLIST #games: e", kT);  // the parts were used up
+  CHECK(m.find("#games")->members == Lines{"e"});
+  // Parts cut off by a dropped connection are not carried into the next list.
+  m.apply("USERLISTMORE #games: stale", kT);
+  m.on_disconnected("lost", true, kT);
+  m.on_connecting();
+  feed(m, {"ACCEPT: lanbox", "JOINED: #lobby", "USERLIST #lobby: alice", "JOINED: #games",
+           "USERLIST #games: alice"});
+  CHECK(m.find("#games")->members == Lines{"alice"});
+}
+
+TEST_CASE("a member list too long for one line, with a real server: every member, in order") {
+  Lan lan;
+  std::vector<std::string> nicks;
+  for (int i = 0; i < 150; ++i) {  // 150 names of 32 bytes: two lines
+    std::string n = "member" + std::to_string(i);
+    nicks.push_back(n + std::string(32 - n.size(), 'x'));
+    lan.f.login(100 + i, nicks.back());
+  }
+  auto& alice = lan.connect(1, "alice");
+  nicks.push_back("alice");
+  std::size_t parts = 0;
+  for (const auto& l : lan.received[1]) parts += l.rfind("USERLISTMORE #lobby: ", 0) == 0;
+  CHECK(parts == 1);
+  CHECK(alice.find("#lobby")->members == nicks);
+}
+
+TEST_CASE("LISTMORE: the model asks for the next page itself, and the list changes once, at LISTEND") {
+  ClientModel m = connected();
+  feed(m, {"CHANNEL #old 1:", "LISTEND"});
+  CHECK(m.request_list() == Lines{"LIST"});
+  feed(m, {"CHANNEL #a 1: x", "CHANNEL #b 2:", "LISTMORE: #b"});
+  CHECK(m.take_follow_ups() == Lines{"LIST: #b"});
+  CHECK(m.take_follow_ups().empty());  // asked once
+  CHECK(m.channel_list().size() == 1);
+  CHECK(m.channel_list()[0].name == "#old");
+  feed(m, {"CHANNEL #c 3: y", "LISTEND"});
+  CHECK(m.take_follow_ups().empty());
+  REQUIRE(m.channel_list().size() == 3);
+  CHECK(m.channel_list()[0].name == "#a");
+  CHECK(m.channel_list()[2].name == "#c");
+  CHECK(m.channel_list()[2].topic == "y");
+}
+
+TEST_CASE("HISTORYMORE offers older messages, and load_older puts each page above, in order") {
+  ClientModel m = connected();
+  feed(m, {"JOINED: #games", "HISTORY bob #games 3000: three", "HISTORY bob #games 4000: four",
+           "HISTORYMORE #games: 3000"});
+  CHECK(m.find("#games")->older_before_unix_ms == 3000);
+  CHECK(m.load_older("#lobby").empty());  // nothing older known there
+  CHECK(m.load_older("#games") == Lines{"HISTORY #games: before 3000"});
+  feed(m, {"HISTORY bob #games 2000: two", "HISTORYMORE #games: 2000"});
+  CHECK(m.load_older("#games") == Lines{"HISTORY #games: before 2000"});
+  feed(m, {"HISTORY carol #games 1000: one", "HISTORY bob #games 1500: one and a half",
+           "HISTORYMORE #games: 0"});
+  const Conversation* g = m.find("#games");
+  std::vector<std::string> texts;
+  for (const auto& l : g->lines) texts.push_back(l.text);
+  CHECK(texts == Lines{"one", "one and a half", "two", "three", "four"});
+  CHECK(g->lines[0].sender == "carol");
+  CHECK(g->older_before_unix_ms == 0);
+  CHECK(m.load_older("#games").empty());  // nothing more to ask
+  // Lines after the last page go below again.
+  m.apply("MSG bob #games: five", kT);
+  CHECK(m.find("#games")->lines.back().text == "five");
+  // A rejoin's replay neither repeats the lines nor offers again what is shown.
+  m.on_disconnected("lost", true, kT);
+  m.on_connecting();
+  feed(m, {"ACCEPT: lanbox", "JOINED: #lobby", "JOINED: #games", "HISTORY bob #games 3000: three",
+           "HISTORY bob #games 4000: four", "HISTORYMORE #games: 3000"});
+  CHECK(m.find("#games")->lines.size() == 6);
+  CHECK(m.find("#games")->older_before_unix_ms == 0);
+  CHECK(m.load_older("#games").empty());
+}
+
+TEST_CASE("send_text refuses text over the cap before sending, and sends text at the cap") {
+  ClientModel m = connected();
+  CHECK(m.send_text(std::string(kMaxTextBytes + 1, 'x'), kT).empty());
+  CHECK(has(m.find("#lobby"), Kind::Error,
+            "Text is longer than 3968 bytes: the message was not sent"));
+  auto lines = m.send_text(std::string(kMaxTextBytes, 'x'), kT);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0] == "MSG #lobby: " + std::string(kMaxTextBytes, 'x'));
 }
 
 // ---- messages --------------------------------------------------------------
