@@ -43,19 +43,6 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
-namespace {
-
-bool is_control(unsigned char c) { return c < 0x20 || c == 0x7F; }
-
-// Invisible characters text may carry: the soft hyphen, the joiners that
-// scripts and emoji sequences need, variation selectors and tags.
-bool text_may_carry(char32_t cp) {
-  return cp == 0x00AD || cp == 0x200C || cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F) ||
-         (cp >= 0xE0000 && cp <= 0xE007F) || (cp >= 0xE0100 && cp <= 0xE01EF);
-}
-
-}  // namespace
-
 std::string check_nickname(std::string_view nick) {
   if (nick.empty()) return "Nickname is empty";
   if (nick.size() > kMaxNicknameLength)
@@ -76,15 +63,15 @@ std::string check_channel(std::string_view channel) {
   if (channel.size() > kMaxChannelLength)
     return "Channel name is longer than 64 bytes";
   if (!is_valid_utf8(channel)) return "Channel name is not valid UTF-8";
-  for (unsigned char c : channel) {
-    if (is_control(c) || c == ' ' || c == ',' || c == ':')
-      return "Channel names may not contain spaces, commas, colons or "
-             "control characters";
-  }
   for (std::size_t i = 0; i < channel.size();) {
     char32_t cp = *next_code_point(channel, i);
+    if (cp == '\t') return "Channel name contains a control character (U+0009)";
     if (auto trouble = char_trouble(cp); trouble != CharTrouble::None)
       return "Channel name contains " + describe_trouble(trouble, cp);
+  }
+  for (char c : channel) {
+    if (c == ' ' || c == ',' || c == ':')
+      return "Channel names may not contain spaces, commas or colons";
   }
   return {};
 }

@@ -26,8 +26,8 @@ std::string check_channel(std::string_view channel);
 
 // Non-empty, at most kMaxTextBytes of valid UTF-8, without control,
 // bidirectional or line-separator characters (tab is fine) or invisible
-// ones, except those that scripts and emoji need (U+00AD, U+200C, U+200D,
-// variation selectors, tags).
+// ones, except those that scripts and emoji need (text_may_carry() in
+// core/unicode.hpp: U+200C, U+200D, variation selectors ...).
 std::string check_text(std::string_view text);
 
 // True when text is well-formed UTF-8 (no overlongs, no surrogates).

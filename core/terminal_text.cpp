@@ -20,9 +20,10 @@ std::string escape_for_terminal(std::string_view text) {
       continue;
     }
     CharTrouble trouble = char_trouble(*cp);
-    // The joiners scripts and emoji need, and unusual spaces, print as is.
+    // What text may carry (the joiners scripts and emoji need, unusual
+    // spaces) prints as is.
     bool shown = trouble == CharTrouble::None || trouble == CharTrouble::Space ||
-                 *cp == 0x200C || *cp == 0x200D || (*cp >= 0xFE00 && *cp <= 0xFE0F);
+                 (trouble == CharTrouble::Invisible && text_may_carry(*cp));
     if (shown) {
       out.append(text.substr(start, i - start));
     } else if (*cp < 0x80) {

@@ -23,6 +23,12 @@ CharTrouble char_trouble(char32_t cp) {
   return CharTrouble::None;
 }
 
+bool text_may_carry(char32_t cp) {
+  return cp == 0x00AD || cp == 0x034F || (cp >= 0x180B && cp <= 0x180F) || cp == 0x200C ||
+         cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0000 && cp <= 0xE007F) ||
+         (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
 std::optional<char32_t> next_code_point(std::string_view text, std::size_t& i) {
   auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
   std::uint8_t c = byte(i);

@@ -25,6 +25,12 @@ enum class CharTrouble {
 // What is wrong with code point `cp`, if anything (tab counts as fine).
 CharTrouble char_trouble(char32_t cp);
 
+// Invisible characters that text (not names) may carry because scripts and
+// emoji need them: the soft hyphen, the combining grapheme joiner, the
+// Mongolian variation selectors and vowel separator, the zero-width
+// non-joiner and joiner, variation selectors and tags.
+bool text_may_carry(char32_t cp);
+
 // Decodes one code point from valid UTF-8 at text[i], advancing i; an
 // invalid byte gives nullopt and advances i by one.
 std::optional<char32_t> next_code_point(std::string_view text, std::size_t& i);

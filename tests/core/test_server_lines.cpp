@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <vector>
 
 #include "core/client_model.hpp"
 #include "core/names.hpp"
@@ -19,6 +21,59 @@ namespace {
 std::string nick(int i) {  // 32 characters, the longest a nickname may be
   std::string n = "user" + std::to_string(i);
   return n + std::string(32 - n.size(), 'x');
+}
+
+// UTF-8 of one code point.
+std::string utf8(char32_t cp) {
+  std::string s;
+  if (cp < 0x80) {
+    s += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    s += static_cast<char>(0xC0 | (cp >> 6));
+    s += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    s += static_cast<char>(0xE0 | (cp >> 12));
+    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    s += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    s += static_cast<char>(0xF0 | (cp >> 18));
+    s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    s += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return s;
+}
+
+std::string code(char32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+  return buf;
+}
+
+struct Range {
+  char32_t first, last;
+};
+
+// The characters of each class, as docs/protocol.md lists them.
+const std::vector<Range> kControls = {{0x00, 0x08}, {0x0A, 0x1F}, {0x7F, 0x9F}};
+const std::vector<Range> kBidi = {{0x061C, 0x061C}, {0x200E, 0x200F}, {0x202A, 0x202E},
+                                  {0x2066, 0x2069}};
+const std::vector<Range> kSeparators = {{0x2028, 0x2029}};
+// Invisible, refused in names and in text alike.
+const std::vector<Range> kInvisible = {{0x115F, 0x1160}, {0x17B4, 0x17B5}, {0x200B, 0x200B},
+                                       {0x2060, 0x2064}, {0xFEFF, 0xFEFF}, {0x3164, 0x3164},
+                                       {0xFFA0, 0xFFA0}};
+// Invisible, refused in names, kept in text: scripts and emoji need them.
+const std::vector<Range> kScriptsNeed = {{0x00AD, 0x00AD}, {0x034F, 0x034F}, {0x180B, 0x180F},
+                                         {0x200C, 0x200D}, {0xFE00, 0xFE0F}, {0xE0020, 0xE007F},
+                                         {0xE0100, 0xE01EF}};
+const std::vector<Range> kSpaces = {{0x00A0, 0x00A0}, {0x1680, 0x1680}, {0x2000, 0x200A},
+                                    {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000}};
+
+template <class F>
+void each(const std::vector<Range>& ranges, F f) {
+  for (const Range& r : ranges)
+    for (char32_t cp = r.first; cp <= r.last; ++cp) f(cp);
 }
 
 struct Lined : Fixture {
@@ -259,6 +314,78 @@ TEST_CASE("channel names refuse invisible, bidi, control characters and odd spac
   CHECK(check_channel("#\xe3\x85\xa4") == "Channel name contains an invisible character (U+3164)");
 }
 
+TEST_CASE("every character of each class is refused in channel names, the sentence naming it") {
+  auto refused = [](const std::vector<Range>& ranges, const std::string& what) {
+    each(ranges, [&](char32_t cp) {
+      CAPTURE(code(cp));
+      CHECK(check_channel("#a" + utf8(cp) + "b") ==
+            "Channel name contains " + what + " (" + code(cp) + ")");
+    });
+  };
+  refused(kControls, "a control character");
+  refused(kBidi, "a bidirectional control");
+  refused(kSeparators, "a line separator");
+  refused(kInvisible, "an invisible character");
+  refused(kScriptsNeed, "an invisible character");
+  refused(kSpaces, "an unusual space");
+  CHECK(check_channel("#a\tb") == "Channel name contains a control character (U+0009)");
+  for (const char* plain : {"#a b", "#a,b", "#a:b"})
+    CHECK(check_channel(plain) == "Channel names may not contain spaces, commas or colons");
+  // Letters of any script are names like any other.
+  for (const char* fine : {"#caf\xc3\xa9", "#\xd0\xb8\xd0\xb3\xd1\x80\xd1\x8b",
+                           "#\xe3\x82\xb2\xe3\x83\xbc\xe3\x83\xa0", "#\xf0\x9f\x8e\xae"})
+    CHECK(check_channel(fine).empty());
+}
+
+TEST_CASE("every character of each class is refused in text, but what scripts and emoji need") {
+  auto refused = [](const std::vector<Range>& ranges, const std::string& what) {
+    each(ranges, [&](char32_t cp) {
+      CAPTURE(code(cp));
+      CHECK(check_text("a" + utf8(cp) + "b") == "Text contains " + what + " (" + code(cp) + ")");
+    });
+  };
+  refused(kControls, "a control character");
+  refused(kBidi, "a bidirectional control");
+  refused(kSeparators, "a line separator");
+  refused(kInvisible, "an invisible character");
+  auto kept = [](const std::vector<Range>& ranges) {
+    each(ranges, [&](char32_t cp) {
+      CAPTURE(code(cp));
+      CHECK(check_text("a" + utf8(cp) + "b").empty());
+    });
+  };
+  kept(kScriptsNeed);
+  kept(kSpaces);
+  CHECK(check_text("a\tb").empty());
+}
+
+TEST_CASE_FIXTURE(Lined, "the server refuses such characters in every field, and relays nothing") {
+  login(1, "alice");
+  login(2, "bob");
+  line(2, "JOIN: #games");
+  line(1, "JOIN: #games");
+  clear_all();
+  line(1, "JOIN: #lobby\xe2\x80\x8b");  // looks like #lobby
+  CHECK(only(1) == "ERROR BADNAME: Channel name contains an invisible character (U+200B)");
+  line(1, "MSG #games: a\xc2\x85z");
+  CHECK(only(1) == "ERROR BADTEXT: Text contains a control character (U+0085)");
+  line(1, "MSG bob: \xef\xbb\xbfhi");
+  CHECK(only(1) == "ERROR BADTEXT: Text contains an invisible character (U+FEFF)");
+  line(1, "TOPIC #games: \xe2\x80\xae" "olleh");
+  CHECK(only(1) == "ERROR BADTEXT: Text contains a bidirectional control (U+202E)");
+  line(1, "TOPIC #games: one\xe2\x80\xa8two");
+  CHECK(only(1) == "ERROR BADTEXT: Text contains a line separator (U+2028)");
+  CHECK(take(2).empty());
+  open(3);
+  line(3, "CONNECT: \"carol\" \"Carol\xc2\x9b" "2J\" 1.0.0");
+  CHECK(only(3) == "NOTACCEPTED: Real name: Text contains a control character (U+009B)");
+  line(3, "CONNECT: \"carol\" \"Car\xe2\x81\xa0ol\" 1.0.0");
+  CHECK(only(3) == "NOTACCEPTED: Real name: Text contains an invisible character (U+2060)");
+  // What scripts and emoji need goes through.
+  line(1, "MSG #games: \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb \xe2\x9d\xa4\xef\xb8\x8f");
+  CHECK(only(2) == "MSG alice #games: \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb \xe2\x9d\xa4\xef\xb8\x8f");
+}
+
 TEST_CASE("text refuses controls, bidi, separators and zero-width spaces, keeps what scripts need") {
   CHECK(check_text("hello\tworld").empty());
   CHECK(check_text("caf\xc3\xa9 \xc2\xa0ok").empty());                        // no-break space
@@ -288,6 +415,30 @@ TEST_CASE_FIXTURE(Lined, "a KICK reason with escapes or bidi controls is refused
   CHECK(only(1) == "ERROR BADTEXT: Reason: Text contains a bidirectional control (U+202E)");
   CHECK(out.closed.count(2) == 0);
   CHECK(take(2).empty());
+}
+
+TEST_CASE("what the cli prints escapes every character text may not carry, and only those") {
+  auto escaped = [](const std::vector<Range>& ranges) {
+    each(ranges, [&](char32_t cp) {
+      CAPTURE(code(cp));
+      char want[16];
+      std::snprintf(want, sizeof want, cp < 0x80 ? "a\\x%02xb" : "a\\u%04xb",
+                    static_cast<unsigned>(cp));
+      CHECK(escape_for_terminal("a" + utf8(cp) + "b") == want);
+    });
+  };
+  escaped(kControls);
+  escaped(kBidi);
+  escaped(kSeparators);
+  escaped(kInvisible);
+  auto as_is = [](const std::vector<Range>& ranges) {
+    each(ranges, [&](char32_t cp) {
+      CAPTURE(code(cp));
+      CHECK(escape_for_terminal("a" + utf8(cp) + "b") == "a" + utf8(cp) + "b");
+    });
+  };
+  as_is(kScriptsNeed);
+  as_is(kSpaces);
 }
 
 TEST_CASE("what the cli prints shows control characters as escapes, not as actions") {
