@@ -31,6 +31,7 @@ struct Conn {
   std::size_t in_len = 0;
   bool discarding = false;  // inside a line that was too long
   bool throttled = false;   // flood control holds reading
+  bool held = false;        // held until the client reads what it asked for
   // Output: `out[out_pos..]` is waiting to be written.
   std::string out;
   std::size_t out_pos = 0;
@@ -214,6 +215,14 @@ class ChatServer::Impl : public core::Outbox,
         start += len + 1;
         continue;
       }
+      if (pending(*c) > hold_above()) {
+        // The client is behind on reading its answers: its next request
+        // waits until they have gone out, so that a reading client is never
+        // dropped for what it asked for (docs/security.md, "big answers").
+        c->held = true;
+        keep_reading = false;
+        break;
+      }
       Millis t = now();
       if (!m_server.admit_line(c->id, t)) {
         pause_for_flood(c);
@@ -242,6 +251,19 @@ class ChatServer::Impl : public core::Outbox,
       c->in_len = 0;
     }
     return !c->closing;
+  }
+
+  // Bytes queued for `c` that the socket has not taken yet.
+  static std::size_t pending(const Conn& c) { return c.out.size() - c.out_pos; }
+  // Half the queue: one more answer (a JOIN of a full channel is ~55 KB)
+  // still leaves room for what the others send meanwhile.
+  std::size_t hold_above() const { return m_options.max_output_bytes / 2; }
+
+  // Reads a held client's requests again once its answers have gone out.
+  void release_if_drained(const std::shared_ptr<Conn>& c) {
+    if (!c->held || c->closing || c->closed || pending(*c) > hold_above()) return;
+    c->held = false;
+    if (process_lines(c)) read(c);
   }
 
   void pause_for_flood(const std::shared_ptr<Conn>& c) {
@@ -306,6 +328,7 @@ class ChatServer::Impl : public core::Outbox,
                                if (ec) return;
                                self->flush(c);
                              });
+        release_if_drained(c);
         return;
       }
       if (ec) {
@@ -316,7 +339,11 @@ class ChatServer::Impl : public core::Outbox,
     }
     c->out.clear();
     c->out_pos = 0;
-    if (c->closing) finish(*c);
+    if (c->closing) {
+      finish(*c);
+      return;
+    }
+    release_if_drained(c);
   }
 
   // The connection failed or its peer went away: the core forgets the user

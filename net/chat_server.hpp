@@ -7,7 +7,8 @@
 // blocking; a client whose queue passes the bound (it stopped reading) is
 // dropped. Lines from a client are read only as fast as the core's flood
 // control admits them, so a flooder is slowed by TCP back-pressure and costs
-// the others nothing.
+// the others nothing; and only while less than half its queue waits for it,
+// so that its own requests can never fill its queue.
 #pragma once
 
 #include <asio.hpp>
