@@ -265,10 +265,12 @@ TEST_CASE("voixer cli shows what a hostile server sends as escapes, not terminal
                "--no-voice"});
   int peer = ::accept(listener, nullptr, nullptr);
   REQUIRE(peer >= 0);
-  std::string nasty = "ACCEPT: evil\nMSG evil #lobby: \x1b[2J\x07\xe2\x80\xae" "gnp.exe\n";
+  std::string nasty = "ACCEPT: evil\nMSG evil #lobby: \x1b[2J\x07\xe2\x80\xae" "gnp.exe\n"
+                      "MSG evil #lobby: \xc2\x9b" "2J\xe2\x80\xa8\xe2\x80\x8b\n";  // C1 CSI, separator, ZWSP
   REQUIRE(::write(peer, nasty.data(), nasty.size()) == static_cast<ssize_t>(nasty.size()));
   CHECK(cli.stdout_line() == "ACCEPT: evil");
   CHECK(cli.stdout_line() == "MSG evil #lobby: \\x1b[2J\\x07\\u202egnp.exe");
+  CHECK(cli.stdout_line() == "MSG evil #lobby: \\u009b2J\\u2028\\u200b");
   cli.close_stdin();
   ::close(peer);
   ::close(listener);
