@@ -66,4 +66,33 @@ class Deliveries {
   DeliveryAnomalies m_anomalies;
 };
 
+// Inline: it runs once per delivery.
+inline Deliveries::Outcome Deliveries::on_delivery(int receiver, const Stamp& stamp,
+                                                   std::int64_t now_ns) {
+  if (stamp.sender >= static_cast<std::uint64_t>(m_senders) ||
+      stamp.seq >= m_sent[stamp.sender].receivers.size()) {
+    ++m_anomalies.foreign;  // not ours, or stale
+    return Outcome::Foreign;
+  }
+  if (stamp.sender == static_cast<std::uint64_t>(receiver)) {
+    ++m_anomalies.self;
+    return Outcome::Self;
+  }
+  std::uint32_t& next =
+      m_next_seq[static_cast<std::size_t>(receiver) * static_cast<std::size_t>(m_senders) +
+                 stamp.sender];
+  if (stamp.seq + 1 > next)
+    next = static_cast<std::uint32_t>(stamp.seq + 1);
+  else if (stamp.seq + 1 < next)
+    ++m_anomalies.out_of_order;  // seq + 1 == next is a duplicate, counted by totals()
+  Sent& sent = m_sent[stamp.sender];
+  std::uint16_t& count = sent.receivers[stamp.seq];
+  if (count != 0xffff) ++count;
+  if (stamp.seq >= sent.first_measured) {
+    ++m_received_measured;
+    m_latency.add(now_ns - static_cast<std::int64_t>(stamp.send_ns));
+  }
+  return Outcome::Counted;
+}
+
 }  // namespace voixer::bench

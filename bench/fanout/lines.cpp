@@ -2,7 +2,6 @@
 #include "bench/fanout/lines.hpp"
 
 #include <charconv>
-#include <cstring>
 
 #include "core/protocol.hpp"
 
@@ -10,16 +9,6 @@ namespace voixer::bench {
 namespace {
 
 std::string line(const core::ClientMessage& m) { return core::format(m) + "\n"; }
-
-// Digits at `p` as a number; false when there are none.
-bool read_number(const char*& p, const char* end, std::uint64_t& value) {
-  const char* start = p;
-  std::uint64_t x = 0;
-  while (p < end && static_cast<unsigned>(*p - '0') < 10)
-    x = x * 10 + static_cast<std::uint64_t>(*p++ - '0');
-  value = x;
-  return p != start;
-}
 
 }  // namespace
 
@@ -48,21 +37,6 @@ char* write_stamp(char* out, const Stamp& stamp) {
   out = std::to_chars(out, out + 20, stamp.seq).ptr;
   *out++ = ' ';
   return std::to_chars(out, out + 20, stamp.send_ns).ptr;
-}
-
-bool is_message(std::string_view line) { return line.substr(0, 4) == "MSG "; }
-
-std::optional<Stamp> read_stamp(std::string_view message_line) {
-  const char* end = message_line.data() + message_line.size();
-  const char* p = message_line.data() + 4;  // after "MSG "
-  auto* colon = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(end - p)));
-  if (!colon || end - colon < 2 || colon[1] != ' ') return std::nullopt;
-  p = colon + 2;
-  Stamp s;
-  if (!read_number(p, end, s.sender) || p == end || *p++ != ' ' || !read_number(p, end, s.seq) ||
-      p == end || *p++ != ' ' || !read_number(p, end, s.send_ns))
-    return std::nullopt;
-  return s;
 }
 
 }  // namespace voixer::bench

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,8 +36,34 @@ struct Stamp {
 char* write_stamp(char* out, const Stamp& stamp);
 
 // A channel message as delivered, "MSG <nick> <channel>: <stamp>[ padding]".
-bool is_message(std::string_view line);
+inline bool is_message(std::string_view line) { return line.substr(0, 4) == "MSG "; }
+
+namespace detail {
+// Digits at `p` as a number; false when there are none.
+inline bool read_number(const char*& p, const char* end, std::uint64_t& value) {
+  const char* start = p;
+  std::uint64_t x = 0;
+  while (p < end && static_cast<unsigned>(*p - '0') < 10)
+    x = x * 10 + static_cast<std::uint64_t>(*p++ - '0');
+  value = x;
+  return p != start;
+}
+}  // namespace detail
+
 // The stamp of a delivered message, or nullopt when its text is not one.
-std::optional<Stamp> read_stamp(std::string_view message_line);
+// Inline: it runs once per delivery.
+inline std::optional<Stamp> read_stamp(std::string_view message_line) {
+  using detail::read_number;
+  const char* end = message_line.data() + message_line.size();
+  const char* p = message_line.data() + 4;  // after "MSG "
+  auto* colon = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(end - p)));
+  if (!colon || end - colon < 2 || colon[1] != ' ') return std::nullopt;
+  p = colon + 2;
+  Stamp s;
+  if (!read_number(p, end, s.sender) || p == end || *p++ != ' ' || !read_number(p, end, s.seq) ||
+      p == end || *p++ != ' ' || !read_number(p, end, s.send_ns))
+    return std::nullopt;
+  return s;
+}
 
 }  // namespace voixer::bench

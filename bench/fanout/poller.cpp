@@ -69,18 +69,17 @@ std::span<const epoll_event> Poller::wait(std::int64_t wake_ns) {
     if (errno == EINTR) return {};
     throw FatalError(errno_text("epoll_wait"));
   }
-  // The timer's event is taken out; the sockets' events keep their order.
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
-    if (m_events[i].data.u64 == kTimerTag) {
-      std::uint64_t expirations;
-      [[maybe_unused]] ssize_t drained = read(m_timer, &expirations, sizeof expirations);
-      m_timer_armed_for = -1;
-      continue;
-    }
-    m_events[kept++] = m_events[i];
+  // The timer's event is taken out (the last event takes its place).
+  auto count = static_cast<std::size_t>(n);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (m_events[i].data.u64 != kTimerTag) continue;
+    std::uint64_t expirations;
+    [[maybe_unused]] ssize_t drained = read(m_timer, &expirations, sizeof expirations);
+    m_timer_armed_for = -1;
+    m_events[i] = m_events[--count];
+    break;
   }
-  return {m_events.data(), kept};
+  return {m_events.data(), count};
 }
 
 }  // namespace voixer::bench
