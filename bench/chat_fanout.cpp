@@ -1,6 +1,10 @@
 // chat_fanout: channel fan-out throughput and latency of the Voixer chat
-// server (the parts are in bench/fanout/: options, the load loop and its
-// report, system helpers, the latency histogram).
+// server. This file starts the server (or finds a running one) and runs the
+// bench; its parts are in bench/fanout/: the command line (options), the
+// run's phases (fanout_bench), one client's socket (connection) and the
+// event loop (poller), the protocol lines (lines), the senders' pacing
+// (pacing), what was sent and what arrived (deliveries, histogram), the
+// report (report), and what it asks of the system (system).
 //
 // What it does
 //   N clients (nicks b0..b<N-1>) connect, CONNECT, JOIN one channel (#bench). The first S clients
@@ -38,8 +42,19 @@
 // 2 on bad command-line usage.
 //
 // Single thread, one epoll loop.
-#include <csignal>
+#include <signal.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/fanout/clock.hpp"
+#include "bench/fanout/errors.hpp"
 #include "bench/fanout/fanout_bench.hpp"
 #include "bench/fanout/system.hpp"
 #include "support/process.hpp"
@@ -49,12 +64,13 @@ namespace {
 
 // `voixer serve` on a free loopback port, its output to --server-log.
 std::unique_ptr<test::Process> start_server(const Options& o, int port) {
+  const std::string room = std::to_string(o.clients + 50);
+  // clang-format off
   std::vector<std::string> args = {o.server_path, "serve", "--port", std::to_string(port),
                                    "--bind", "127.0.0.1", "--flood-rate", "0",
-                                   "--max-clients", std::to_string(o.clients + 50),
-                                   "--max-per-address", "0",
-                                   "--max-pending", std::to_string(o.clients + 50),
-                                   "--max-pending-per-address", std::to_string(o.clients + 50)};
+                                   "--max-clients", room, "--max-per-address", "0",
+                                   "--max-pending", room, "--max-pending-per-address", room};
+  // clang-format on
   args.insert(args.end(), o.server_args.begin(), o.server_args.end());
   return std::make_unique<test::Process>(args, o.server_log.empty() ? "/dev/null" : o.server_log);
 }
@@ -78,7 +94,7 @@ int run(const Options& opt) {
     addr = resolve("127.0.0.1", std::to_string(port), addr_len);
     std::fprintf(stderr, "chat_fanout: starting %s on port %d\n", opt.server_path.c_str(), port);
     server = start_server(opt, port);
-    const i64 deadline = now_ns() + 10 * kNsPerSec;
+    const std::int64_t deadline = now_ns() + 10 * kNsPerSec;
     for (;;) {
       if (auto why = exit_text(*server); !why.empty())
         throw FatalError("server exited during startup (" + why + ")");

@@ -1,727 +1,419 @@
+// The fan-out benchmark's run, in three phases: every client connects and
+// joins the channel (and client 0 sees them all there), the senders send
+// (a warm-up, then the measured seconds), and the bench waits for the last
+// deliveries. Errors before the load are fatal; during it, counted.
 #include "bench/fanout/fanout_bench.hpp"
 
-#include "bench/fanout/histogram.hpp"
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <variant>
+#include <vector>
+
+#include "bench/fanout/clock.hpp"
+#include "bench/fanout/connection.hpp"
+#include "bench/fanout/deliveries.hpp"
+#include "bench/fanout/errors.hpp"
+#include "bench/fanout/lines.hpp"
+#include "bench/fanout/pacing.hpp"
+#include "bench/fanout/poller.hpp"
+#include "bench/fanout/report.hpp"
 #include "bench/fanout/system.hpp"
+#include "core/protocol.hpp"
 
 namespace voixer::bench {
-
 namespace {
 
+// TCP connects not yet accepted, to spare the server's listen backlog.
+constexpr int kMaxPendingConnects = 100;
+// Rate mode: stop queueing for a sender whose socket is this far backed up.
+// Messages are stamped when queued, so a small cap keeps the bench's own
+// queue out of the latency; the rest stays in the schedule and shows up as
+// "messages/s below target".
+constexpr std::size_t kMaxSendBacklog = 64 * 1024;
+// Flat-out: a window stuck this long is given up as lost.
+constexpr std::int64_t kWindowStallNs = 2 * kNsPerSec;
+constexpr std::int64_t kTick = 100 * kNsPerMs;
+constexpr int kMaxPrintedErrors = 5;
 
 struct Client {
-  int fd = -1;
-  bool connecting = true;  // non-blocking TCP connect not confirmed yet
-  bool accepted = false;   // got ACCEPT
-  bool joined = false;     // got JOINED for the bench channel
-  bool open = false;
-  bool want_out = false;  // EPOLLOUT registered
-  std::string carry;      // incomplete line left over from the previous read
-  std::string wbuf;       // pending output, sent from woff
-  size_t woff = 0;
+  Connection connection;
+  bool accepted = false;  // got ACCEPT
+  bool joined = false;    // got JOINED for the bench channel
 };
 
-struct Sender {
-  u64 next_seq = 0;              // seq of the next message
-  u64 acked = 0;                 // flat-out: observer has seen everything below this
-  u64 first_measured = ~u64(0);  // measured messages: [first_measured, end_measured)
-  u64 end_measured = 0;
-  i64 last_ack_ns = 0;
-  bool in_ready = false;
-  std::vector<std::uint16_t> counts;  // deliveries seen per seq (saturating)
-};
+// The verbs a client reacts to, besides MSG; any other line is not parsed.
+// Client 0 also follows the channel's members while the clients join.
+bool wanted(std::string_view verb, bool follows_members) {
+  for (std::string_view v : {"PING", "ERROR", "NOTACCEPTED", "NICKNAMEINUSE", "ACCEPT", "JOINED"})
+    if (verb == v) return true;
+  return follows_members && (verb == "USERLIST" || verb == "USERLISTMORE" || verb == "USERJOIN");
+}
 
-struct CpuSample {
-  i64 wall_ns = 0;
-  std::optional<double> server;
-  double self = 0;
-};
+class FanoutBench {
+ public:
+  FanoutBench(const Options& opt, const sockaddr_storage& addr, socklen_t addr_len,
+              pid_t server_pid, std::function<std::string()> server_exited)
+      : m_opt(opt),
+        m_addr(addr),
+        m_addr_len(addr_len),
+        m_server_pid(server_pid),
+        m_server_exited(std::move(server_exited)),
+        m_clients(static_cast<std::size_t>(opt.clients)),
+        m_observer(opt.clients - 1),
+        m_flat_out(opt.rate == 0),
+        m_deliveries(opt.clients, opt.senders),
+        m_member0(static_cast<std::size_t>(opt.clients), 0),
+        m_schedule(m_flat_out ? 1 : opt.rate, opt.senders),
+        m_windows(opt.senders, opt.window),
+        m_dirty_flag(static_cast<std::size_t>(opt.senders), 0),
+        m_message_prefix(message_prefix(opt.channel)),
+        m_padding(message_padding(opt.payload)) {}
 
-struct Bench {
-  Options opt;
-  sockaddr_storage addr{};
-  socklen_t addr_len = 0;
-  // Set when the bench started the server: "" while it runs, else how it ended.
-  std::function<std::string()> server_exited;
-  pid_t server_pid = 0;             // for CPU accounting, 0 = unknown
-
-  int N = 0, S = 0, observer = 0;
-  bool flat_out = false;
-  int epfd = -1, timer_fd = -1;
-  i64 timer_armed_for = -1;
-  std::vector<Client> clients;
-  std::vector<Sender> senders;
-  std::vector<std::uint32_t> last_seq;  // [receiver * S + sender] = last seq + 1 (0 = none yet)
-  std::vector<int> dirty;               // senders with freshly queued messages to flush
-  std::vector<char> is_dirty;
-  std::vector<int> ready;  // flat-out: senders whose window may have room
-  std::vector<char> rbuf;  // shared read buffer: carry + one read
-  std::vector<epoll_event> events;
-  std::string msg_prefix;  // "MSG #bench: "
-  std::string padding;     // " xxxx...\n" or "\n"
-  std::string joined_line, userlist_prefix,
-      userjoin_prefix;  // "JOINED: #bench", "USERLIST #bench:", ...
-
-  // setup
-  int next_to_connect = 0, pending_accept = 0, joined_count = 0, member_count0 = 0;
-  std::vector<char> member0;  // client 0's view of the channel members
-
-  // run state
-  bool load_started = false;  // setup is over; from now on a disconnect is counted, not fatal
-  u64 sched_index = 0;        // rate mode: next message of the global schedule
-  i64 send_start_ns = 0;
-  i64 last_server_check_ns = 0;
-
-  // counters
-  Histogram hist;
-  u64 received_measured = 0;
-  u64 out_of_order = 0, self_deliveries = 0, foreign = 0, malformed = 0, overlong = 0;
-  u64 error_lines = 0, window_resets = 0;
-  int disconnected = 0;
-  bool first_close_seen = false;
-
-  explicit Bench(Options o) : opt(std::move(o)) {
-    N = opt.clients;
-    S = opt.senders;
-    observer = N - 1;
-    flat_out = opt.rate == 0;
-    clients.resize(N);
-    senders.resize(S);
-    last_seq.assign(size_t(N) * S, 0);
-    is_dirty.assign(S, 0);
-    member0.assign(N, 0);
-    rbuf.resize(kMaxLine + kReadSize);
-    events.resize(1024);
-    msg_prefix = "MSG " + opt.channel + ": ";
-    padding = opt.payload ? " " + std::string(size_t(opt.payload), 'x') + "\n" : "\n";
-    joined_line = "JOINED: " + opt.channel;
-    userlist_prefix = "USERLIST " + opt.channel + ":";
-    userjoin_prefix = "USERJOIN " + opt.channel + ":";
-  }
-
-  ~Bench() {
-    for (auto& c : clients)
-      if (c.fd >= 0) close(c.fd);
-    if (timer_fd >= 0) close(timer_fd);
-    if (epfd >= 0) close(epfd);
-  }
-
-  // ---- server liveness --------------------------------------------------------------------
-
-  // Throws if the server process is known to be gone; rate-limited unless forced.
-  void check_server(i64 now, bool force = false) {
-    if (!force && now - last_server_check_ns < 100'000'000) return;
-    last_server_check_ns = now;
-    std::string why;
-    if (server_exited) why = server_exited();
-    if (!why.empty()) throw FatalError("server died (" + why + ")");
-    if (!server_exited && server_pid > 0 && !process_alive(server_pid))
-      throw FatalError("server process " + std::to_string(server_pid) + " died");
-  }
-
-  // ---- sockets -----------------------------------------------------------------------------
-
-  void set_epoll_out(Client& c, int idx, bool on) {
-    epoll_event ev{};
-    ev.events = on ? (EPOLLIN | EPOLLOUT) : EPOLLIN;
-    ev.data.u64 = u64(idx);
-    epoll_ctl(epfd, EPOLL_CTL_MOD, c.fd, &ev);
-    c.want_out = on;
-  }
-
-  void connect_client(int idx) {
-    Client& c = clients[idx];
-    c.fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c.fd < 0) throw FatalError(errno_text("socket for client " + std::to_string(idx)));
-    int one = 1;
-    setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(c.fd, reinterpret_cast<const sockaddr*>(&addr), addr_len) != 0 &&
-        errno != EINPROGRESS)
-      throw FatalError(errno_text("cannot connect client " + std::to_string(idx)));
-    c.open = true;
-    // Wait for EPOLLOUT to learn the outcome of the connect.
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLOUT;
-    ev.data.u64 = u64(idx);
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, c.fd, &ev) != 0) throw FatalError(errno_text("epoll_ctl"));
-    c.want_out = true;
-    std::string nick = opt.nick_prefix + std::to_string(idx);
-    c.wbuf = "CONNECT: \"" + nick + "\" \"chat_fanout bench " + std::to_string(idx) + "\" 1.0.0\n";
-    ++pending_accept;
-  }
-
-  void on_closed(Client& c, int idx, const std::string& why) {
-    if (!c.open) return;
-    epoll_ctl(epfd, EPOLL_CTL_DEL, c.fd, nullptr);
-    close(c.fd);
-    c.fd = -1;
-    c.open = false;
-    // A dying server closes its sockets slightly before it becomes a zombie: on the first
-    // close, give it 100 ms so the report says "server died" rather than listing disconnects.
-    if (server_pid > 0 && !first_close_seen) {
-      first_close_seen = true;
-      for (int i = 0; i < 10; ++i, usleep(10'000)) check_server(now_ns(), true);
-    }
-    if (!load_started) throw FatalError("client " + std::to_string(idx) + " during setup: " + why);
-    if (++disconnected <= kMaxPrintedErrors)
-      std::fprintf(stderr, "chat_fanout: client %d disconnected: %s\n", idx, why.c_str());
-    if (disconnected == N) throw FatalError("server closed all connections");
-  }
-
-  void flush(Client& c, int idx) {
-    if (!c.open || c.connecting) return;
-    while (c.woff < c.wbuf.size()) {
-      ssize_t w = send(c.fd, c.wbuf.data() + c.woff, c.wbuf.size() - c.woff, MSG_NOSIGNAL);
-      if (w > 0) {
-        c.woff += size_t(w);
-      } else if (w < 0 && errno == EINTR) {
-        continue;
-      } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        break;
-      } else {
-        on_closed(c, idx, errno_text("write"));
-        return;
-      }
-    }
-    if (c.woff == c.wbuf.size()) {
-      c.wbuf.clear();
-      c.woff = 0;
-      if (c.want_out) set_epoll_out(c, idx, false);
-      return;
-    }
-    if (c.woff > (1u << 20)) {  // drop the written prefix so a slow reader can't grow wbuf forever
-      c.wbuf.erase(0, c.woff);
-      c.woff = 0;
-    }
-    if (!c.want_out) set_epoll_out(c, idx, true);
-  }
-
-  void on_writable(Client& c, int idx) {
-    if (c.connecting) {
-      int err = 0;
-      socklen_t len = sizeof err;
-      getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-      if (err != 0) {
-        errno = err;
-        throw FatalError(errno_text("cannot connect client " + std::to_string(idx)));
-      }
-      c.connecting = false;
-    }
-    flush(c, idx);
-  }
-
-  void on_readable(Client& c, int idx) {
-    // Carry-over of an incomplete line goes in front of the new data in the shared buffer,
-    // so lines never need per-client buffers of read size or per-line allocations.
-    char* buf = rbuf.data();
-    size_t carry = c.carry.size();
-    std::memcpy(buf, c.carry.data(), carry);
-    ssize_t r = read(c.fd, buf + carry, kReadSize);
-    if (r == 0) return on_closed(c, idx, "connection closed by server");
-    if (r < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-      return on_closed(c, idx, errno_text("read"));
-    }
-    const i64 now = now_ns();  // one timestamp per read: cheap, and within microseconds
-    const char* p = buf;
-    const char* end = buf + carry + size_t(r);
-    while (p < end) {
-      auto* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(end - p)));
-      if (!nl) break;
-      const char* le = (nl > p && nl[-1] == '\r') ? nl - 1 : nl;
-      handle_line(c, idx, p, le, now);
-      if (!c.open) return;
-      p = nl + 1;
-    }
-    size_t rest = size_t(end - p);
-    if (rest > kMaxLine) {
-      ++overlong;
-      c.carry.clear();
-    } else {
-      c.carry.assign(p, rest);
-    }
-  }
-
-  // ---- protocol ----------------------------------------------------------------------------
-
-  void handle_line(Client& c, int idx, const char* p, const char* end, i64 now) {
-    if (end - p >= 4 && std::memcmp(p, "MSG ", 4) == 0)
-      on_msg(idx, p + 4, end, now);
-    else
-      on_control(c, idx, std::string_view(p, size_t(end - p)));
-  }
-
-  static bool parse_unsigned(const char*& p, const char* end, u64& v) {
-    const char* start = p;
-    u64 x = 0;
-    while (p < end && unsigned(*p - '0') < 10) x = x * 10 + u64(*p++ - '0');
-    v = x;
-    return p != start;
-  }
-
-  // Hot path: "MSG <nick> <channel>: <sender> <seq> <send_ns>[ padding]" (the "MSG " is consumed).
-  void on_msg(int idx, const char* p, const char* end, i64 now) {
-    auto* colon = static_cast<const char*>(std::memchr(p, ':', size_t(end - p)));
-    if (!colon || end - colon < 2 || colon[1] != ' ') return void(++malformed);
-    p = colon + 2;
-    u64 s, seq, ts;
-    if (!parse_unsigned(p, end, s) || p == end || *p++ != ' ' || !parse_unsigned(p, end, seq) ||
-        p == end || *p++ != ' ' || !parse_unsigned(p, end, ts))
-      return void(++malformed);
-    if (s >= u64(S) || seq >= senders[s].next_seq) return void(++foreign);  // not ours / stale
-    if (s == u64(idx)) return void(++self_deliveries);
-
-    std::uint32_t& last = last_seq[size_t(idx) * S + s];
-    if (seq + 1 > last)
-      last = std::uint32_t(seq + 1);
-    else if (seq + 1 < last)
-      ++out_of_order;  // seq + 1 == last is a duplicate, counted below
-
-    Sender& sd = senders[s];
-    std::uint16_t& cnt = sd.counts[seq];
-    if (cnt != 0xffff) ++cnt;
-    if (seq >= sd.first_measured) {
-      ++received_measured;
-      hist.add(now - i64(ts));
-    }
-    if (flat_out && idx == observer && seq >= sd.acked) {
-      sd.acked = seq + 1;
-      sd.last_ack_ns = now;
-      if (!sd.in_ready) {
-        sd.in_ready = true;
-        ready.push_back(int(s));
-      }
-    }
-  }
-
-  // Nick in a USERLIST/USERJOIN -> client index, or -1 if it is not one of ours.
-  int nick_index(std::string_view n) const {
-    while (!n.empty() &&
-           (n.front() == ' ' || !(std::isalnum(static_cast<unsigned char>(n.front())) ||
-                                  n.front() == '_' || n.front() == '-')))
-      n.remove_prefix(1);  // mode prefixes such as '@'
-    while (!n.empty() && n.back() == ' ') n.remove_suffix(1);
-    if (n.size() <= opt.nick_prefix.size() ||
-        n.substr(0, opt.nick_prefix.size()) != opt.nick_prefix)
-      return -1;
-    n.remove_prefix(opt.nick_prefix.size());
-    int v = -1;
-    auto [ptr, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
-    if (ec != std::errc() || ptr != n.data() + n.size() || v < 0 || v >= N) return -1;
-    return v;
-  }
-
-  void mark_member0(int m) {
-    if (m >= 0 && !member0[m]) {
-      member0[m] = 1;
-      ++member_count0;
-    }
-  }
-
-  static bool starts_with(std::string_view s, std::string_view p) {
-    return s.substr(0, p.size()) == p;
-  }
-
-  void on_control(Client& c, int idx, std::string_view line) {
-    if (starts_with(line, "PING")) {
-      // "PING: <n>" -> "PONG: <n>"
-      c.wbuf.append("PONG").append(line.substr(4)).push_back('\n');
-      flush(c, idx);
-      return;
-    }
-    if (starts_with(line, "ERROR") || starts_with(line, "NOTACCEPTED") ||
-        starts_with(line, "NICKNAMEINUSE")) {
-      ++error_lines;
-      if (!c.joined)
-        throw FatalError("client " + std::to_string(idx) +
-                         " refused by server: " + std::string(line));
-      if (error_lines <= kMaxPrintedErrors)
-        std::fprintf(stderr, "chat_fanout: client %d got: %.*s\n", idx, int(line.size()),
-                     line.data());
-      return;
-    }
-    if (starts_with(line, "ACCEPT")) {
-      if (!c.accepted) {
-        c.accepted = true;
-        --pending_accept;
-        c.wbuf.append("JOIN: ").append(opt.channel).push_back('\n');
-        flush(c, idx);
-      }
-      return;
-    }
-    if (!c.joined && starts_with(line, joined_line) &&
-        (line.size() == joined_line.size() || line[joined_line.size()] == ' ')) {
-      c.joined = true;
-      ++joined_count;
-      if (idx == 0) mark_member0(0);
-      return;
-    }
-    if (idx != 0 || load_started) return;  // only client 0 tracks membership, only during setup
-    if (starts_with(line, userlist_prefix)) {
-      std::string_view rest = line.substr(userlist_prefix.size());
-      while (!rest.empty()) {
-        auto comma = rest.find(',');
-        mark_member0(nick_index(rest.substr(0, comma)));
-        if (comma == std::string_view::npos) break;
-        rest.remove_prefix(comma + 1);
-      }
-    } else if (starts_with(line, userjoin_prefix)) {
-      mark_member0(nick_index(line.substr(userjoin_prefix.size())));
-    }
-  }
-
-  // ---- event loop --------------------------------------------------------------------------
-
-  // Waits for socket events or until wake_ns (CLOCK_MONOTONIC), whichever comes first.
-  // A timerfd gives sub-millisecond wakeups for pacing; epoll_wait's own timeout is in ms.
-  void poll(i64 wake_ns) {
-    if (wake_ns != timer_armed_for) {
-      itimerspec its{};
-      i64 w = std::max<i64>(wake_ns, 1);
-      its.it_value.tv_sec = time_t(w / kNsPerSec);
-      its.it_value.tv_nsec = long(w % kNsPerSec);
-      timerfd_settime(timer_fd, TFD_TIMER_ABSTIME, &its, nullptr);
-      timer_armed_for = wake_ns;
-    }
-    int n = epoll_wait(epfd, events.data(), int(events.size()), 100);
-    if (n < 0) {
-      if (errno == EINTR) return;
-      throw FatalError(errno_text("epoll_wait"));
-    }
-    for (int i = 0; i < n; ++i) {
-      const epoll_event& ev = events[size_t(i)];
-      if (ev.data.u64 == kTimerTag) {
-        u64 expirations;
-        if (read(timer_fd, &expirations, sizeof expirations) < 0) { /* already drained */
-        }
-        timer_armed_for = -1;
-        continue;
-      }
-      int idx = int(ev.data.u64);
-      Client& c = clients[size_t(idx)];
-      if (!c.open) continue;
-      if (ev.events & (EPOLLOUT | EPOLLERR)) {
-        if (c.connecting || (ev.events & EPOLLOUT)) on_writable(c, idx);
-        if (!c.open) continue;
-      }
-      if (ev.events & (EPOLLIN | EPOLLHUP | EPOLLERR)) on_readable(c, idx);
-    }
-  }
-
-  // ---- sending -----------------------------------------------------------------------------
-
-  // Queues one message; the timestamp is taken right before the flush that writes it.
-  void queue_message(int s) {
-    Client& c = clients[size_t(s)];
-    Sender& sd = senders[size_t(s)];
-    u64 seq = sd.next_seq++;
-    sd.counts.push_back(0);
-    // "<sender> <seq> <send_ns>": three numbers of at most 20 digits each.
-    char num[3 * 21];
-    char* p = num;
-    p = std::to_chars(p, p + 20, u64(s)).ptr;
-    *p++ = ' ';
-    p = std::to_chars(p, p + 20, seq).ptr;
-    *p++ = ' ';
-    p = std::to_chars(p, p + 20, u64(now_ns())).ptr;
-    c.wbuf.append(msg_prefix).append(num, size_t(p - num)).append(padding);
-    if (!is_dirty[size_t(s)]) {
-      is_dirty[size_t(s)] = 1;
-      dirty.push_back(s);
-    }
-  }
-
-  void flush_dirty() {
-    for (int s : dirty) {
-      is_dirty[size_t(s)] = 0;
-      flush(clients[size_t(s)], s);
-    }
-    dirty.clear();
-  }
-
-  // Rate mode: message k of the global schedule is due at send_start + k/R, sender k mod S.
-  // Returns when the next message is due.
-  i64 send_due_rate(i64 now) {
-    const double ns_per_msg = 1e9 / opt.rate;
-    u64 due = u64(double(now - send_start_ns) / ns_per_msg) + 1;
-    int budget = 4096;  // bound the work per loop turn so reads keep flowing while catching up
-    bool blocked = false;
-    while (sched_index < due) {
-      int s = int(sched_index % u64(S));
-      Client& c = clients[size_t(s)];
-      if (c.open && c.wbuf.size() - c.woff > kMaxSendBacklog) {
-        blocked = true;  // the server is not reading this sender; keep the backlog for later
-        break;
-      }
-      if (budget-- == 0) break;
-      if (c.open) queue_message(s);
-      ++sched_index;
-    }
-    flush_dirty();
-    if (blocked) return now + 1'000'000;
-    return send_start_ns + i64(double(sched_index) * ns_per_msg);
-  }
-
-  // Flat-out mode: refill the windows of senders the observer acknowledged.
-  void send_flat_out(i64 now) {
-    for (int s : ready) {
-      Sender& sd = senders[size_t(s)];
-      sd.in_ready = false;
-      if (!clients[size_t(s)].open) continue;
-      while (sd.next_seq - sd.acked < u64(opt.window)) queue_message(s);
-      sd.last_ack_ns = std::max(sd.last_ack_ns, now);
-    }
-    ready.clear();
-    flush_dirty();
-  }
-
-  // Flat-out: a lost message would otherwise hold its window forever.
-  void check_stalled_windows(i64 now) {
-    for (int s = 0; s < S; ++s) {
-      Sender& sd = senders[size_t(s)];
-      if (sd.next_seq - sd.acked >= u64(opt.window) && now - sd.last_ack_ns > kWindowStallNs) {
-        sd.acked = sd.next_seq;
-        ++window_resets;
-        if (!sd.in_ready) {
-          sd.in_ready = true;
-          ready.push_back(s);
-        }
-      }
-    }
-  }
-
-  CpuSample sample_cpu() const {
-    CpuSample c;
-    c.wall_ns = now_ns();
-    if (server_pid > 0) c.server = process_cpu_seconds(server_pid);
-    c.self = self_cpu_seconds();
-    return c;
-  }
-
-  // ---- phases ------------------------------------------------------------------------------
-
-  void setup_clients() {
-    epfd = epoll_create1(EPOLL_CLOEXEC);
-    timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (epfd < 0 || timer_fd < 0) throw FatalError(errno_text("epoll/timerfd"));
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = kTimerTag;
-    epoll_ctl(epfd, EPOLL_CTL_ADD, timer_fd, &ev);
-
-    rlimit rl{};
-    getrlimit(RLIMIT_NOFILE, &rl);
-    if (rl.rlim_cur != RLIM_INFINITY && rlim_t(N) + 32 > rl.rlim_cur)
-      throw FatalError("RLIMIT_NOFILE " + std::to_string(rl.rlim_cur) + " too low for " +
-                       std::to_string(N) + " clients");
-
-    const i64 t0 = now_ns();
-    const i64 deadline = t0 + i64(opt.setup_timeout * 1e9);
-    std::fprintf(stderr, "chat_fanout: connecting %d clients\n", N);
-    while (joined_count < N || member_count0 < N) {
-      while (next_to_connect < N && pending_accept < kMaxPendingConnects)
-        connect_client(next_to_connect++);
-      i64 now = now_ns();
-      if (now > deadline) {
-        throw FatalError("setup timed out after " + std::to_string(int(opt.setup_timeout)) +
-                         " s: " + std::to_string(joined_count) + "/" + std::to_string(N) +
-                         " clients joined " + opt.channel + ", client 0 sees " +
-                         std::to_string(member_count0) + " members");
-      }
+  // Phase 1: connects the clients, a few at a time, until all have joined
+  // and client 0 sees every one in the channel.
+  void connect_all() {
+    const int n = m_opt.clients;
+    check_fd_limit(static_cast<std::size_t>(n) + 32, std::to_string(n) + " clients");
+    const std::int64_t t0 = now_ns();
+    const std::int64_t deadline = t0 + static_cast<std::int64_t>(m_opt.setup_timeout * 1e9);
+    std::fprintf(stderr, "chat_fanout: connecting %d clients\n", n);
+    while (m_joined < n || m_members0 < n) {
+      while (m_next_to_connect < n && m_pending_accept < kMaxPendingConnects)
+        connect(m_next_to_connect++);
+      const std::int64_t now = now_ns();
+      if (now > deadline)
+        throw FatalError(
+            "setup timed out after " + std::to_string(static_cast<int>(m_opt.setup_timeout)) +
+            " s: " + std::to_string(m_joined) + "/" + std::to_string(n) + " clients joined " +
+            m_opt.channel + ", client 0 sees " + std::to_string(m_members0) + " members");
       check_server(now);
-      poll(std::min(deadline, now + 100'000'000));
+      poll(std::min(deadline, now + kTick));
     }
-    std::fprintf(stderr, "chat_fanout: all %d clients joined %s in %.2f s\n", N,
-                 opt.channel.c_str(), double(now_ns() - t0) / 1e9);
+    std::fprintf(stderr, "chat_fanout: all %d clients joined %s in %.2f s\n", n,
+                 m_opt.channel.c_str(), static_cast<double>(now_ns() - t0) / 1e9);
   }
 
-  struct RunResult {
-    CpuSample start, end;
-    u64 sent = 0;
-    u64 expected = 0;
-    double drain_seconds = 0;
-    bool drain_complete = false;
-  };
-
+  // Phases 2 and 3: sends for the warm-up and the measured seconds, then
+  // waits for what is still on its way.
   RunResult run_load() {
     RunResult res;
-    load_started = true;
-    send_start_ns = now_ns();
-    const i64 measure_start = send_start_ns + i64(opt.warmup * 1e9);
-    const i64 measure_end = measure_start + i64(opt.seconds * 1e9);
+    m_load_started = true;
+    const std::int64_t send_start = now_ns();
+    const std::int64_t measure_start = send_start + static_cast<std::int64_t>(m_opt.warmup * 1e9);
+    const std::int64_t measure_end = measure_start + static_cast<std::int64_t>(m_opt.seconds * 1e9);
     bool measuring = false;
-    i64 last_stall_check = send_start_ns;
-    if (flat_out) {
-      for (int s = 0; s < S; ++s) {
-        senders[size_t(s)].in_ready = true;
-        senders[size_t(s)].last_ack_ns = send_start_ns;
-        ready.push_back(s);
-      }
-    }
-    std::fprintf(stderr, "chat_fanout: sending: %.1f s warmup, %.1f s measured\n", opt.warmup,
-                 opt.seconds);
-
+    std::int64_t last_stall_check = send_start;
+    if (m_flat_out)
+      m_windows.start(send_start);
+    else
+      m_schedule.start(send_start);
+    std::fprintf(stderr, "chat_fanout: sending: %.1f s warmup, %.1f s measured\n", m_opt.warmup,
+                 m_opt.seconds);
     for (;;) {
-      i64 now = now_ns();
+      const std::int64_t now = now_ns();
       if (!measuring && now >= measure_start) {
         measuring = true;
-        for (auto& sd : senders) sd.first_measured = sd.next_seq;
-        res.start = sample_cpu();
+        m_deliveries.start_measuring();
+        res.start = sample_cpu(m_server_pid);
       }
       if (now >= measure_end) break;
-      i64 wake = measuring ? measure_end : measure_start;
-      if (flat_out) {
-        if (now - last_stall_check > 100'000'000) {
+      std::int64_t wake = measuring ? measure_end : measure_start;
+      if (m_flat_out) {
+        if (now - last_stall_check > kTick) {
           last_stall_check = now;
-          check_stalled_windows(now);
+          m_anomalies.window_resets += m_windows.reset_stalled(now, kWindowStallNs);
         }
-        send_flat_out(now);
-        wake = std::min(wake, now + 100'000'000);
+        m_windows.refill(
+            now, [&](int s) { return client(s).connection.is_open(); },
+            [&](int s) { queue_message(s); });
+        flush_dirty();
+        wake = std::min(wake, now + kTick);
       } else {
-        wake = std::min(wake, send_due_rate(now));
+        const std::int64_t next = m_schedule.send_due(
+            now,
+            [&](int s) {
+              const Connection& c = client(s).connection;
+              return c.is_open() && c.backlog() > kMaxSendBacklog;
+            },
+            [&](int s) {
+              if (client(s).connection.is_open()) queue_message(s);
+            });
+        flush_dirty();
+        wake = std::min(wake, next);
       }
       check_server(now);
       poll(wake);
     }
-    res.end = sample_cpu();
-    for (auto& sd : senders) {
-      sd.end_measured = sd.next_seq;
-      res.sent += sd.end_measured - sd.first_measured;
-    }
-    res.expected = res.sent * u64(N - 1);
+    res.end = sample_cpu(m_server_pid);
+    res.sent = m_deliveries.stop_measuring();
+    res.expected = res.sent * static_cast<std::uint64_t>(m_opt.clients - 1);
+    drain(res);
+    return res;
+  }
 
-    // Drain: until everything expected arrived or no progress for drain_timeout.
+  const Deliveries& deliveries() const { return m_deliveries; }
+  const ClientAnomalies& anomalies() const { return m_anomalies; }
+
+ private:
+  Client& client(int idx) { return m_clients[static_cast<std::size_t>(idx)]; }
+
+  // Until every expected delivery arrived or none came for --drain-timeout.
+  void drain(RunResult& res) {
     std::fprintf(stderr, "chat_fanout: draining\n");
-    const i64 drain_start = now_ns();
-    i64 last_progress = drain_start;
-    u64 last_received = received_measured;
+    const std::int64_t start = now_ns();
+    std::int64_t last_progress = start;
+    std::uint64_t last_received = m_deliveries.received_measured();
     for (;;) {
-      i64 now = now_ns();
-      if (received_measured != last_received) {
-        last_received = received_measured;
+      const std::int64_t now = now_ns();
+      const std::uint64_t received = m_deliveries.received_measured();
+      if (received != last_received) {
+        last_received = received;
         last_progress = now;
       }
-      if (received_measured >= res.expected) {
+      if (received >= res.expected) {
         res.drain_complete = true;
         break;
       }
-      if (now - last_progress > i64(opt.drain_timeout * 1e9)) break;
+      if (now - last_progress > static_cast<std::int64_t>(m_opt.drain_timeout * 1e9)) break;
       check_server(now);
-      poll(now + 100'000'000);
+      poll(now + kTick);
     }
-    res.drain_seconds = double(now_ns() - drain_start) / 1e9;
-    return res;
+    res.drain_seconds = static_cast<double>(now_ns() - start) / 1e9;
   }
-};
 
+  // ---- the server -----------------------------------------------------------
 
-std::string fmt_ms(double ms) {
-  char b[32];
-  if (ms < 1)
-    std::snprintf(b, sizeof b, "%.3f", ms);
-  else if (ms < 10)
-    std::snprintf(b, sizeof b, "%.2f", ms);
-  else if (ms < 100)
-    std::snprintf(b, sizeof b, "%.1f", ms);
-  else
-    std::snprintf(b, sizeof b, "%.0f", ms);
-  return b;
-}
+  // Throws if the server is known to be gone; at most every 100 ms unless forced.
+  void check_server(std::int64_t now, bool force = false) {
+    if (!force && now - m_last_server_check < kTick) return;
+    m_last_server_check = now;
+    if (m_server_exited) {
+      if (std::string why = m_server_exited(); !why.empty())
+        throw FatalError("server died (" + why + ")");
+    } else if (m_server_pid > 0 && !process_alive(m_server_pid)) {
+      throw FatalError("server process " + std::to_string(m_server_pid) + " died");
+    }
+  }
 
-void report(const Bench& b, const Bench::RunResult& r) {
-  const Options& o = b.opt;
-  const u64 need = u64(b.N - 1);
-  u64 lost = 0, duplicates = 0, lost_messages = 0;
-  for (const auto& sd : b.senders) {
-    for (u64 q = sd.first_measured; q < sd.end_measured; ++q) {
-      u64 c = sd.counts[q];
-      if (c < need) {
-        lost += need - c;
-        ++lost_messages;
-      } else {
-        duplicates += c - need;
+  // ---- the clients' sockets -------------------------------------------------
+
+  void connect(int idx) {
+    Client& c = client(idx);
+    c.connection.open(m_poller, m_addr, m_addr_len, static_cast<std::uint64_t>(idx));
+    c.connection.queue(connect_line(m_opt.nick_prefix + std::to_string(idx), idx));
+    ++m_pending_accept;
+  }
+
+  void flush(int idx) {
+    if (std::string why = client(idx).connection.flush(); !why.empty()) on_closed(idx, why);
+  }
+
+  void on_closed(int idx, const std::string& why) {
+    Connection& c = client(idx).connection;
+    if (!c.is_open()) return;
+    c.close();
+    // A dying server closes its sockets slightly before it becomes a zombie:
+    // on the first close, give it 100 ms so the report says "server died"
+    // rather than listing disconnects.
+    if (m_server_pid > 0 && !m_first_close_seen) {
+      m_first_close_seen = true;
+      for (int i = 0; i < 10; ++i, usleep(10'000)) check_server(now_ns(), true);
+    }
+    if (!m_load_started)
+      throw FatalError("client " + std::to_string(idx) + " during setup: " + why);
+    if (++m_anomalies.disconnected <= kMaxPrintedErrors)
+      std::fprintf(stderr, "chat_fanout: client %d disconnected: %s\n", idx, why.c_str());
+    if (m_anomalies.disconnected == m_opt.clients)
+      throw FatalError("server closed all connections");
+  }
+
+  // Waits for events or `wake_ns`, and serves the sockets that are ready.
+  void poll(std::int64_t wake_ns) {
+    for (const epoll_event& ev : m_poller.wait(wake_ns)) {
+      const int idx = static_cast<int>(ev.data.u64);
+      Connection& c = client(idx).connection;
+      if (!c.is_open()) continue;
+      if (ev.events & (EPOLLOUT | EPOLLERR)) {
+        if (c.connecting() || (ev.events & EPOLLOUT)) on_writable(idx);
+        if (!c.is_open()) continue;
       }
+      if (ev.events & (EPOLLIN | EPOLLHUP | EPOLLERR)) on_readable(idx);
     }
   }
-  const double measured = double(r.end.wall_ns - r.start.wall_ns) / 1e9;
-  const double dps = double(b.received_measured) / measured;
-  const double mps = double(r.sent) / measured;
-  const double p50 = b.hist.percentile_ms(0.50), p99 = b.hist.percentile_ms(0.99),
-               p999 = b.hist.percentile_ms(0.999), max_ms = double(b.hist.max_ns) / 1e6;
-  const double bench_cpu = r.end.self - r.start.self;
 
-  std::string rate_text = o.rate > 0 ? std::to_string(u64(o.rate)) + "/s (target)"
-                                     : "flat-out (window " + std::to_string(o.window) + ")";
-  std::printf("clients %d senders %d rate %s measured %.1f s\n", b.N, b.S, rate_text.c_str(),
-              measured);
-  std::printf(
-      "sent %llu messages, expected %llu deliveries, received %llu, lost %llu, duplicates %llu, "
-      "out-of-order %llu\n",
-      (unsigned long long)r.sent, (unsigned long long)r.expected,
-      (unsigned long long)b.received_measured, (unsigned long long)lost,
-      (unsigned long long)duplicates, (unsigned long long)b.out_of_order);
-  std::printf("deliveries/s %.0f\n", dps);
-  std::printf(
-      "messages/s %.0f sent%s\n", mps,
-      o.rate > 0 && mps < 0.95 * o.rate ? " (below target: the server did not keep up)" : "");
-  std::printf("latency p50 %s ms p99 %s ms p99.9 %s ms max %s ms\n", fmt_ms(p50).c_str(),
-              fmt_ms(p99).c_str(), fmt_ms(p999).c_str(), fmt_ms(max_ms).c_str());
-
-  std::string us_per = "na", core_pct = "na";
-  if (r.start.server && r.end.server) {
-    double cpu = *r.end.server - *r.start.server;
-    double us = b.received_measured ? cpu * 1e6 / double(b.received_measured) : 0;
-    double pct = cpu / measured * 100;
-    char t[64];
-    std::snprintf(t, sizeof t, "%.3g", us);
-    us_per = t;
-    std::snprintf(t, sizeof t, "%.0f", pct);
-    core_pct = t;
-    std::printf("server CPU %.2f s = %s us per delivery (%s%% of one core)\n", cpu, us_per.c_str(),
-                core_pct.c_str());
-  } else {
-    std::printf("server CPU na (no server pid)\n");
+  void on_writable(int idx) {
+    Connection& c = client(idx).connection;
+    if (c.connecting()) {
+      if (std::string why = c.finish_connect(); !why.empty())
+        throw FatalError("cannot connect client " + std::to_string(idx) + ": " + why);
+    }
+    flush(idx);
   }
-  std::printf("bench CPU %.2f s (%.0f%% of one core)\n", bench_cpu, bench_cpu / measured * 100);
-  if (bench_cpu / measured > 0.9)
-    std::printf("warning: the bench used >90%% of a core; results may be limited by the bench\n");
-  if (!r.drain_complete)
-    std::printf("drain incomplete: gave up after %.1f s without progress (%llu messages short)\n",
-                r.drain_seconds, (unsigned long long)lost_messages);
-  if (b.self_deliveries || b.foreign || b.malformed || b.overlong || b.error_lines ||
-      b.window_resets || b.disconnected)
-    std::printf(
-        "anomalies: self-deliveries %llu, foreign/stale MSG %llu, malformed MSG %llu, "
-        "overlong lines %llu, ERROR lines %llu, window resets %llu, disconnected clients %d\n",
-        (unsigned long long)b.self_deliveries, (unsigned long long)b.foreign,
-        (unsigned long long)b.malformed, (unsigned long long)b.overlong,
-        (unsigned long long)b.error_lines, (unsigned long long)b.window_resets, b.disconnected);
-  std::printf(
-      "RESULT clients=%d senders=%d rate=%llu deliveries_per_s=%.0f p50_ms=%s p99_ms=%s max_ms=%s "
-      "lost=%llu server_us_per_delivery=%s server_core_pct=%s p999_ms=%s msgs_per_s=%.0f "
-      "sent=%llu expected=%llu received=%llu duplicates=%llu out_of_order=%llu errors=%llu "
-      "disconnected=%d bench_cpu_s=%.2f measured_s=%.2f\n",
-      b.N, b.S, (unsigned long long)o.rate, dps, fmt_ms(p50).c_str(), fmt_ms(p99).c_str(),
-      fmt_ms(max_ms).c_str(), (unsigned long long)lost, us_per.c_str(), core_pct.c_str(),
-      fmt_ms(p999).c_str(), mps, (unsigned long long)r.sent, (unsigned long long)r.expected,
-      (unsigned long long)b.received_measured, (unsigned long long)duplicates,
-      (unsigned long long)b.out_of_order, (unsigned long long)b.error_lines, b.disconnected,
-      bench_cpu, measured);
-  std::fflush(stdout);
-}
 
+  void on_readable(int idx) {
+    Connection& c = client(idx).connection;
+    std::string why = c.read_lines(m_scratch, m_anomalies.overlong_lines,
+                                   [&](std::string_view line, std::int64_t read_ns) {
+                                     on_line(idx, line, read_ns);
+                                     return c.is_open();
+                                   });
+    if (!why.empty()) on_closed(idx, why);
+  }
+
+  // ---- what the clients read ------------------------------------------------
+
+  void on_line(int idx, std::string_view line, std::int64_t read_ns) {
+    if (is_message(line))
+      on_message(idx, line, read_ns);
+    else
+      on_control(idx, line);
+  }
+
+  // The hot path: a delivery of a measured message.
+  void on_message(int idx, std::string_view line, std::int64_t read_ns) {
+    const std::optional<Stamp> stamp = read_stamp(line);
+    if (!stamp) return m_deliveries.on_malformed();
+    if (m_deliveries.on_delivery(idx, *stamp, read_ns) != Deliveries::Outcome::Counted) return;
+    if (m_flat_out && idx == m_observer)
+      m_windows.on_observed(static_cast<int>(stamp->sender), stamp->seq, read_ns);
+  }
+
+  void on_control(int idx, std::string_view line) {
+    const bool follows_members = idx == 0 && !m_load_started;
+    if (!wanted(line.substr(0, line.find_first_of(" :")), follows_members)) return;
+    auto parsed = core::parse_server(line);
+    const auto* m = std::get_if<core::ServerMessage>(&parsed);
+    if (!m) return;
+    Client& c = client(idx);
+    if (const auto* ping = std::get_if<core::Ping>(m)) {
+      c.connection.queue(pong_line(ping->token));
+      flush(idx);
+    } else if (std::holds_alternative<core::Error>(*m) ||
+               std::holds_alternative<core::NotAccepted>(*m) ||
+               std::holds_alternative<core::NicknameInUse>(*m)) {
+      ++m_anomalies.error_lines;
+      if (!c.joined)
+        throw FatalError("client " + std::to_string(idx) +
+                         " refused by server: " + std::string(line));
+      if (m_anomalies.error_lines <= kMaxPrintedErrors)
+        std::fprintf(stderr, "chat_fanout: client %d got: %.*s\n", idx,
+                     static_cast<int>(line.size()), line.data());
+    } else if (std::holds_alternative<core::Accept>(*m)) {
+      if (c.accepted) return;
+      c.accepted = true;
+      --m_pending_accept;
+      c.connection.queue(join_line(m_opt.channel));
+      flush(idx);
+    } else if (const auto* joined = std::get_if<core::Joined>(m)) {
+      if (c.joined || joined->channel != m_opt.channel) return;
+      c.joined = true;
+      ++m_joined;
+      if (idx == 0) see_member(0);
+    } else if (follows_members) {
+      follow_members(*m);
+    }
+  }
+
+  // Client 0's view of the channel's members.
+  void follow_members(const core::ServerMessage& m) {
+    auto see_all = [&](const std::string& channel, const std::vector<std::string>& nicknames) {
+      if (channel != m_opt.channel) return;
+      for (const auto& n : nicknames) see_member(client_index(n));
+    };
+    if (const auto* list = std::get_if<core::UserList>(&m))
+      see_all(list->channel, list->nicknames);
+    else if (const auto* part = std::get_if<core::UserListMore>(&m))
+      see_all(part->channel, part->nicknames);
+    else if (const auto* join = std::get_if<core::UserJoin>(&m);
+             join && join->channel == m_opt.channel)
+      see_member(client_index(join->nickname));
+  }
+
+  // The client a nickname belongs to, or -1 if it is not one of the bench's.
+  int client_index(std::string_view nick) const {
+    const std::string& prefix = m_opt.nick_prefix;
+    if (nick.size() <= prefix.size() || nick.substr(0, prefix.size()) != prefix) return -1;
+    nick.remove_prefix(prefix.size());
+    int v = -1;
+    auto [ptr, ec] = std::from_chars(nick.data(), nick.data() + nick.size(), v);
+    if (ec != std::errc() || ptr != nick.data() + nick.size() || v < 0 || v >= m_opt.clients)
+      return -1;
+    return v;
+  }
+
+  void see_member(int idx) {
+    if (idx < 0 || m_member0[static_cast<std::size_t>(idx)]) return;
+    m_member0[static_cast<std::size_t>(idx)] = 1;
+    ++m_members0;
+  }
+
+  // ---- what the senders write -----------------------------------------------
+
+  // Queues one message of sender `s`, stamped now; flush_dirty() writes it.
+  void queue_message(int s) {
+    Stamp stamp;
+    stamp.sender = static_cast<std::uint64_t>(s);
+    stamp.seq = m_deliveries.add_sent(s);
+    stamp.send_ns = static_cast<std::uint64_t>(now_ns());
+    char text[62];
+    const char* end = write_stamp(text, stamp);
+    client(s).connection.queue(
+        m_message_prefix, std::string_view(text, static_cast<std::size_t>(end - text)), m_padding);
+    if (!m_dirty_flag[static_cast<std::size_t>(s)]) {
+      m_dirty_flag[static_cast<std::size_t>(s)] = 1;
+      m_dirty.push_back(s);
+    }
+  }
+
+  void flush_dirty() {
+    for (int s : m_dirty) {
+      m_dirty_flag[static_cast<std::size_t>(s)] = 0;
+      flush(s);
+    }
+    m_dirty.clear();
+  }
+
+  const Options m_opt;
+  sockaddr_storage m_addr;
+  socklen_t m_addr_len;
+  pid_t m_server_pid;                            // for CPU accounting, 0 = unknown
+  std::function<std::string()> m_server_exited;  // set when the bench started the server
+  std::int64_t m_last_server_check = 0;
+
+  Poller m_poller;
+  std::vector<Client> m_clients;
+  std::vector<char> m_scratch;  // every connection's read buffer
+  int m_observer;               // the last client, never a sender
+  bool m_flat_out;
+  Deliveries m_deliveries;
+  ClientAnomalies m_anomalies;
+  bool m_first_close_seen = false;
+
+  // Phase 1.
+  int m_next_to_connect = 0, m_pending_accept = 0, m_joined = 0;
+  std::vector<char> m_member0;  // client 0 saw this client in the channel
+  int m_members0 = 0;
+
+  // Phases 2 and 3.
+  bool m_load_started = false;  // from now on a disconnect is counted, not fatal
+  RateSchedule m_schedule;
+  FlatOutWindows m_windows;
+  std::vector<int> m_dirty;  // senders with messages queued and not flushed
+  std::vector<char> m_dirty_flag;
+  std::string m_message_prefix;  // "MSG #bench: "
+  std::string m_padding;         // " xxxx...\n" or "\n"
+};
 
 }  // namespace
 
 void run_fanout(const Options& opt, const sockaddr_storage& addr, socklen_t addr_len,
                 pid_t server_pid, std::function<std::string()> server_exited) {
-  Bench bench(opt);
-  bench.addr = addr;
-  bench.addr_len = addr_len;
-  bench.server_pid = server_pid;
-  bench.server_exited = std::move(server_exited);
-  bench.setup_clients();
-  Bench::RunResult r = bench.run_load();
-  report(bench, r);
+  FanoutBench bench(opt, addr, addr_len, server_pid, std::move(server_exited));
+  bench.connect_all();
+  const RunResult run = bench.run_load();
+  print_report(opt, bench.deliveries(), run, bench.anomalies());
 }
 
 }  // namespace voixer::bench

@@ -1,7 +1,13 @@
-// The load generator: N clients join one channel, S of them send, every
-// delivery is timed and checked (loss, duplicates, order), in one epoll
-// loop; then the report (stdout, ending with one RESULT line).
+// The fan-out benchmark's run: N clients join one channel, S of them send,
+// every delivery is timed and checked (loss, duplicates, order) in one
+// epoll loop; then the report (stdout, ending with one RESULT line).
 #pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
 
 #include "bench/fanout/options.hpp"
 

@@ -1,12 +1,17 @@
+// The fan-out benchmark's command line: see options.hpp.
 #include "bench/fanout/options.hpp"
 
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "bench/fanout/errors.hpp"
 #include "core/names.hpp"
 
 namespace voixer::bench {
-
 namespace {
-
-
 
 const char* kHelp =
     R"(chat_fanout - channel fan-out throughput/latency benchmark for the Voixer chat server
@@ -66,7 +71,6 @@ double parse_double(std::string_view opt, const std::string& v) {
     throw UsageError(std::string(opt) + ": bad number '" + v + "'");
   return d;
 }
-
 
 }  // namespace
 

@@ -1,7 +1,10 @@
 // The fan-out benchmark's command line: what to run against and how hard.
 #pragma once
 
-#include "bench/fanout/common.hpp"
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
 
 namespace voixer::bench {
 

@@ -1,7 +1,21 @@
+// What the benchmark asks of the system: see system.hpp.
 #include "bench/fanout/system.hpp"
 
-namespace voixer::bench {
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "bench/fanout/clock.hpp"
+#include "bench/fanout/errors.hpp"
+
+namespace voixer::bench {
 
 // utime+stime of a process in seconds, from /proc/<pid>/stat fields 14 and 15.
 std::optional<double> process_cpu_seconds(pid_t pid) {
@@ -18,7 +32,7 @@ std::optional<double> process_cpu_seconds(pid_t pid) {
     if (field == 14) utime = std::strtoull(tok.c_str(), nullptr, 10);
     if (field == 15) stime = std::strtoull(tok.c_str(), nullptr, 10);
   }
-  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // kill(pid, 0) succeeds on zombies, so look at the state in /proc/<pid>/stat instead.
@@ -33,8 +47,18 @@ bool process_alive(pid_t pid) {
 double self_cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  auto tv = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+  auto tv = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
   return tv(ru.ru_utime) + tv(ru.ru_stime);
+}
+
+CpuSample sample_cpu(pid_t server_pid) {
+  CpuSample c;
+  c.wall_ns = now_ns();
+  if (server_pid > 0) c.server = process_cpu_seconds(server_pid);
+  c.self = self_cpu_seconds();
+  return c;
 }
 
 void raise_fd_limit() {
@@ -43,6 +67,13 @@ void raise_fd_limit() {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
+}
+
+void check_fd_limit(std::size_t needed, const std::string& what) {
+  rlimit rl{};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur != RLIM_INFINITY && needed > rl.rlim_cur)
+    throw FatalError("RLIMIT_NOFILE " + std::to_string(rl.rlim_cur) + " too low for " + what);
 }
 
 int free_loopback_port() {
@@ -61,8 +92,6 @@ int free_loopback_port() {
   return ntohs(a.sin_port);
 }
 
-
-// A server process the bench started; stopped (SIGTERM, then SIGKILL) when destroyed.
 sockaddr_storage resolve(const std::string& host, const std::string& port, socklen_t& len) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -77,7 +106,6 @@ sockaddr_storage resolve(const std::string& host, const std::string& port, sockl
   return ss;
 }
 
-// Blocking probe: does the address accept TCP connections?
 bool can_connect(const sockaddr_storage& addr, socklen_t len) {
   int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;

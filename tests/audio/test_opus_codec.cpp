@@ -126,6 +126,9 @@ TEST_CASE("Encoder rejects settings Opus cannot do") {
   CHECK(enc.expected_loss() == 0);
   enc.set_expected_loss(12);
   CHECK(enc.expected_loss() == 12);
+  // The settings' value takes the same way in.
+  CHECK(Encoder().expected_loss() == 10);
+  CHECK(Encoder({.expected_loss_percent = 250}).expected_loss() == 100);
 }
 
 TEST_CASE("encode throws when the output buffer cannot hold a packet") {

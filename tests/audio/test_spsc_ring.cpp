@@ -44,6 +44,7 @@ TEST_CASE("SpscRing keeps order across wraparound with odd sizes") {
     next_in -= static_cast<std::uint32_t>(5 - pushed);  // what did not fit is offered again
     std::uint32_t out[3];
     const std::size_t popped = ring.pop(out, 3);
+    REQUIRE(popped == 3);  // 5 offered, 3 taken: the ring is never empty here
     for (std::size_t i = 0; i < popped; ++i) REQUIRE(out[i] == next_out++);
     REQUIRE(ring.size() == next_in - next_out);
   }
@@ -51,6 +52,7 @@ TEST_CASE("SpscRing keeps order across wraparound with odd sizes") {
   const std::size_t rest = ring.pop(out, 7);
   for (std::size_t i = 0; i < rest; ++i) CHECK(out[i] == next_out++);
   CHECK(next_out == next_in);
+  CHECK(next_out == 10000 * 3 + 4);  // every round moved 3, and 4 were left
 }
 
 TEST_CASE("SpscRing full then empty repeatedly, across the wrap of its positions") {

@@ -675,6 +675,7 @@ TEST_CASE("on_disconnected marks channels not joined and rejoin_lines lists them
   feed(m, {"JOINED: #zeta", "JOINED: #alpha", "JOINED: #mid", "LEFT: #alpha"});
   CHECK(m.rejoin_lines().empty());  // nothing dropped yet
   m.on_disconnected("connection lost", true, kT);
+  REQUIRE(m.conversations().size() == 4);  // #alpha's lines are kept after LEFT
   for (const auto& c : m.conversations()) {
     CHECK_FALSE(c.joined);
     CHECK(c.members.empty());
