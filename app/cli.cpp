@@ -34,6 +34,10 @@ const char* const kCliHelp =
     "  --password PW          the server's password, if it has one\n"
     "A dropped connection is retried (0.25 s, doubling to 2 s) and the channels\n"
     "are joined again; /oper PASSWORD and /kick NICK REASON are for operators.\n"
+    "The connection is sealed. The server's identity is printed as five words and\n"
+    "remembered for its address ($XDG_CONFIG_HOME/voixer/known_servers); when it\n"
+    "changes the client stops with a warning, unless:\n"
+    "  --accept-new-identity  trust a changed identity (and remember it)\n"
     "\n"
     "voice (calls are made with /call, /accept, /invite, /echo):\n"
     "  --audio-in FILE.wav    microphone from a WAV file, played once from the start,\n"
@@ -108,7 +112,9 @@ class CliClient {
  public:
   CliClient(client::EngineOptions options, std::string password)
       : m_password(std::move(password)),
-        m_engine(std::move(options), [inbox = m_inbox] { inbox->wake(); }) {}
+        m_engine(std::move(options), [inbox = m_inbox] { inbox->wake(); }) {
+    for (const auto& w : m_engine.known_servers_warnings()) say(w);
+  }
 
   // Opens the sound before anything else, so --audio-in/--audio-out are
   // aligned with the start of the client.
@@ -179,6 +185,17 @@ class CliClient {
       case Kind::TalkingStopped: say(e.text + " stopped talking"); break;
       case Kind::AudioInputFinished: say("audio input finished"); break;
       case Kind::VoiceReady: break;
+      case Kind::ServerIdentity:
+        say("server identity: " + e.text +
+            (e.first_time ? " (first meeting: remembered for this address)" : " (as remembered)"));
+        break;
+      case Kind::IdentityChanged:
+        say("WARNING: " + e.text +
+            (m_engine.identity_changed()
+                 ? ". Someone may be impersonating the server. Not joining; if the host made a "
+                   "new identity, run again with --accept-new-identity"
+                 : ""));
+        break;
     }
   }
 
@@ -285,7 +302,8 @@ int run_cli(const std::vector<std::string>& argv) {
             {"--nick", "--realname", "--password", "--audio-in", "--audio-out", "--input-device",
              "--output-device", "--frame-ms", "--input-mode", "--activation-level", "--sim-loss",
              "--sim-delay", "--sim-jitter", "--sim-dup"},
-            {"--help", "--auto-answer", "--no-voice", "--no-noise-suppression", "--list-devices"});
+            {"--help", "--auto-answer", "--no-voice", "--no-noise-suppression", "--list-devices",
+             "--accept-new-identity"});
   if (args.has("--help")) {
     std::cout << kCliHelp;
     return 0;
@@ -308,6 +326,7 @@ int run_cli(const std::vector<std::string>& argv) {
   }
   client::EngineOptions options;
   options.voice = !args.has("--no-voice");
+  options.accept_new_identity = args.has("--accept-new-identity");
   options.audio = client::AudioLifetime::WholeSession;
   options.auto_answer = args.has("--auto-answer") ? client::AutoAnswer::On : client::AutoAnswer::Off;
   auto& voice = options.voice_options;

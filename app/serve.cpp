@@ -7,7 +7,9 @@
 
 #include "app/args.hpp"
 #include "net/chat_server.hpp"
+#include "platform/files.hpp"
 #include "platform/host.hpp"
+#include "platform/identity_file.hpp"
 
 namespace voixer::app {
 
@@ -38,6 +40,11 @@ const char* const kServeHelp =
     "  --history N            messages per channel replayed on JOIN (default 50)\n"
     "  --coalesce-ms MS       least time between two rounds of writes; under load\n"
     "                         lines for a client are batched over it (default 1.5)\n"
+    "  --data-dir DIR         where the server keeps its identity (default\n"
+    "                         $XDG_DATA_HOME/voixer, else ~/.local/share/voixer)\n"
+    "  --require-encryption   refuse plain (seed protocol) clients such as nc with\n"
+    "                         one ERROR ENCRYPTIONREQUIRED line; voixer's own clients\n"
+    "                         are always sealed\n"
     "  --quiet                do not log connections to stderr\n"
     "  --help                 this text\n";
 
@@ -46,8 +53,8 @@ int run_serve(const std::vector<std::string>& argv) {
             {"--port", "--bind", "--ping-interval", "--ping-timeout", "--handshake-timeout",
              "--ring-timeout", "--flood-rate", "--flood-burst", "--max-clients", "--history",
              "--coalesce-ms", "--max-per-address", "--password", "--operator-password",
-             "--max-pending", "--max-pending-per-address", "--max-voice-per-address"},
-            {"--quiet", "--help"});
+             "--max-pending", "--max-pending-per-address", "--max-voice-per-address", "--data-dir"},
+            {"--quiet", "--help", "--require-encryption"});
   if (args.has("--help")) {
     std::cout << kServeHelp;
     return 0;
@@ -93,6 +100,14 @@ int run_serve(const std::vector<std::string>& argv) {
     std::cerr << "voixer serve: " << args.error() << "\n";
     return 2;
   }
+  options.require_encryption = args.has("--require-encryption");
+  std::string data_dir = args.value("--data-dir").value_or(platform::data_dir());
+  std::string identity_error;
+  options.identity = platform::load_or_create_identity(data_dir, identity_error);
+  if (!options.identity) {
+    std::cerr << "voixer serve: " << identity_error << "\n";
+    return 1;
+  }
   config.hostname = platform::host_name();
   config.wall_clock_offset =
       std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -106,7 +121,9 @@ int run_serve(const std::vector<std::string>& argv) {
   try {
     net::ChatServer server(io, config, options);
     std::cerr << "voixer: serving on " << options.bind_address << ":" << server.port()
-              << " (TCP text, UDP voice)\n";
+              << " (TCP text, UDP voice)\n"
+              << "voixer: identity " << core::fingerprint_words(options.identity->public_key)
+              << (options.require_encryption ? " (sealed connections only)" : "") << "\n";
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](asio::error_code ec, int) {
       if (ec) return;

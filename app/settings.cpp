@@ -11,6 +11,7 @@
 
 #include "core/names.hpp"
 #include "core/settings_text.hpp"
+#include "platform/files.hpp"
 
 namespace voixer::app {
 
@@ -46,15 +47,7 @@ void AppSettings::remember_server(const std::string& address) {
 }
 
 std::string default_settings_path() {
-  std::filesystem::path dir;
-  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) {
-    dir = x;
-  } else if (const char* h = std::getenv("HOME"); h && *h) {
-    dir = std::filesystem::path(h) / ".config";
-  } else {
-    dir = ".";
-  }
-  return (dir / "voixer" / "voixer.conf").string();
+  return (std::filesystem::path(platform::config_dir()) / "voixer.conf").string();
 }
 
 AppSettings load_settings(const std::string& path, std::vector<std::string>* warnings) {

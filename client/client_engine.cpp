@@ -3,7 +3,12 @@
 #include <chrono>
 #include <utility>
 
+#include <filesystem>
+
+#include "core/voice_seal.hpp"
 #include "net/random.hpp"
+#include "platform/files.hpp"
+#include "platform/identity_file.hpp"
 #include "platform/host.hpp"
 
 namespace voixer::client {
@@ -24,6 +29,11 @@ std::string random_password() {
 
 }  // namespace
 
+std::string default_known_servers_path() {
+  return (std::filesystem::path(platform::config_dir()) / "known_servers").string();
+}
+std::string default_host_data_dir() { return platform::data_dir(); }
+
 ClientEngine::ClientEngine(EngineOptions options, std::function<void()> wake)
     : m_options(std::move(options)),
       m_connection(std::make_unique<Connection>(std::move(wake))),
@@ -31,6 +41,8 @@ ClientEngine::ClientEngine(EngineOptions options, std::function<void()> wake)
         c->send_voice_frame(frame);  // on the voice thread
       }) {
   m_voice.set_options(m_options.voice_options);
+  if (auto text = platform::read_file(m_options.known_servers_path))
+    m_known = core::KnownServers::parse(*text, &m_known_warnings);
 }
 
 ClientEngine::~ClientEngine() {
@@ -62,7 +74,10 @@ std::string ClientEngine::host(std::uint16_t port, const std::string& password) 
   m_operator_password = random_password();
   config.operator_password = m_operator_password;
   config.wall_clock_offset = now_unix_ms();  // the server's clock starts at 0 now
-  std::string error = m_connection->host(port, std::move(config));
+  std::string error;
+  auto identity = platform::load_or_create_identity(m_options.host_data_dir, error);
+  if (!identity) return error;
+  error = m_connection->host(port, std::move(config), identity);
   m_hosting = error.empty();
   return error;
 }
@@ -76,7 +91,59 @@ void ClientEngine::connect(const std::string& host, std::uint16_t port,
   m_rejoin_pending = false;
   m_connect_sent = false;
   m_held.clear();
-  m_connection->connect(host, port);
+  m_target = {host, port, nickname, realname, password};
+  m_fingerprint.clear();
+  m_changed_identity.reset();
+  m_change_message.clear();
+  m_connection->connect(host, port, m_known.lookup(m_target.address()));
+}
+
+void ClientEngine::trust_new_identity() {
+  if (!m_changed_identity) return;
+  m_known.pin(m_target.address(), *m_changed_identity);
+  std::vector<ClientEvent> ignored;
+  save_known_servers(ignored);
+  Target t = m_target;
+  connect(t.host, t.port, t.nickname, t.realname, t.password);
+}
+
+std::string ClientEngine::known_fingerprint(const std::string& address) const {
+  auto key = m_known.lookup(address);
+  return key ? core::fingerprint_words(*key) : std::string();
+}
+
+void ClientEngine::save_known_servers(std::vector<ClientEvent>& out) {
+  std::string error = platform::write_file(m_options.known_servers_path, m_known.format());
+  if (!error.empty()) out.push_back({ClientEvent::Kind::VoiceProblem, "cannot remember the server's identity: " + error});
+}
+
+void ClientEngine::on_identity(const ConnectionEvent& e, std::vector<ClientEvent>& out) {
+  if (!e.identity) return;
+  if (e.kind == ConnectionEvent::Kind::IdentityChanged) {
+    if (m_options.accept_new_identity) {
+      m_changed_identity = e.identity;
+      out.push_back({ClientEvent::Kind::IdentityChanged,
+                     e.text + "; trusting the new one (--accept-new-identity)"});
+      trust_new_identity();
+      return;
+    }
+    m_changed_identity = e.identity;
+    m_change_message = e.text;
+    out.push_back({ClientEvent::Kind::IdentityChanged, e.text});
+    return;
+  }
+  bool first_time = !m_known.lookup(m_target.address());
+  if (first_time) {
+    m_known.pin(m_target.address(), *e.identity);
+    save_known_servers(out);
+  }
+  bool announce = m_fingerprint != e.text;  // not again on every reconnect
+  m_fingerprint = e.text;
+  if (announce) {
+    ClientEvent shown{ClientEvent::Kind::ServerIdentity, e.text};
+    shown.first_time = first_time;
+    out.push_back(std::move(shown));
+  }
 }
 
 void ClientEngine::disconnect() { m_connection->disconnect(); }
@@ -124,7 +191,7 @@ std::vector<ClientEvent> ClientEngine::pump() {
         out.push_back({ClientEvent::Kind::VoiceControl, e.text});
         if (!e.message) break;
         if (auto* ok = std::get_if<core::SessionAccepted>(&*e.message);
-            ok && ok->key == m_voice_key && !m_voice_key.empty()) {
+            ok && !m_voice_key.empty() && (ok->key == m_voice_key_id || ok->key == m_voice_key)) {
           m_voice.set_sending(true);
           out.push_back({ClientEvent::Kind::VoiceReady, m_voice_key});
         } else if (auto* bad = std::get_if<core::SessionError>(&*e.message)) {
@@ -133,6 +200,10 @@ std::vector<ClientEvent> ClientEngine::pump() {
         break;
       case ConnectionEvent::Kind::VoiceClosed:
         out.push_back({ClientEvent::Kind::VoiceProblem, e.text});
+        break;
+      case ConnectionEvent::Kind::Identity:
+      case ConnectionEvent::Kind::IdentityChanged:
+        on_identity(e, out);
         break;
     }
   }
@@ -174,6 +245,7 @@ void ClientEngine::follow_call(std::vector<ClientEvent>& out) {
   std::string key = call.phase == core::CallPhase::InCall ? call.key : std::string();
   if (key == m_voice_key || !m_options.voice) return;
   m_voice_key = key;
+  m_voice_key_id = key.empty() ? std::string() : core::derive_voice_keys(key).id;
   m_voice.set_sending(false);  // until the server accepts the binding
   if (key.empty()) {
     m_voice.reset_speakers();

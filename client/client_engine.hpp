@@ -13,12 +13,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "client/connection.hpp"
 #include "client/voice_link.hpp"
 #include "core/client_model.hpp"
+#include "core/known_servers.hpp"
 
 namespace voixer::client {
 
@@ -30,8 +32,18 @@ enum class AudioLifetime {
 
 enum class AutoAnswer { Off, On };
 
+std::string default_known_servers_path();  // $XDG_CONFIG_HOME/voixer/known_servers
+std::string default_host_data_dir();       // $XDG_DATA_HOME/voixer
+
 struct EngineOptions {
   bool voice = true;  // false: text only, no device, no voice connection
+  // The servers met before and their identities (trust on first use).
+  std::string known_servers_path = default_known_servers_path();
+  // Trust a server whose identity changed without asking (cli's
+  // --accept-new-identity); otherwise the face asks, trust_new_identity().
+  bool accept_new_identity = false;
+  // Where the server this engine hosts keeps its identity.
+  std::string host_data_dir = default_host_data_dir();
   AudioLifetime audio = AudioLifetime::WhileInCall;
   AutoAnswer auto_answer = AutoAnswer::Off;
   VoiceOptions voice_options;
@@ -48,11 +60,14 @@ struct ClientEvent {
     TalkingStarted,  // text: who
     TalkingStopped,  // text: who
     AudioInputFinished,  // the WAV input file has been played
+    ServerIdentity,   // text: the server's fingerprint; first_time when just pinned
+    IdentityChanged,  // text: why the join stopped; trust_new_identity() goes on
   };
   Kind kind;
   std::string text = {};
   bool will_retry = false;
   int retry_in_ms = 0;
+  bool first_time = false;
 };
 
 class ClientEngine {
@@ -76,6 +91,19 @@ class ClientEngine {
                const std::string& realname = {}, const std::string& password = {});
   // DISCONNECT, no reconnect; a Disconnected event follows.
   void disconnect();
+
+  // ---- the server's identity ------------------------------------------------
+  // The fingerprint of the server this connection trusts, "" before one.
+  const std::string& server_fingerprint() const { return m_fingerprint; }
+  // The join stopped: the server showed another identity than the pinned
+  // one. The message says which; trust_new_identity() pins it and joins.
+  bool identity_changed() const { return m_changed_identity.has_value(); }
+  const std::string& identity_change_message() const { return m_change_message; }
+  void trust_new_identity();
+  // The fingerprint pinned for "host:port", "" when never met.
+  std::string known_fingerprint(const std::string& address) const;
+  // Problems reading the known servers file, for the face to show once.
+  const std::vector<std::string>& known_servers_warnings() const { return m_known_warnings; }
 
   // Applies what arrived to the model and the sound; returns it, in order.
   std::vector<ClientEvent> pump();
@@ -103,6 +131,8 @@ class ClientEngine {
 
  private:
   void on_line(const ConnectionEvent& e, std::vector<ClientEvent>& out);
+  void on_identity(const ConnectionEvent& e, std::vector<ClientEvent>& out);
+  void save_known_servers(std::vector<ClientEvent>& out);
   void follow_call(std::vector<ClientEvent>& out);
 
   EngineOptions m_options;
@@ -116,7 +146,19 @@ class ClientEngine {
   // line typed while connecting must not reach the server before it.
   bool m_connect_sent = false;
   std::vector<std::string> m_held;
+  core::KnownServers m_known;
+  std::vector<std::string> m_known_warnings;
+  struct Target {
+    std::string host;
+    std::uint16_t port = 0;
+    std::string nickname, realname, password;
+    std::string address() const { return host + ":" + std::to_string(port); }
+  } m_target;
+  std::string m_fingerprint;
+  std::optional<core::PublicKey> m_changed_identity;  // shown by the server, not trusted yet
+  std::string m_change_message;
   std::string m_voice_key;  // the call the sound is bound to
+  std::string m_voice_key_id;  // its name on the sealed voice connection
   std::shared_ptr<audio::VoiceEngine> m_bound_engine;  // what the connection feeds
 };
 

@@ -66,13 +66,15 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
 
   // ---- hosting -------------------------------------------------------------
 
-  std::string host(std::uint16_t port, core::ServerConfig config) {
+  std::string host(std::uint16_t port, core::ServerConfig config,
+                   std::shared_ptr<const core::Identity> identity) {
     std::promise<std::string> done;
     auto result = done.get_future();
     asio::post(m_io, [&, port] {
       try {
         net::ChatServerOptions options;
         options.port = port;
+        options.identity = identity;
         m_server = std::make_unique<net::ChatServer>(m_io, config, options);
         done.set_value("");
       } catch (const std::exception& e) {
@@ -84,10 +86,11 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
 
   // ---- text connection -------------------------------------------------------
 
-  void connect(const std::string& host, std::uint16_t port) {
-    asio::post(m_io, [self = shared_from_this(), host, port] {
+  void connect(const std::string& host, std::uint16_t port, std::optional<core::PublicKey> pinned) {
+    asio::post(m_io, [self = shared_from_this(), host, port, pinned] {
       self->m_host = host;
       self->m_port = port;
+      self->m_pinned = pinned;
       self->m_closing = false;
       self->m_accepted_once = false;
       self->m_thrown_out.clear();
@@ -104,6 +107,9 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
     m_client_open = true;
     m_client = std::make_unique<net::LineClient>(
         m_io, net::LineClient::Handlers{
+                  [this, generation](const core::PublicKey& key, std::string& refused) {
+                    return generation == m_generation && check_identity(key, refused);
+                  },
                   [this, generation] {
                     if (generation != m_generation) return;
                     push({ConnectionEvent::Kind::Connected});
@@ -116,6 +122,25 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
                     if (generation == m_generation) on_closed(reason);
                   }});
     m_client->connect(m_host, m_port);
+  }
+
+  // Trust on first use: the first identity is kept for reconnects; one
+  // that differs from the pin is refused and not retried.
+  bool check_identity(const core::PublicKey& key, std::string& refused) {
+    if (m_pinned && *m_pinned != key) {
+      refused = m_thrown_out = "the server's identity has changed (it shows " +
+                               core::fingerprint_words(key) + ", you trusted " +
+                               core::fingerprint_words(*m_pinned) + ")";
+      ConnectionEvent e{ConnectionEvent::Kind::IdentityChanged, refused};
+      e.identity = key;
+      push(std::move(e));
+      return false;
+    }
+    m_pinned = key;
+    ConnectionEvent e{ConnectionEvent::Kind::Identity, core::fingerprint_words(key)};
+    e.identity = key;
+    push(std::move(e));
+    return true;
   }
 
   void on_line(std::string_view line) {
@@ -297,7 +322,8 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
   int m_generation = 0;
   bool m_closing = false;
   bool m_accepted_once = false;
-  std::string m_thrown_out;  // why the server kicked or banned us, if it did
+  std::string m_thrown_out;  // why the server kicked or banned us (or is not trusted)
+  std::optional<core::PublicKey> m_pinned;  // the identity this server must prove
   std::mutex m_mutex;
   std::vector<ConnectionEvent> m_events;
 };
@@ -307,10 +333,14 @@ Connection::Connection(std::function<void()> wake)
   m_impl->start();
 }
 Connection::~Connection() { m_impl->stop(); }
-std::string Connection::host(std::uint16_t port, core::ServerConfig config) {
-  return m_impl->host(port, std::move(config));
+std::string Connection::host(std::uint16_t port, core::ServerConfig config,
+                             std::shared_ptr<const core::Identity> identity) {
+  return m_impl->host(port, std::move(config), std::move(identity));
 }
-void Connection::connect(const std::string& host, std::uint16_t port) { m_impl->connect(host, port); }
+void Connection::connect(const std::string& host, std::uint16_t port,
+                         std::optional<core::PublicKey> pinned) {
+  m_impl->connect(host, port, pinned);
+}
 void Connection::send(const std::string& line) { m_impl->send(line); }
 void Connection::disconnect() { m_impl->disconnect(); }
 std::vector<ConnectionEvent> Connection::take_events() { return m_impl->take(); }

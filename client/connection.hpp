@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/identity.hpp"
 #include "core/protocol.hpp"
 #include "core/server.hpp"
 
@@ -32,11 +33,14 @@ struct ConnectionEvent {
     Disconnected,  // the text connection is gone
     VoiceControl,  // a line on the voice connection (SESSIONACCEPTED, SESSIONERROR)
     VoiceClosed,   // the voice connection failed or was closed by the server
+    Identity,      // the server proved `identity` (pinned or met for the first time)
+    IdentityChanged,  // the server proved `identity`, not the pinned one: refused
   };
   Kind kind;
   std::string text = {};  // Line / VoiceControl: the line; Disconnected / VoiceClosed: the reason
   // Line / VoiceControl: the line parsed once, here; empty when it does not parse.
   std::optional<core::ServerMessage> message = {};
+  std::optional<core::PublicKey> identity = {};  // Identity / IdentityChanged
   bool will_retry = false;  // Disconnected: a reconnect is scheduled...
   int retry_in_ms = 0;      // ...this far ahead
 };
@@ -50,14 +54,19 @@ class Connection {
 
   // Starts the embedded server on `port` (TCP and UDP) and waits for it.
   // Returns "" or a one-line reason ("port 8649 is already in use").
-  std::string host(std::uint16_t port, core::ServerConfig config);
+  std::string host(std::uint16_t port, core::ServerConfig config,
+                   std::shared_ptr<const core::Identity> identity = nullptr);
 
   // Connects to host:port. After a drop of a connection that had been
   // accepted (ACCEPT seen), reconnects with backoff: 0.25 s doubling to 2 s.
   // A first attempt that fails is not retried: the caller tells the user;
   // nor is a connection the server closed after ERROR KICKED or BANNED
-  // (Disconnected then carries that message).
-  void connect(const std::string& host, std::uint16_t port);
+  // (Disconnected then carries that message). The connection is sealed:
+  // the server must prove `pinned` when given (else its connection is
+  // refused, IdentityChanged, and not retried); when not given, the first
+  // identity seen is the one later reconnects must prove.
+  void connect(const std::string& host, std::uint16_t port,
+               std::optional<core::PublicKey> pinned = std::nullopt);
   void send(const std::string& line);
   // Sends DISCONNECT and closes, with no reconnect. One Disconnected event
   // (will_retry false) follows, even when no connection was open.

@@ -18,6 +18,9 @@ struct Member {
   Millis rung_at = 0;
   ConnId rung_by = 0;  // Ringing: who rang
   PeerId peer = 0;  // 0: no voice connection bound
+  std::string peer_address;  // where the bound voice connection comes from
+  VoiceKeys voice;           // for a sealed member (core/voice_seal.hpp)
+  bool sealed_peer = false;  // the peer proved the key: its voice is sealed
 };
 
 struct Call {
@@ -35,6 +38,7 @@ struct CallBook::Impl {
   Millis ring_timeout;
   std::unordered_map<std::uint64_t, std::unique_ptr<Call>> calls;
   std::unordered_map<std::string, std::uint64_t> by_key;
+  std::unordered_map<std::string, std::string> key_of_id;  // VoiceKeys::id -> key
   struct Binding {
     std::uint64_t call;
     ConnId conn;
@@ -101,7 +105,9 @@ struct CallBook::Impl {
     m.key = dir.new_session_key();
     m.state = state;
     m.rung_at = now;
+    m.voice = derive_voice_keys(m.key);
     by_key.emplace(m.key, call.id);
+    key_of_id.emplace(m.voice.id, m.key);
     call.members.push_back(m);
     return m.key;
   }
@@ -134,6 +140,12 @@ struct CallBook::Impl {
   void unbind(Member& m) {
     if (m.peer) by_peer.erase(m.peer);
     m.peer = 0;
+    m.sealed_peer = false;
+  }
+
+  void forget_key(const Member& m) {
+    by_key.erase(m.key);
+    key_of_id.erase(m.voice.id);
   }
 
   void rebuild_peers(Call& call) {
@@ -147,7 +159,7 @@ struct CallBook::Impl {
                            [&](const Member& m) { return m.conn == conn; });
     if (it == call.members.end()) return;
     unbind(*it);
-    by_key.erase(it->key);
+    forget_key(*it);
     call.members.erase(it);
     rebuild_peers(call);
   }
@@ -157,7 +169,7 @@ struct CallBook::Impl {
     for (auto& m : call.members) {
       dir.send_to(m.conn, TalkState{m.key, status});
       unbind(m);
-      by_key.erase(m.key);
+      forget_key(m);
     }
     calls.erase(call.id);
   }
@@ -324,13 +336,47 @@ struct CallBook::Impl {
 
   // ---- voice peers ----------------------------------------------------------
 
-  std::string bind_peer(PeerId peer, std::string_view key_text) {
+  // TALKSESSION: the bare key, as the seed's clients bind. Not for a member
+  // whose text connection is sealed (its key must never cross UDP), nor to
+  // take over a binding that lives at another address.
+  std::string bind_peer(PeerId peer, std::string_view key_text, std::string_view address) {
     std::string key(key_text);
     Member* m = nullptr;
     Call* call = call_of_key(key, &m);
     if (!call) return format(ServerMessage{SessionError{"Invalid session key '" + shown(key) + "'"}});
     if (m->state != MemberState::Joined)
       return format(ServerMessage{SessionError{"Session '" + shown(key) + "' is not accepted yet"}});
+    if (dir.is_sealed(m->conn))
+      return format(ServerMessage{SessionError{
+          "This member's voice is sealed: bind with TALKPROOF, never the bare key"}});
+    if (m->peer && m->peer != peer && m->peer_address != address)
+      return format(ServerMessage{SessionError{"Session '" + shown(key) +
+                                               "' is already bound from another address"}});
+    bind(*call, *m, peer, address, false);
+    return format(ServerMessage{SessionAccepted{key}});
+  }
+
+  // TALKPROOF: a MAC of this peer's challenge under the member's key. It may
+  // take the member's voice over from another address (a new network, a
+  // restarted client); the member is told.
+  std::string bind_proof(PeerId peer, const TalkProof& proof,
+                         std::span<const std::uint8_t> challenge, std::string_view address) {
+    auto id = key_of_id.find(proof.key_id);
+    Member* m = nullptr;
+    Call* call = id == key_of_id.end() ? nullptr : call_of_key(id->second, &m);
+    if (!call || !check_voice_proof(m->voice, challenge, proof.proof))
+      return format(ServerMessage{SessionError{"No session for this proof"}});
+    if (m->state != MemberState::Joined)
+      return format(ServerMessage{SessionError{"Session '" + proof.key_id + "' is not accepted yet"}});
+    if (m->peer && m->peer != peer && m->peer_address != address)
+      dir.error_to(m->conn, error_code::kVoiceMoved,
+                   "Your voice in this call now comes from " + std::string(address) +
+                       " (the connection that proved your key)");
+    bind(*call, *m, peer, address, true);
+    return format(ServerMessage{SessionAccepted{proof.key_id}});
+  }
+
+  void bind(Call& call, Member& m, PeerId peer, std::string_view address, bool sealed) {
     if (auto old = by_peer.find(peer); old != by_peer.end()) {
       if (auto c = calls.find(old->second.call); c != calls.end()) {
         if (Member* previous = member_of(*c->second, old->second.conn)) unbind(*previous);
@@ -338,11 +384,21 @@ struct CallBook::Impl {
       }
       by_peer.erase(peer);
     }
-    unbind(*m);
-    m->peer = peer;
-    by_peer[peer] = Binding{call->id, m->conn};
-    rebuild_peers(*call);
-    return format(ServerMessage{SessionAccepted{key}});
+    unbind(m);
+    m.peer = peer;
+    m.peer_address = std::string(address);
+    m.sealed_peer = sealed;
+    by_peer[peer] = Binding{call.id, m.conn};
+    rebuild_peers(call);
+  }
+
+  const VoiceKeys* sealed_keys(PeerId peer) const {
+    auto it = by_peer.find(peer);
+    if (it == by_peer.end()) return nullptr;
+    const Call& call = *calls.at(it->second.call);
+    for (const auto& m : call.members)
+      if (m.conn == it->second.conn && m.peer == peer && m.sealed_peer) return &m.voice;
+    return nullptr;
   }
 
   std::optional<VoiceRoute> route(PeerId peer) const {
@@ -383,9 +439,15 @@ void CallBook::invite(ConnId who, const std::string& key, ConnId target, Millis 
 }
 void CallBook::leave_all(ConnId who) { m_impl->leave_all(who); }
 void CallBook::tick(Millis now) { m_impl->tick(now); }
-std::string CallBook::bind_peer(PeerId peer, std::string_view key) {
-  return m_impl->bind_peer(peer, key);
+std::string CallBook::bind_peer(PeerId peer, std::string_view key, std::string_view address) {
+  return m_impl->bind_peer(peer, key, address);
 }
+std::string CallBook::bind_proof(PeerId peer, const TalkProof& proof,
+                                 std::span<const std::uint8_t> challenge,
+                                 std::string_view address) {
+  return m_impl->bind_proof(peer, proof, challenge, address);
+}
+const VoiceKeys* CallBook::sealed_keys(PeerId peer) const { return m_impl->sealed_keys(peer); }
 std::optional<VoiceRoute> CallBook::route(PeerId peer) const { return m_impl->route(peer); }
 void CallBook::peer_gone(PeerId peer) { m_impl->peer_gone(peer); }
 bool CallBook::knows_key(const std::string& key) const { return m_impl->by_key.count(key) > 0; }
@@ -394,6 +456,7 @@ bool CallBook::in_call(ConnId who) const { return m_impl->joined_call(who) != nu
 void CallBook::clear() {
   m_impl->calls.clear();
   m_impl->by_key.clear();
+  m_impl->key_of_id.clear();
   m_impl->by_peer.clear();
   m_impl->rings_received.clear();
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/protocol.hpp"
+#include "core/voice_seal.hpp"
 
 namespace voixer::core {
 
@@ -44,6 +45,8 @@ class CallDirectory {
   virtual void send_to(ConnId id, const ServerMessage& m) = 0;
   virtual void error_to(ConnId id, std::string_view code, std::string message) = 0;
   virtual std::string new_session_key() = 0;
+  // The member's text connection is sealed: its voice must be too.
+  virtual bool is_sealed(ConnId id) const = 0;
 };
 
 // Where a voice frame from one peer goes: every peer in `peers` except the
@@ -70,9 +73,14 @@ class CallBook {
   // Unanswered rings time out.
   void tick(Millis now);
 
-  // TALKSESSION: <key> on voice peer `peer`. Returns the reply line
-  // (SESSIONACCEPTED or SESSIONERROR).
-  std::string bind_peer(PeerId peer, std::string_view key);
+  // TALKSESSION: <key> on voice peer `peer` from `address`. Returns the
+  // reply line (SESSIONACCEPTED or SESSIONERROR).
+  std::string bind_peer(PeerId peer, std::string_view key, std::string_view address = {});
+  // TALKPROOF on a peer that was sent `challenge` (sealed voice).
+  std::string bind_proof(PeerId peer, const TalkProof& proof,
+                         std::span<const std::uint8_t> challenge, std::string_view address);
+  // The keys to open and seal `peer`'s voice, when it bound with a proof.
+  const VoiceKeys* sealed_keys(PeerId peer) const;
   // The route for a frame from `peer`, or nullopt when the peer is not
   // bound to a member of an active call (the frame is dropped).
   std::optional<VoiceRoute> route(PeerId peer) const;

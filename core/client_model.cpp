@@ -116,6 +116,7 @@ struct ClientModel::Applier {
   void operator()(const Ping&) {}
   void operator()(const Pong&) {}
   void operator()(const SessionAccepted&) {}
+  void operator()(const VoiceChallenge&) {}
   void operator()(const SessionError&) {}
   void operator()(const Operator&) {
     m.m_operator = true;

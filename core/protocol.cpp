@@ -248,6 +248,13 @@ Parsed<ClientMessage> parse_client(std::string_view line) {
       return malformed("TALKSESSION", "TALKSESSION: key");
     return TalkSession{s(*f.text)};
   }
+  if (verb_is(f.verb, "TALKPROOF")) {
+    if (!shape(f, 0, true)) return malformed("TALKPROOF", "TALKPROOF: key-id proof");
+    auto [id, proof] = first_word(*f.text);
+    if (id.empty() || proof.empty() || proof.find(' ') != std::string_view::npos)
+      return malformed("TALKPROOF", "TALKPROOF: key-id proof");
+    return TalkProof{s(id), s(proof)};
+  }
   if (verb_is(f.verb, "OPER")) {
     if (!shape(f, 0, true) || f.text->empty()) return malformed("OPER", "OPER: password");
     return Oper{s(*f.text)};
@@ -341,6 +348,7 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
   if (verb_is(f.verb, "SESSIONACCEPTED") && shape(f, 0, true))
     return SessionAccepted{text()};
   if (verb_is(f.verb, "OPERATOR") && shape(f, 0, true)) return Operator{text()};
+  if (verb_is(f.verb, "VOICECHALLENGE") && shape(f, 0, true)) return VoiceChallenge{text()};
   if (verb_is(f.verb, "SESSIONERROR") && shape(f, 0, true))
     return SessionError{text()};
   if (verb_is(f.verb, "BANNED") && shape(f, 2, true)) {
@@ -356,7 +364,7 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
   static constexpr std::string_view kKnown[] = {
       "ACCEPT", "NOTACCEPTED", "NICKNAMEINUSE", "PING", "PONG", "JOINED",
       "LEFT", "USERLIST", "USERLISTMORE", "USERJOIN", "USERLEAVE", "MSG", "HISTORY",
-      "HISTORYMORE", "TOPIC", "CHANNEL", "LISTEND", "LISTMORE", "TALK", "TALKMEMBERS", "SESSIONACCEPTED", "OPERATOR", "SESSIONERROR",
+      "HISTORYMORE", "TOPIC", "CHANNEL", "LISTEND", "LISTMORE", "TALK", "TALKMEMBERS", "SESSIONACCEPTED", "VOICECHALLENGE", "OPERATOR", "SESSIONERROR",
       "BANNED", "UNBANNED", "BANSEND", "ERROR"};
   for (auto known : kKnown) {
     if (verb_is(f.verb, known))
@@ -442,6 +450,9 @@ struct ClientFormatter {
   std::string operator()(const TalkSession& m) const {
     return with_text("TALKSESSION", m.key);
   }
+  std::string operator()(const TalkProof& m) const {
+    return with_text("TALKPROOF", m.key_id + " " + m.proof);
+  }
   std::string operator()(const Disconnect&) const { return "DISCONNECT"; }
 };
 
@@ -505,6 +516,9 @@ struct ServerFormatter {
     return with_text("SESSIONACCEPTED", m.key);
   }
   std::string operator()(const Operator& m) const { return with_text("OPERATOR", m.message); }
+  std::string operator()(const VoiceChallenge& m) const {
+    return with_text("VOICECHALLENGE", m.challenge);
+  }
   std::string operator()(const SessionError& m) const {
     return with_text("SESSIONERROR", m.message);
   }

@@ -78,6 +78,10 @@ struct TalkSession {  // TALKSESSION: <key>
   std::string key;
   bool operator==(const TalkSession&) const = default;
 };
+struct TalkProof {  // TALKPROOF: <key id> <proof>   (sealed voice binding, core/voice_seal.hpp)
+  std::string key_id, proof;
+  bool operator==(const TalkProof&) const = default;
+};
 struct Oper {  // OPER: <operator password>
   std::string password;
   bool operator==(const Oper&) const = default;
@@ -105,7 +109,7 @@ struct Disconnect {  // DISCONNECT
 
 using ClientMessage =
     std::variant<Connect, Ping, Pong, Join, Leave, List, HistoryRequest, SetTopic, SendMsg,
-                 TalkRequest, TalkAnswer, TalkInvite, TalkSession, Oper, Kick, BanUser,
+                 TalkRequest, TalkAnswer, TalkInvite, TalkSession, TalkProof, Oper, Kick, BanUser,
                  Unban, ListBans, Disconnect>;
 
 // ---- messages a server sends -------------------------------------------
@@ -205,6 +209,10 @@ struct SessionAccepted {  // SESSIONACCEPTED: <key>   (voice connection)
   std::string key;
   bool operator==(const SessionAccepted&) const = default;
 };
+struct VoiceChallenge {  // VOICECHALLENGE: <32 hex digits>   (voice connection)
+  std::string challenge;
+  bool operator==(const VoiceChallenge&) const = default;
+};
 struct Operator {  // OPERATOR: message   (OPER accepted)
   std::string message;
   bool operator==(const Operator&) const = default;
@@ -236,7 +244,7 @@ using ServerMessage =
     std::variant<Accept, NotAccepted, NicknameInUse, Ping, Pong, Joined, Left,
                  UserList, UserListMore, UserJoin, UserLeave, DeliverMsg, History,
                  HistoryMore, Topic, ChannelInfo, ListEnd, ListMore, TalkOffer, TalkState, TalkEvent,
-                 TalkMembers, SessionAccepted, Operator, SessionError, Banned,
+                 TalkMembers, SessionAccepted, VoiceChallenge, Operator, SessionError, Banned,
                  Unbanned, BansEnd, Error>;
 
 // ---- codec ---------------------------------------------------------------
@@ -281,6 +289,8 @@ inline constexpr std::string_view kKicked = "KICKED";
 inline constexpr std::string_view kBanned = "BANNED";
 inline constexpr std::string_view kNoSuchBan = "NOSUCHBAN";
 inline constexpr std::string_view kRateLimited = "RATELIMITED";
+inline constexpr std::string_view kEncryptionRequired = "ENCRYPTIONREQUIRED";
+inline constexpr std::string_view kVoiceMoved = "VOICEMOVED";
 }  // namespace error_code
 
 }  // namespace voixer::core

@@ -24,6 +24,7 @@ struct Connection {
   bool operator_ = false;
   Millis opened_at = 0;
   bool accepted = false;
+  bool sealed = false;  // the transport seals this connection (core/sealed_stream.hpp)
   std::string nickname, folded, realname, version;
   std::vector<Channel*> channels;
   // Keep-alive: the token of the outstanding PING, when it was sent, and
@@ -80,6 +81,10 @@ struct Server::Impl : CallDirectory {
     emit(id, format(ServerMessage{Error{std::string(code), std::move(message)}}));
   }
   std::string new_session_key() override { return random_hex(kSessionKeyBytes); }
+  bool is_sealed(ConnId id) const override {
+    Connection* c = find_conn(id);
+    return c && c->sealed;
+  }
 
   // ---- helpers -----------------------------------------------------------
 
@@ -585,6 +590,10 @@ struct Server::Impl : CallDirectory {
           "TALKSESSION is sent on the voice (UDP) connection");
   }
 
+  void handle(Connection& c, const TalkProof&, Millis) {
+    error(c, error_code::kNotAllowed, "TALKPROOF is sent on the voice (UDP) connection");
+  }
+
   void handle(Connection& c, const Pong& m, Millis now) {
     if (c.ping_token.empty() || m.token != c.ping_token) {
       error(c, error_code::kMalformed,
@@ -811,13 +820,25 @@ std::size_t Server::channel_count() const { return m_impl->channels.size(); }
 std::size_t Server::call_count() const { return m_impl->calls.call_count(); }
 std::size_t Server::lines_cut() const { return m_impl->lines_cut; }
 
-std::string Server::on_voice_session(PeerId peer, std::string_view line) {
+std::string Server::on_voice_session(PeerId peer, std::string_view line,
+                                     const VoicePeerInfo& from) {
   auto parsed = parse_client(line);
   auto* msg = std::get_if<ClientMessage>(&parsed);
+  if (auto* proof = msg ? std::get_if<TalkProof>(msg) : nullptr)
+    return m_impl->calls.bind_proof(peer, *proof, from.challenge, from.address);
   auto* session = msg ? std::get_if<TalkSession>(msg) : nullptr;
   if (!session)
-    return format(ServerMessage{SessionError{"Expected 'TALKSESSION: <key>' on the voice connection"}});
-  return m_impl->calls.bind_peer(peer, session->key);
+    return format(ServerMessage{SessionError{
+        "Expected 'TALKPROOF: <key id> <proof>' or 'TALKSESSION: <key>' on the voice connection"}});
+  return m_impl->calls.bind_peer(peer, session->key, from.address);
+}
+
+const VoiceKeys* Server::sealed_voice_keys(PeerId peer) const {
+  return m_impl->calls.sealed_keys(peer);
+}
+
+void Server::on_sealed(ConnId id) {
+  if (Connection* c = m_impl->find_conn(id)) c->sealed = true;
 }
 
 std::optional<VoiceRoute> Server::voice_route(PeerId from) const {

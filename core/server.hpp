@@ -95,9 +95,21 @@ class Server {
   // Tell every client the server is going away and close them all.
   void shutdown(std::string_view reason);
 
-  // The voice side (ENet). A line on a peer's reliable channel (normally
-  // TALKSESSION: <key>); returns the reply line for that peer.
-  std::string on_voice_session(PeerId peer, std::string_view line);
+  // The transport seals connection `id` (after its handshake): its
+  // member's voice must be sealed too, and it never binds with a bare key.
+  void on_sealed(ConnId id);
+
+  // The voice side (ENet). A line on a peer's reliable channel (TALKPROOF
+  // answering the peer's challenge, or the seed's TALKSESSION: <key>);
+  // returns the reply line for that peer.
+  struct VoicePeerInfo {
+    std::string_view address;                  // where the peer's packets come from
+    std::span<const std::uint8_t> challenge;  // what it was sent in VOICECHALLENGE
+  };
+  std::string on_voice_session(PeerId peer, std::string_view line, const VoicePeerInfo& from = {});
+  // After SESSIONACCEPTED: the keys for `peer`'s sealed voice; nullptr
+  // when it bound with the bare key (its voice is plain).
+  const VoiceKeys* sealed_voice_keys(PeerId peer) const;
   // Where a voice frame from `from` goes; nullopt drops it (unbound peer).
   std::optional<VoiceRoute> voice_route(PeerId from) const;
   void on_voice_peer_gone(PeerId peer);

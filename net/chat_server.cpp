@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/sealed_stream.hpp"
 #include "net/random.hpp"
 #include "net/voice_server.hpp"
 
@@ -40,6 +41,12 @@ struct Conn {
   bool closing = false;   // the core let go of it; close once flushed
   bool overflowed = false;
   bool closed = false;
+  // Plain until the first byte says otherwise (a sealed hello).
+  enum class Mode { Unknown, Plain, Sealed } mode = Mode::Unknown;
+  std::unique_ptr<core::SealedServerSide> sealed;
+  std::vector<char> raw;  // Sealed: bytes read, before opening
+  std::string wire;       // Sealed: bytes sealed for the socket; `out` is sealed into it
+  std::size_t wire_pos = 0;
 };
 
 }  // namespace
@@ -55,7 +62,9 @@ class ChatServer::Impl : public core::Outbox,
         m_flush_timer(io),
         m_start(std::chrono::steady_clock::now()),
         m_server(config, *this, secure_random()),
-        m_server_max_peers(config.max_clients) {
+        m_server_max_peers(config.max_clients),
+        m_identity(m_options.identity ? m_options.identity
+                                      : std::make_shared<core::Identity>(core::Identity::generate())) {
     asio::error_code ec;
     auto address = asio::ip::make_address(m_options.bind_address, ec);
     if (ec)
@@ -86,6 +95,7 @@ class ChatServer::Impl : public core::Outbox,
   const VoiceStats* voice_stats() const { return m_voice ? &m_voice->stats() : nullptr; }
 
   std::uint16_t port() const { return m_acceptor.local_endpoint().port(); }
+  const core::Identity& identity() const { return *m_identity; }
   const core::Server& state() const { return m_server; }
 
   void shutdown(const std::string& reason) {
@@ -105,7 +115,7 @@ class ChatServer::Impl : public core::Outbox,
     if (it == m_conns.end()) return;
     Conn& c = *it->second;
     if (c.overflowed || c.closed) return;
-    if (c.out.size() - c.out_pos + line.size() + 1 > m_options.max_output_bytes) {
+    if (pending(c) + line.size() + 1 > m_options.max_output_bytes) {
       // The client stopped reading. Dropping it must wait: the core is in
       // the middle of a call that may be iterating over its members.
       c.overflowed = true;
@@ -186,6 +196,10 @@ class ChatServer::Impl : public core::Outbox,
 
   void read(const std::shared_ptr<Conn>& c) {
     if (c->closing || c->closed) return;
+    if (c->mode == Conn::Mode::Sealed) {
+      read_sealed(c);
+      return;
+    }
     c->socket.async_read_some(
         asio::buffer(c->in.data() + c->in_len, c->in.size() - c->in_len),
         [self = shared_from_this(), c](asio::error_code ec, std::size_t n) {
@@ -196,8 +210,66 @@ class ChatServer::Impl : public core::Outbox,
             return;
           }
           c->in_len += n;
+          if (c->mode == Conn::Mode::Unknown && !self->choose_mode(c)) return;
           if (self->process_lines(c)) self->read(c);
         });
+  }
+
+  // The first bytes tell a sealed client from a plain one. Returns false
+  // when the plain path is not to go on (sealed, or refused).
+  bool choose_mode(const std::shared_ptr<Conn>& c) {
+    if (static_cast<std::uint8_t>(c->in[0]) == core::kSealedFirstByte) {
+      c->mode = Conn::Mode::Sealed;
+      c->sealed = std::make_unique<core::SealedServerSide>(*m_identity);
+      c->raw.resize(kReadBufferBytes);
+      std::size_t n = std::exchange(c->in_len, 0);
+      if (open_sealed(c, {reinterpret_cast<const std::uint8_t*>(c->in.data()), n})) read(c);
+      return false;
+    }
+    c->mode = Conn::Mode::Plain;
+    if (!m_options.require_encryption) return true;
+    m_server.on_closed(c->id, now());  // it never logged in: nobody is told
+    send(c->id, core::format(core::ServerMessage{core::Error{
+                    std::string(core::error_code::kEncryptionRequired),
+                    "This server accepts only sealed connections: use voixer 0.3 or newer"}}));
+    close(c->id, "plain connection refused (encryption required)");
+    return false;
+  }
+
+  void read_sealed(const std::shared_ptr<Conn>& c) {
+    c->socket.async_read_some(
+        asio::buffer(c->raw),
+        [self = shared_from_this(), c](asio::error_code ec, std::size_t n) {
+          if (c->closed || c->closing) return;
+          if (ec) {
+            std::string why = ec == asio::error::eof ? "connection closed by peer" : ec.message();
+            if (c->sealed->mid_record()) why += ", inside a sealed record (cut short)";
+            self->lost(c, why);
+            return;
+          }
+          if (self->open_sealed(c, {reinterpret_cast<const std::uint8_t*>(c->raw.data()), n}))
+            self->read(c);
+        });
+  }
+
+  // Sealed bytes in: the handshake's answer goes out, opened lines go to
+  // the core. Returns what process_lines() does; false after a failure.
+  bool open_sealed(const std::shared_ptr<Conn>& c, std::span<const std::uint8_t> bytes) {
+    std::string plain, to_send, error;
+    bool was_established = c->sealed->established();
+    if (!c->sealed->receive(bytes, plain, to_send, error)) {
+      lost(c, "sealed connection failed: " + error);
+      return false;
+    }
+    if (!to_send.empty()) {
+      c->wire += to_send;
+      mark_dirty(c);
+    }
+    if (!was_established && c->sealed->established()) m_server.on_sealed(c->id);
+    if (c->in.size() < c->in_len + plain.size()) c->in.resize(c->in_len + plain.size());
+    std::memcpy(c->in.data() + c->in_len, plain.data(), plain.size());
+    c->in_len += plain.size();
+    return process_lines(c);
   }
 
   // Hands complete lines to the core. Returns false when reading must pause
@@ -254,7 +326,9 @@ class ChatServer::Impl : public core::Outbox,
   }
 
   // Bytes queued for `c` that the socket has not taken yet.
-  static std::size_t pending(const Conn& c) { return c.out.size() - c.out_pos; }
+  static std::size_t pending(const Conn& c) {
+    return c.out.size() - c.out_pos + c.wire.size() - c.wire_pos;
+  }
   // Half the queue: one more answer (a JOIN of a full channel is ~55 KB)
   // still leaves room for what the others send meanwhile.
   std::size_t hold_above() const { return m_options.max_output_bytes / 2; }
@@ -316,10 +390,19 @@ class ChatServer::Impl : public core::Outbox,
 
   void flush(const std::shared_ptr<Conn>& c) {
     if (c->closed || c->waiting_writable) return;
-    while (c->out_pos < c->out.size()) {
+    bool sealed = c->mode == Conn::Mode::Sealed;
+    if (sealed && c->sealed->can_send() && c->out_pos < c->out.size()) {
+      c->sealed->seal(std::string_view(c->out).substr(c->out_pos), c->wire);
+      c->out.clear();
+      c->out_pos = 0;
+    }
+    // A sealed connection writes only sealed bytes; the rest waits for the
+    // handshake.
+    std::string& buf = sealed ? c->wire : c->out;
+    std::size_t& pos = sealed ? c->wire_pos : c->out_pos;
+    while (pos < buf.size()) {
       asio::error_code ec;
-      std::size_t n = c->socket.write_some(
-          asio::buffer(c->out.data() + c->out_pos, c->out.size() - c->out_pos), ec);
+      std::size_t n = c->socket.write_some(asio::buffer(buf.data() + pos, buf.size() - pos), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
         c->waiting_writable = true;
         c->socket.async_wait(tcp::socket::wait_write,
@@ -335,11 +418,11 @@ class ChatServer::Impl : public core::Outbox,
         lost(c, ec.message());
         return;
       }
-      c->out_pos += n;
+      pos += n;
     }
-    c->out.clear();
-    c->out_pos = 0;
-    if (c->closing) {
+    buf.clear();
+    pos = 0;
+    if (c->closing && pending(*c) == 0) {
       finish(*c);
       return;
     }
@@ -376,6 +459,7 @@ class ChatServer::Impl : public core::Outbox,
   std::chrono::steady_clock::time_point m_start;
   core::Server m_server;
   std::size_t m_server_max_peers;
+  std::shared_ptr<const core::Identity> m_identity;
   std::unique_ptr<VoiceServer> m_voice;
   std::unordered_map<ConnId, std::shared_ptr<Conn>> m_conns;
   std::vector<std::shared_ptr<Conn>> m_dirty;
@@ -398,5 +482,6 @@ std::uint16_t ChatServer::port() const { return m_impl->port(); }
 void ChatServer::shutdown(const std::string& reason) { m_impl->shutdown(reason); }
 const core::Server& ChatServer::state() const { return m_impl->state(); }
 const VoiceStats* ChatServer::voice_stats() const { return m_impl->voice_stats(); }
+const core::Identity& ChatServer::identity() const { return m_impl->identity(); }
 
 }  // namespace voixer::net

@@ -9,6 +9,11 @@
 // control admits them, so a flooder is slowed by TCP back-pressure and costs
 // the others nothing; and only while less than half its queue waits for it,
 // so that its own requests can never fill its queue.
+//
+// A connection whose first byte is core::kSealedFirstByte is sealed
+// (core/sealed_stream.hpp): its bytes go through the handshake and the
+// records, and only opened lines reach the core. Any other first byte is a
+// plain seed-protocol client, refused when encryption is required.
 #pragma once
 
 #include <asio.hpp>
@@ -19,6 +24,7 @@
 #include <string>
 
 #include "core/address.hpp"
+#include "core/identity.hpp"
 #include "core/server.hpp"
 #include "net/voice_server.hpp"
 
@@ -35,6 +41,11 @@ struct ChatServerOptions {
   long coalesce_us = 1500;
   std::function<void(const std::string&)> log; // connection events; may be empty
   bool voice = true;                           // also run the UDP voice relay
+  // The server's long-term identity, which sealed connections prove; when
+  // empty, one is made for this run (clients then see a new server).
+  std::shared_ptr<const core::Identity> identity;
+  // Refuse plain (seed protocol) connections with one ERROR line.
+  bool require_encryption = false;
   VoiceLimits voice_limits;                    // what a voice peer may hold
 };
 
@@ -53,6 +64,7 @@ class ChatServer {
   void shutdown(const std::string& reason);
   const core::Server& state() const;
   const VoiceStats* voice_stats() const;  // nullptr without voice
+  const core::Identity& identity() const;
 
  private:
   class Impl;

@@ -1,6 +1,7 @@
 // A client end of the text protocol on TCP: connects, splits what arrives
-// into lines, queues lines to send. Runs on the caller's asio::io_context;
-// all callbacks run on that context's thread.
+// into lines, queues lines to send. Sealed (core/sealed_stream.hpp) unless
+// asked to speak the seed's plain protocol. Runs on the caller's
+// asio::io_context; all callbacks run on that context's thread.
 #pragma once
 
 #include <asio.hpp>
@@ -10,11 +11,18 @@
 #include <string>
 #include <string_view>
 
+#include "core/identity.hpp"
+
 namespace voixer::net {
 
 class LineClient {
  public:
   struct Handlers {
+    // Sealed: the server proved this identity; return false to refuse it
+    // (the connection then closes with `refused_because` as the reason).
+    // Empty: any identity is accepted.
+    std::function<bool(const core::PublicKey& identity, std::string& refused_because)> on_identity;
+    // Connected (sealed: the handshake is done and the identity accepted).
     std::function<void()> on_connected;
     std::function<void(std::string_view line)> on_line;  // without "\n"
     // Called once: the connection failed, was closed by the server, or
@@ -22,7 +30,8 @@ class LineClient {
     std::function<void(const std::string& reason)> on_closed;
   };
 
-  LineClient(asio::io_context& io, Handlers handlers);
+  enum class Security { Sealed, Plain };
+  LineClient(asio::io_context& io, Handlers handlers, Security security = Security::Sealed);
   ~LineClient();
   LineClient(const LineClient&) = delete;
   LineClient& operator=(const LineClient&) = delete;

@@ -1,17 +1,34 @@
 #include "net/voice_server.hpp"
 
 #include <array>
+#include <sodium.h>
+
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "core/voice_budget.hpp"
 #include "core/voice_frame.hpp"
+#include "core/voice_seal.hpp"
 #include "net/enet_pump.hpp"
 #include "net/enet_support.hpp"
 
 namespace voixer::net {
 
 class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl> {
+ private:
+  struct Peer {
+    ENetPeer* enet = nullptr;
+    std::uint32_t address = 0;  // IPv4, as ENet keeps it
+    std::int64_t connected_ms = 0;
+    bool bound = false;
+    core::VoiceBudget budget;
+    std::array<std::uint8_t, core::kVoiceChallengeBytes> challenge{};
+    std::optional<core::VoiceKeys> keys;  // bound with a proof: its voice is sealed
+    core::ReplayWindow replay;            // counters received
+    std::uint64_t sent = 0;               // counter of the last frame sealed for it
+  };
+
  public:
   Impl(asio::io_context& io, core::Server& server, const std::string& bind_address,
        std::uint16_t port, std::size_t max_peers, VoiceLimits limits)
@@ -68,8 +85,16 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
         ++m_per_address[address];
         core::PeerId id = m_next_id++;
         event.peer->data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
-        m_peers[id] = Peer{event.peer, address, steady_ms(), false, {}};
+        Peer& peer = m_peers[id];
+        peer.enet = event.peer;
+        peer.address = address;
+        peer.connected_ms = steady_ms();
+        randombytes_buf(peer.challenge.data(), peer.challenge.size());
         keep_unreliable_packets(event.peer);
+        char hex[core::kVoiceChallengeBytes * 2 + 1];
+        sodium_bin2hex(hex, sizeof hex, peer.challenge.data(), peer.challenge.size());
+        send(id, kControlChannel, core::format(core::ServerMessage{core::VoiceChallenge{hex}}),
+             ENET_PACKET_FLAG_RELIABLE);
         break;
       }
       case ENET_EVENT_TYPE_RECEIVE:
@@ -134,15 +159,11 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
 
   void on_receive(core::PeerId from, std::uint8_t channel, ENetPacket* packet) {
     std::span<const std::uint8_t> bytes(packet->data, packet->dataLength);
+    auto self = m_peers.find(from);
+    if (self == m_peers.end()) return;
+    Peer& peer = self->second;
     if (channel == kControlChannel) {
-      if (bytes.size() > core::kMaxLineBytes) return;
-      std::string_view line(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-      std::string reply = m_server.on_voice_session(from, line);
-      // A peer that proved a key once is a member's, not a stranger.
-      if (auto it = m_peers.find(from); it != m_peers.end() && reply.rfind("SESSIONACCEPTED", 0) == 0)
-        it->second.bound = true;
-      send(from, kControlChannel, reply, ENET_PACKET_FLAG_RELIABLE);
+      on_control(from, peer, bytes);
       return;
     }
     ++m_stats.frames_received;
@@ -151,10 +172,22 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
       ++m_stats.dropped_unbound;
       return;
     }
+    if (peer.keys) {
+      auto opened = core::open_voice(*peer.keys, core::VoiceDirection::ToServer, bytes, m_opened);
+      if (!opened) {
+        ++m_stats.dropped_unopened;
+        return;
+      }
+      if (!peer.replay.fresh(opened->counter)) {
+        ++m_stats.dropped_replayed;
+        return;
+      }
+      peer.replay.mark(opened->counter);
+      bytes = {m_opened.data(), opened->length};
+    }
     auto frame = core::parse_client_voice(bytes);
     std::int64_t cost = frame ? core::opus_packet_duration_us(frame->opus) : 0;
-    auto self = m_peers.find(from);
-    if (self != m_peers.end() && !self->second.budget.spend(cost > 0 ? cost : 20'000, steady_us())) {
+    if (!peer.budget.spend(cost > 0 ? cost : 20'000, steady_us())) {
       ++m_stats.dropped_rate;
       return;
     }
@@ -163,15 +196,54 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
       ++m_stats.dropped_malformed;
       return;
     }
-    // One packet, shared by every receiver (ENet counts references).
-    ENetPacket* out = enet_packet_create(m_stamp.data(), n, ENET_PACKET_FLAG_UNSEQUENCED);
-    for (core::PeerId to : route->peers) {
-      if (to == from && !route->echo) continue;
+    forward(from, *route, {m_stamp.data(), n});
+  }
+
+  void on_control(core::PeerId from, Peer& peer, std::span<const std::uint8_t> bytes) {
+    if (bytes.size() > core::kMaxLineBytes) return;
+    std::string_view line(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    char ip[64] = "?";
+    ENetAddress where{peer.address, 0};
+    enet_address_get_host_ip(&where, ip, sizeof ip);
+    std::string reply = m_server.on_voice_session(from, line, {ip, peer.challenge});
+    if (reply.rfind("SESSIONACCEPTED", 0) == 0) {
+      // A peer that proved a key once is a member's, not a stranger.
+      peer.bound = true;
+      const core::VoiceKeys* keys = m_server.sealed_voice_keys(from);
+      peer.keys = keys ? std::optional<core::VoiceKeys>(*keys) : std::nullopt;
+      peer.replay = {};
+    }
+    send(from, kControlChannel, reply, ENET_PACKET_FLAG_RELIABLE);
+  }
+
+  // One stamped frame to every other bound member: sealed under each sealed
+  // recipient's key, and one shared packet for the plain ones (ENet counts
+  // references).
+  void forward(core::PeerId from, const core::VoiceRoute& route,
+               std::span<const std::uint8_t> stamped) {
+    ENetPacket* shared = nullptr;
+    for (core::PeerId to : route.peers) {
+      if (to == from && !route.echo) continue;
       auto it = m_peers.find(to);
       if (it == m_peers.end()) continue;
-      if (enet_peer_send(it->second.enet, kVoiceChannel, out) == 0) ++m_stats.frames_forwarded;
+      Peer& recipient = it->second;
+      ENetPacket* out = nullptr;
+      if (recipient.keys) {
+        std::size_t n = core::seal_voice(*recipient.keys, core::VoiceDirection::ToClient,
+                                         ++recipient.sent, stamped, m_sealed);
+        out = enet_packet_create(m_sealed.data(), n, ENET_PACKET_FLAG_UNSEQUENCED);
+      } else {
+        if (!shared) shared = enet_packet_create(stamped.data(), stamped.size(), ENET_PACKET_FLAG_UNSEQUENCED);
+        out = shared;
+      }
+      if (enet_peer_send(recipient.enet, kVoiceChannel, out) == 0) {
+        ++m_stats.frames_forwarded;
+      } else if (out != shared) {
+        enet_packet_destroy(out);
+      }
     }
-    if (out->referenceCount == 0) enet_packet_destroy(out);
+    if (shared && shared->referenceCount == 0) enet_packet_destroy(shared);
   }
 
   void send(core::PeerId to, std::uint8_t channel, std::string_view bytes, std::uint32_t flags) {
@@ -187,18 +259,13 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
   std::shared_ptr<EnetPump> m_pump;
   asio::steady_timer m_sweep;
   VoiceLimits m_limits;
-  struct Peer {
-    ENetPeer* enet = nullptr;
-    std::uint32_t address = 0;  // IPv4, as ENet keeps it
-    std::int64_t connected_ms = 0;
-    bool bound = false;
-    core::VoiceBudget budget;
-  };
   std::unordered_map<core::PeerId, Peer> m_peers;
   std::unordered_map<std::uint32_t, std::size_t> m_per_address;
   core::PeerId m_next_id = 1;
   VoiceStats m_stats;
   std::array<std::uint8_t, core::kMaxServerVoiceFrame> m_stamp{};
+  std::array<std::uint8_t, core::kMaxServerVoiceFrame + core::kVoiceSealOverhead> m_sealed{};
+  std::vector<std::uint8_t> m_opened = std::vector<std::uint8_t>(m_limits.max_packet_bytes);
 };
 
 VoiceServer::VoiceServer(asio::io_context& io, core::Server& server,

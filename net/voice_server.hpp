@@ -1,8 +1,11 @@
 // The voice relay: an ENet host on UDP beside the TCP server, serviced on
-// the same asio thread. A peer binds to a call member with TALKSESSION on
-// the reliable channel; its voice frames (unreliable channel) are stamped
-// with the speaker by the server and forwarded, unchanged otherwise, to the
-// other bound members of the call. Nothing is decoded or mixed here.
+// the same asio thread. Each new peer is sent a VOICECHALLENGE; it binds to
+// a call member on the reliable channel with TALKPROOF (a MAC of the
+// challenge: sealed voice, core/voice_seal.hpp) or the seed's TALKSESSION
+// (the bare key: plain voice, for plain clients only). Its voice frames
+// (unreliable channel) are opened if sealed, stamped with the speaker, and
+// forwarded to the other bound members of the call, sealed again for each
+// sealed recipient. Nothing is decoded or mixed here.
 #pragma once
 
 #include <asio.hpp>
@@ -24,6 +27,8 @@ struct VoiceStats {
   std::uint64_t dropped_rate = 0;       // over a member's voice budget (core/voice_budget.hpp)
   std::uint64_t peers_refused = 0;      // over the cap of peers from one address
   std::uint64_t peers_unbound_dropped = 0;  // did not bind in time
+  std::uint64_t dropped_unopened = 0;   // from a sealed peer, did not open under its key
+  std::uint64_t dropped_replayed = 0;   // sealed, with a counter seen before or too old
 };
 
 // What one voice peer may hold. A voice connection that has not bound to a

@@ -2,6 +2,8 @@
 // as child processes talking over loopback.
 #include <doctest/doctest.h>
 
+#include "core/sealed_stream.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -265,11 +267,25 @@ TEST_CASE("voixer cli shows what a hostile server sends as escapes, not terminal
                "--no-voice"});
   int peer = ::accept(listener, nullptr, nullptr);
   REQUIRE(peer >= 0);
+  // The client seals its connection: this server does the handshake too.
+  auto identity = voixer::core::Identity::generate();
+  voixer::core::SealedServerSide sealed(identity);
+  while (!sealed.established()) {
+    char buf[256];
+    ssize_t n = ::read(peer, buf, sizeof buf);
+    REQUIRE(n > 0);
+    std::string plain, to_send, error;
+    REQUIRE(sealed.receive({reinterpret_cast<const std::uint8_t*>(buf), static_cast<std::size_t>(n)},
+                           plain, to_send, error));
+    REQUIRE(::write(peer, to_send.data(), to_send.size()) == static_cast<ssize_t>(to_send.size()));
+  }
   // Then a C1 CSI (which some terminals obey like ESC [), a line separator
   // and a zero-width space.
   std::string nasty = "ACCEPT: evil\nMSG evil #lobby: \x1b[2J\x07\xe2\x80\xae" "gnp.exe\n"
                       "MSG evil #lobby: \xc2\x9b" "2J\xe2\x80\xa8\xe2\x80\x8b\n";
-  REQUIRE(::write(peer, nasty.data(), nasty.size()) == static_cast<ssize_t>(nasty.size()));
+  std::string wire;
+  sealed.seal(nasty, wire);
+  REQUIRE(::write(peer, wire.data(), wire.size()) == static_cast<ssize_t>(wire.size()));
   CHECK(cli.stdout_line() == "ACCEPT: evil");
   CHECK(cli.stdout_line() == "MSG evil #lobby: \\x1b[2J\\x07\\u202egnp.exe");
   CHECK(cli.stdout_line() == "MSG evil #lobby: \\u009b2J\\u2028\\u200b");

@@ -246,7 +246,8 @@ TEST_CASE_FIXTURE(Fixture, "TALKSESSION binds a voice peer only with a valid key
   CHECK(server->on_voice_session(7, "TALKSESSION: 827742843590392") ==
         "SESSIONERROR: Invalid session key '827742843590392'");
   CHECK(server->on_voice_session(7, "HELLO") ==
-        "SESSIONERROR: Expected 'TALKSESSION: <key>' on the voice connection");
+        "SESSIONERROR: Expected 'TALKPROOF: <key id> <proof>' or 'TALKSESSION: <key>' on the "
+        "voice connection");
   auto [ka, kb] = ring(*this);
   CHECK(server->on_voice_session(20, "TALKSESSION: " + kb) ==
         "SESSIONERROR: Session '" + kb + "' is not accepted yet");

@@ -38,7 +38,14 @@ struct RunningServer {
     o.bind_address = "127.0.0.1";
     o.port = 0;
     o.tick_interval_ms = 10;
+    o.identity = identity();
     return o;
+  }
+  // One identity for every server of a test process, as a real server keeps
+  // its own across restarts: a client that pinned it trusts the restarted one.
+  static std::shared_ptr<const core::Identity> identity() {
+    static auto id = std::make_shared<const core::Identity>(core::Identity::generate());
+    return id;
   }
 };
 

@@ -63,7 +63,7 @@ class VoicePeer {
   std::string bind(const std::string& key) {
     std::unique_lock lock(m_mutex);
     std::size_t before = m_control.size();  // counted before the answer can arrive
-    asio::post(m_io, [this, key] { m_client->bind(key); });
+    asio::post(m_io, [this, key] { m_client->bind(key, net::VoiceClient::Binding::BareKey); });
     REQUIRE(m_cv.wait_for(lock, std::chrono::seconds(5), [&] { return m_control.size() > before; }));
     return m_control.back();
   }
