@@ -65,7 +65,8 @@ std::int64_t ClientEngine::now_unix_ms() {
       .count();
 }
 
-std::string ClientEngine::host(std::uint16_t port, const std::string& password) {
+std::string ClientEngine::host(std::uint16_t port, const std::string& password,
+                               bool require_encryption) {
   core::ServerConfig config;
   config.hostname = platform::host_name();
   config.password = password;
@@ -77,7 +78,7 @@ std::string ClientEngine::host(std::uint16_t port, const std::string& password) 
   std::string error;
   auto identity = platform::load_or_create_identity(m_options.host_data_dir, error);
   if (!identity) return error;
-  error = m_connection->host(port, std::move(config), identity);
+  error = m_connection->host(port, std::move(config), identity, require_encryption);
   m_hosting = error.empty();
   return error;
 }

@@ -83,7 +83,9 @@ class ClientEngine {
 
   // Starts the embedded server on `port`; this engine will be its operator.
   // Returns "" or a one-line reason ("port 8649 is already in use").
-  std::string host(std::uint16_t port, const std::string& password = {});
+  // With `require_encryption` it refuses plain (seed protocol) clients.
+  std::string host(std::uint16_t port, const std::string& password = {},
+                   bool require_encryption = false);
   bool hosting() const { return m_hosting; }
 
   // Connects as `nickname` (a fresh model); reconnects after drops.

@@ -67,7 +67,7 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
   // ---- hosting -------------------------------------------------------------
 
   std::string host(std::uint16_t port, core::ServerConfig config,
-                   std::shared_ptr<const core::Identity> identity) {
+                   std::shared_ptr<const core::Identity> identity, bool require_encryption) {
     std::promise<std::string> done;
     auto result = done.get_future();
     asio::post(m_io, [&, port] {
@@ -75,6 +75,7 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
         net::ChatServerOptions options;
         options.port = port;
         options.identity = identity;
+        options.require_encryption = require_encryption;
         m_server = std::make_unique<net::ChatServer>(m_io, config, options);
         done.set_value("");
       } catch (const std::exception& e) {
@@ -334,8 +335,9 @@ Connection::Connection(std::function<void()> wake)
 }
 Connection::~Connection() { m_impl->stop(); }
 std::string Connection::host(std::uint16_t port, core::ServerConfig config,
-                             std::shared_ptr<const core::Identity> identity) {
-  return m_impl->host(port, std::move(config), std::move(identity));
+                             std::shared_ptr<const core::Identity> identity,
+                             bool require_encryption) {
+  return m_impl->host(port, std::move(config), std::move(identity), require_encryption);
 }
 void Connection::connect(const std::string& host, std::uint16_t port,
                          std::optional<core::PublicKey> pinned) {

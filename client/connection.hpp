@@ -54,8 +54,11 @@ class Connection {
 
   // Starts the embedded server on `port` (TCP and UDP) and waits for it.
   // Returns "" or a one-line reason ("port 8649 is already in use").
+  // `identity` is the server's (null: one for this run); with
+  // `require_encryption` plain (seed protocol) clients are refused.
   std::string host(std::uint16_t port, core::ServerConfig config,
-                   std::shared_ptr<const core::Identity> identity = nullptr);
+                   std::shared_ptr<const core::Identity> identity = nullptr,
+                   bool require_encryption = false);
 
   // Connects to host:port. After a drop of a connection that had been
   // accepted (ACCEPT seen), reconnects with backoff: 0.25 s doubling to 2 s.

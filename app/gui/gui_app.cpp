@@ -93,7 +93,7 @@ void GuiApp::host() {
     m_form.error = "The port must be a number from 1 to 65535";
     return;
   }
-  std::string error = m_engine.host(*port, m_form.password);
+  std::string error = m_engine.host(*port, m_form.password, m_form.sealed_only);
   if (!error.empty()) {
     m_form.error = "Cannot host: " + error + ".";
     m_form.offer_other_port = error.find("in use") != std::string::npos;
@@ -131,7 +131,25 @@ void GuiApp::join_recent(const std::string& address) {
   join();
 }
 
+std::string GuiApp::known_fingerprint(const std::string& address) const {
+  auto target = core::parse_host_port(address, core::kDefaultPort);
+  if (!target.error.empty()) return {};
+  return m_engine.known_fingerprint(target.host + ":" + std::to_string(target.port));
+}
+
+void GuiApp::trust_new_identity() {
+  m_form.error.clear();
+  m_engine.trust_new_identity();
+}
+
+void GuiApp::cancel_new_identity() {
+  m_identity_dismissed = true;
+  m_form.error = "Not joined: " + m_engine.identity_change_message() + ".";
+  if (m_screen == Screen::Main) m_screen = Screen::Start;
+}
+
 void GuiApp::connect_to(const std::string& host, std::uint16_t port) {
+  m_identity_dismissed = false;
   m_address = host + ":" + std::to_string(port);
   m_settings.nickname = m_form.nickname;
   save_settings();

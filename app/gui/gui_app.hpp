@@ -26,6 +26,7 @@ struct StartForm {
   std::string password; // the server's password (Host: sets it; Join: gives it)
   std::string error;    // shown under the form
   bool offer_other_port = false;  // the port was in use
+  bool sealed_only = false;       // Host: refuse plain (seed protocol) clients such as nc
 };
 
 // Options for scripts and tests, from the command line.
@@ -52,6 +53,17 @@ class GuiApp {
   void host();
   void join();
   void join_recent(const std::string& address);
+  // The fingerprint remembered for a server address as typed, "" if never met.
+  std::string known_fingerprint(const std::string& address) const;
+
+  // ---- the server's identity ----------------------------------------------
+  const std::string& server_fingerprint() const { return m_engine.server_fingerprint(); }
+  // The join stopped because the server's identity is not the one trusted
+  // before; the person trusts the new one (and the join goes on) or cancels.
+  bool identity_changed() const { return m_engine.identity_changed() && !m_identity_dismissed; }
+  const std::string& identity_change_message() const { return m_engine.identity_change_message(); }
+  void trust_new_identity();
+  void cancel_new_identity();
 
   // ---- main screen --------------------------------------------------------
   Screen screen() const { return m_screen; }
@@ -119,6 +131,7 @@ class GuiApp {
   std::vector<std::string> m_host_addresses;
   std::string m_voice_problem;
   bool m_was_operator = false;
+  bool m_identity_dismissed = false;  // the person cancelled this identity warning
   std::uint64_t m_attention_seen = 0;
   audio::SoundPlayer m_ring;
 };

@@ -12,6 +12,8 @@ namespace voixer::app {
 struct ViewState;  // widget-only state (text being typed, open popups)
 
 void draw_start_screen(GuiApp& app, ViewState& v);
+// A modal when the server's identity is not the trusted one: trust or cancel.
+void draw_identity_warning(GuiApp& app);
 void draw_channels_panel(GuiApp& app, ViewState& v);
 void draw_conversation_panel(GuiApp& app, ViewState& v);
 void draw_users_panel(GuiApp& app, ViewState& v);

@@ -140,6 +140,13 @@ void draw_status_bar(GuiApp& app, ViewState& v) {
       ImGui::TextColored(kTalking, "Connected");
       ImGui::SameLine();
       ImGui::TextDisabled("to %s as %s", app.connected_to().c_str(), model.nickname().c_str());
+      if (!app.server_fingerprint().empty()) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("  sealed: %s", app.server_fingerprint().c_str());
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("The server's identity. Text and voice are sealed for it alone;\n"
+                            "compare these words with the host's screen.");
+      }
       break;
     case core::ConnectionPhase::Reconnecting:
       ImGui::TextColored(kWarn, "Reconnecting... (%s)", model.status_text().c_str());

@@ -264,6 +264,7 @@ void draw_main_screen(GuiApp& app, ViewState& v) {
   ImGui::End();
   draw_incoming_call(app, v);
   draw_settings(app, v);
+  draw_identity_warning(app);
 }
 
 }  // namespace voixer::app

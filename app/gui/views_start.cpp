@@ -66,6 +66,10 @@ void draw_start_screen(GuiApp& app, ViewState&) {
                                           ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
+    ImGui::Checkbox("Sealed clients only", &form.sealed_only);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Refuse plain-text clients such as nc. Voixer's own clients\n"
+                        "always seal text and voice.");
     if (ImGui::Button("Host", ImVec2(-1, 0))) app.host();
     if (form.offer_other_port) {
       int port = std::atoi(form.port.c_str());
@@ -80,8 +84,12 @@ void draw_start_screen(GuiApp& app, ViewState&) {
     if (!app.settings().recent.empty()) {
       ImGui::Spacing();
       ImGui::TextDisabled("Recent servers");
-      for (const auto& r : app.settings().recent)
-        if (ImGui::Selectable(r.c_str())) app.join_recent(r);
+      for (const auto& r : app.settings().recent) {
+        // The identity remembered for it, to compare with the host's screen.
+        std::string words = app.known_fingerprint(r);
+        std::string label = words.empty() ? r : r + "   " + words;
+        if (ImGui::Selectable((label + "##" + r).c_str())) app.join_recent(r);
+      }
     }
     ImGui::EndTable();
   }
@@ -101,6 +109,40 @@ void draw_start_screen(GuiApp& app, ViewState&) {
   ImGui::EndChild();
   ImGui::PopStyleVar(2);
   ImGui::End();
+  draw_identity_warning(app);
+}
+
+void draw_identity_warning(GuiApp& app) {
+  if (!app.identity_changed()) return;
+  const char* title = "The server's identity has changed";
+  if (!ImGui::IsPopupOpen(title)) {
+    ImGui::OpenPopup(title);
+    app.trace("shown identity warning");
+  }
+  ImGui::SetNextWindowSize(ImVec2(520 * metrics::scale(), 0));
+  if (!ImGui::BeginPopupModal(title, nullptr, ImGuiWindowFlags_NoResize)) return;
+  ImGui::PushStyleColor(ImGuiCol_Text, colors::kError);
+  ImGui::TextWrapped("%s.", app.identity_change_message().c_str());
+  ImGui::PopStyleColor();
+  ImGui::Spacing();
+  ImGui::TextWrapped(
+      "Someone on the network may be pretending to be this server to read your messages. "
+      "Trust the new identity only if the host tells you they made a new one: their status bar "
+      "shows its words.");
+  ImGui::Spacing();
+  float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
+  if (ImGui::Button("Cancel", ImVec2(half, 0))) {
+    app.cancel_new_identity();
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::SameLine();
+  ImGui::PushStyleColor(ImGuiCol_Button, colors::kDangerButton);
+  if (ImGui::Button("Trust the new identity", ImVec2(half, 0))) {
+    app.trust_new_identity();
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::PopStyleColor();
+  ImGui::EndPopup();
 }
 
 }  // namespace voixer::app

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/server_fixture.hpp"
+#include "core/voice_seal.hpp"
 
 using namespace voixer::core;
 using voixer::test::Fixture;
@@ -297,4 +298,63 @@ TEST_CASE_FIXTURE(Fixture, "the echo call routes a member's frames back to the m
   CHECK(route->echo);
   CHECK(route->speaker == "*echo");
   CHECK(std::vector<PeerId>(route->peers.begin(), route->peers.end()) == std::vector<PeerId>{5});
+}
+
+// ---- sealed voice binding (core/voice_seal.hpp) ------------------------------
+
+namespace {
+
+std::string proof_for(const std::string& key, std::span<const std::uint8_t> challenge) {
+  auto keys = derive_voice_keys(key);
+  return "TALKPROOF: " + keys.id + " " + voice_proof(keys, challenge);
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Fixture, "a sealed member binds its voice with a proof, never with the bare key") {
+  login(1, "alice");
+  login(2, "bob");
+  server->on_sealed(1);
+  clear_all();
+  auto [ka, kb] = ring(*this);
+  line(2, "TALK " + kb + ": ACCEPT");
+  std::vector<std::uint8_t> challenge(kVoiceChallengeBytes, 3), other(kVoiceChallengeBytes, 4);
+  // The key as a sniffer of the seed's UDP binding would have it.
+  CHECK(server->on_voice_session(10, "TALKSESSION: " + ka, {"10.0.0.9", challenge}) ==
+        "SESSIONERROR: This member's voice is sealed: bind with TALKPROOF, never the bare key");
+  CHECK_FALSE(server->voice_route(10).has_value());
+  // A proof made for another peer's challenge does not hold here.
+  CHECK(server->on_voice_session(10, proof_for(ka, other), {"10.0.0.9", challenge}) ==
+        "SESSIONERROR: No session for this proof");
+  CHECK(server->on_voice_session(10, proof_for(ka, challenge), {"10.0.0.1", challenge}) ==
+        "SESSIONACCEPTED: " + derive_voice_keys(ka).id);
+  REQUIRE(server->sealed_voice_keys(10) != nullptr);
+  CHECK(server->sealed_voice_keys(10)->seal == derive_voice_keys(ka).seal);
+  // bob's text is plain: the seed's binding still works for him, unsealed.
+  CHECK(server->on_voice_session(20, "TALKSESSION: " + kb, {"10.0.0.2", other}) ==
+        "SESSIONACCEPTED: " + kb);
+  CHECK(server->sealed_voice_keys(20) == nullptr);
+  CHECK(server->voice_route(10)->peers.size() == 2);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a binding from another address: the bare key is refused, a proof takes over and the member is told") {
+  auto [ka, kb] = in_call(*this, 2);
+  std::vector<std::uint8_t> challenge(kVoiceChallengeBytes, 5);
+  REQUIRE(server->on_voice_session(10, "TALKSESSION: " + ka, {"10.0.0.1", challenge}) ==
+          "SESSIONACCEPTED: " + ka);
+  // Same address (a client that reconnected its voice): fine.
+  CHECK(server->on_voice_session(11, "TALKSESSION: " + ka, {"10.0.0.1", challenge}) ==
+        "SESSIONACCEPTED: " + ka);
+  CHECK(server->on_voice_session(12, "TALKSESSION: " + ka, {"10.0.0.66", challenge}) ==
+        "SESSIONERROR: Session '" + ka + "' is already bound from another address");
+  CHECK(server->voice_route(11).has_value());
+  CHECK_FALSE(server->voice_route(12).has_value());
+  CHECK(take(1).empty());
+  CHECK(server->on_voice_session(13, proof_for(ka, challenge), {"10.0.0.7", challenge}) ==
+        "SESSIONACCEPTED: " + derive_voice_keys(ka).id);
+  CHECK(only(1) ==
+        "ERROR VOICEMOVED: Your voice in this call now comes from 10.0.0.7 (the connection that "
+        "proved your key)");
+  CHECK_FALSE(server->voice_route(11).has_value());
+  CHECK(server->voice_route(13)->speaker == "alice");
 }

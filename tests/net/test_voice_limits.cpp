@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "core/voice_frame.hpp"
-#include "net/enet_support.hpp"
+#include "net/raw_voice.hpp"
 #include "net/call_setup.hpp"
 #include "net/running_server.hpp"
 #include "net/test_client.hpp"
@@ -23,69 +23,9 @@ using test::TestClient;
 using test::call;
 using test::offer_key;
 using Clock = std::chrono::steady_clock;
+using test::RawVoice;
 
 namespace {
-
-// An ENet host of our own, serviced by the test thread, with peers to the
-// server's UDP port. Counts what happens to each peer.
-class RawVoice {
- public:
-  RawVoice(const std::string& source, std::size_t peers) {
-    net::ensure_enet();
-    ENetAddress from{};
-    enet_address_set_host_ip(&from, source.c_str());
-    from.port = 0;
-    m_host.reset(enet_host_create(&from, peers, net::kChannelCount, 0, 0));
-    REQUIRE(m_host);
-  }
-  ENetPeer* connect(std::uint16_t port) {
-    ENetAddress to{};
-    enet_address_set_host_ip(&to, "127.0.0.1");
-    to.port = port;
-    ENetPeer* p = enet_host_connect(m_host.get(), &to, net::kChannelCount, 0);
-    REQUIRE(p);
-    return p;
-  }
-  // Services for `ms`, or until `done` holds.
-  template <class F>
-  bool service_until(F done, int ms = 5000) {
-    auto deadline = Clock::now() + std::chrono::milliseconds(ms);
-    while (Clock::now() < deadline) {
-      ENetEvent e;
-      while (enet_host_service(m_host.get(), &e, 5) > 0) {
-        if (e.type == ENET_EVENT_TYPE_CONNECT) ++connected;
-        if (e.type == ENET_EVENT_TYPE_DISCONNECT) ++disconnected;
-        if (e.type == ENET_EVENT_TYPE_RECEIVE) {
-          if (e.channelID == net::kControlChannel)
-            control.emplace_back(reinterpret_cast<char*>(e.packet->data), e.packet->dataLength);
-          else
-            ++frames;
-          enet_packet_destroy(e.packet);
-        }
-      }
-      if (done()) return true;
-    }
-    return done();
-  }
-  void send(ENetPeer* p, std::uint8_t channel, const std::vector<std::uint8_t>& bytes,
-            std::uint32_t flags) {
-    enet_peer_send(p, channel, enet_packet_create(bytes.data(), bytes.size(), flags));
-    enet_host_flush(m_host.get());
-  }
-  std::string bind(ENetPeer* p, const std::string& key) {
-    std::string line = "TALKSESSION: " + key;
-    std::size_t before = control.size();
-    send(p, net::kControlChannel, {line.begin(), line.end()}, ENET_PACKET_FLAG_RELIABLE);
-    REQUIRE(service_until([&] { return control.size() > before; }));
-    return control.back();
-  }
-
-  int connected = 0, disconnected = 0, frames = 0;
-  std::vector<std::string> control;
-
- private:
-  net::EnetHostPtr m_host;
-};
 
 // A client voice frame carrying 20 ms of (fake) SILK audio.
 std::vector<std::uint8_t> frame_20ms(std::uint16_t seq) {
