@@ -56,6 +56,7 @@ class RawVoice {
   }
   // Sends a control line and returns the server's answer.
   std::string ask(ENetPeer* p, const std::string& line) {
+    REQUIRE(service_until([&] { return p->state == ENET_PEER_STATE_CONNECTED; }));
     std::size_t before = control.size();
     send(p, net::kControlChannel, {line.begin(), line.end()}, ENET_PACKET_FLAG_RELIABLE);
     REQUIRE(service_until([&] { return control.size() > before; }));
