@@ -4,9 +4,18 @@
 // speech envelopes, and dropouts.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <utility>
 
 #include "support/process.hpp"
 #include "support/speech.hpp"
@@ -24,14 +33,130 @@ const std::string kExe = VOIXER_EXE;
 
 struct Served {
   std::uint16_t port = free_port();
-  Process process{{kExe, "serve", "--bind", "127.0.0.1", "--port", std::to_string(port), "--quiet"}};
-  Served() {
+  Process process;
+  explicit Served(std::vector<std::string> extra = {})
+      : process(args(port, std::move(extra))) {
     std::string err;
     for (int i = 0; i < 100 && err.find("serving on") == std::string::npos; ++i)
       err = process.stderr_text(50);
     REQUIRE_MESSAGE(err.find("serving on") != std::string::npos, "server did not start: " << err);
   }
   std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+  static std::vector<std::string> args(std::uint16_t port, std::vector<std::string> extra) {
+    std::vector<std::string> a = {kExe, "serve", "--bind", "127.0.0.1", "--port",
+                                  std::to_string(port), "--quiet"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+};
+
+// A machine in the middle: forwards TCP and UDP from its own port to the
+// server's, and records every byte that passes, both ways. One TCP client
+// and one UDP client at a time (alice).
+class Recorder {
+ public:
+  explicit Recorder(std::uint16_t server_port) : m_server_port(server_port) {
+    m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    m_udp = ::socket(AF_INET, SOCK_DGRAM, 0);
+    m_udp_up = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a = loopback(0);
+    int one = 1;
+    ::setsockopt(m_listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    REQUIRE(::bind(m_listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(m_listener, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    ::listen(m_listener, 4);
+    sockaddr_in u = loopback(port);  // voice: the same port number, on UDP
+    REQUIRE(::bind(m_udp, reinterpret_cast<sockaddr*>(&u), sizeof u) == 0);
+    sockaddr_in up = loopback(m_server_port);
+    REQUIRE(::connect(m_udp_up, reinterpret_cast<sockaddr*>(&up), sizeof up) == 0);
+    m_thread = std::thread([this] { run(); });
+  }
+  ~Recorder() {
+    m_stop = true;
+    m_thread.join();
+    for (int fd : {m_listener, m_udp, m_udp_up, m_client, m_upstream})
+      if (fd >= 0) ::close(fd);
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+  // Everything that passed so far: TCP both ways, and UDP both ways.
+  std::pair<std::string, std::string> recorded() {
+    std::lock_guard lock(m_mutex);
+    return {m_tcp_bytes, m_udp_bytes};
+  }
+  std::size_t datagrams() {
+    std::lock_guard lock(m_mutex);
+    return m_datagrams;
+  }
+  std::uint16_t port = 0;
+
+ private:
+  static sockaddr_in loopback(std::uint16_t p) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(p);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+  }
+  void keep(std::string& into, const char* data, ssize_t n, bool datagram) {
+    std::lock_guard lock(m_mutex);
+    into.append(data, static_cast<std::size_t>(n));
+    if (datagram) ++m_datagrams;
+  }
+  void run() {
+    char buf[65536];
+    sockaddr_in voice_client{};
+    socklen_t voice_len = 0;
+    while (!m_stop) {
+      std::vector<pollfd> fds = {{m_listener, POLLIN, 0}, {m_udp, POLLIN, 0}, {m_udp_up, POLLIN, 0}};
+      if (m_client >= 0) fds.push_back({m_client, POLLIN, 0});
+      if (m_upstream >= 0) fds.push_back({m_upstream, POLLIN, 0});
+      if (::poll(fds.data(), fds.size(), 20) <= 0) continue;
+      if (fds[0].revents & POLLIN) {  // the next client: the last one is over
+        for (int* fd : {&m_client, &m_upstream})
+          if (*fd >= 0) ::close(std::exchange(*fd, -1));
+        m_client = ::accept(m_listener, nullptr, nullptr);
+        m_upstream = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in up = loopback(m_server_port);
+        if (::connect(m_upstream, reinterpret_cast<sockaddr*>(&up), sizeof up) != 0) return;
+        continue;  // the descriptors polled above are gone
+      }
+      if (fds[1].revents & POLLIN) {
+        voice_len = sizeof voice_client;
+        ssize_t n = ::recvfrom(m_udp, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&voice_client), &voice_len);
+        if (n > 0) {
+          keep(m_udp_bytes, buf, n, true);
+          ::send(m_udp_up, buf, static_cast<std::size_t>(n), 0);
+        }
+      }
+      if (fds[2].revents & POLLIN) {
+        ssize_t n = ::recv(m_udp_up, buf, sizeof buf, 0);
+        if (n > 0 && voice_len > 0) {
+          keep(m_udp_bytes, buf, n, true);
+          ::sendto(m_udp, buf, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&voice_client), voice_len);
+        }
+      }
+      for (std::size_t i = 3; i < fds.size(); ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
+        int from = fds[i].fd, to = from == m_client ? m_upstream : m_client;
+        ssize_t n = ::read(from, buf, sizeof buf);
+        if (n <= 0) {
+          ::shutdown(to, SHUT_WR);
+          continue;
+        }
+        keep(m_tcp_bytes, buf, n, false);
+        ::write(to, buf, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  std::uint16_t m_server_port;
+  int m_listener = -1, m_udp = -1, m_udp_up = -1, m_client = -1, m_upstream = -1;
+  std::thread m_thread;
+  std::atomic<bool> m_stop{false};
+  std::mutex m_mutex;
+  std::string m_tcp_bytes, m_udp_bytes;
+  std::size_t m_datagrams = 0;
 };
 
 // A cli client with WAV audio, voice always on (no activation gate).
@@ -57,6 +182,11 @@ std::string stdout_line_starting(Process& p, const std::string& prefix, int time
   while (auto line = p.stdout_line(timeout_ms))
     if (line->rfind(prefix, 0) == 0) return *line;
   return {};
+}
+
+// Whether a recorder of the wire could read `text` in what it recorded.
+bool wire_holds(const std::string& wire, const std::string& text) {
+  return wire.find(text) != std::string::npos;
 }
 
 struct Heard {
@@ -202,4 +332,51 @@ TEST_CASE("voice: under 20% loss, 50 ms jitter, reordering and duplicates the ca
   auto at = stats.find("recovered by FEC ");
   REQUIRE(at != std::string::npos);
   CHECK(std::stoi(stats.substr(at + 17)) > 0);
+}
+
+TEST_CASE("sealed: a recorder between alice and the server finds no message, password or key") {
+  std::string dir = test::temp_dir("sealed");
+  std::string speech = dir + "/alice.wav";
+  REQUIRE(test::make_speech(speech, "The canary sings in the sealed room.", 0.5, 0.5));
+  const std::string password = "pw-hunter2-secret", canary = "canary-7f3a9c";
+  Served s({"--password", password});
+  Recorder wire(s.port);
+  auto bob = client(s, "bob", "", dir + "/bob-heard.wav", {"--auto-answer", "--password", password});
+  REQUIRE(stdout_line_starting(*bob, "USERLIST #lobby:") != "");
+  std::vector<std::string> args = {kExe, "cli", wire.address(), "--nick", "alice", "--input-mode",
+                                   "always", "--audio-in", speech, "--password", password};
+  Process alice(args);
+  REQUIRE(stdout_line_starting(alice, "USERLIST #lobby:") != "");
+  alice.write_stdin("/call bob\n");
+  std::string offer = stdout_line_starting(alice, "TALK bob ");
+  REQUIRE(offer != "");
+  std::string key = offer.substr(9, offer.find(':') - 9);
+  REQUIRE(key.size() == 32);
+  REQUIRE(stderr_has(alice, "voice: SESSIONACCEPTED", 5000));
+  REQUIRE(stderr_has(alice, "audio input finished", 15000));
+  REQUIRE(stderr_has(*bob, "alice stopped talking", 5000));  // the voice went through the recorder
+  alice.write_stdin("MSG #lobby: " + canary + "\n");
+  REQUIRE(stdout_line_starting(*bob, "MSG alice #lobby:") == "MSG alice #lobby: " + canary);
+  alice.close_stdin();
+  CHECK(alice.wait(5000) == 0);
+  auto [tcp, udp] = wire.recorded();
+  MESSAGE("recorded " << tcp.size() << " TCP bytes, " << wire.datagrams() << " datagrams ("
+                      << udp.size() << " bytes)");
+  CHECK(wire.datagrams() > 50);
+  for (const auto* seen : {&tcp, &udp}) {
+    CHECK_FALSE(wire_holds(*seen, canary));
+    CHECK_FALSE(wire_holds(*seen, password));
+    CHECK_FALSE(wire_holds(*seen, key));
+    CHECK_FALSE(wire_holds(*seen, "TALKSESSION"));  // (TALKPROOF is public by design)
+    CHECK_FALSE(wire_holds(*seen, "CONNECT"));
+  }
+  // The recorder would have seen them: a plain client through it shows all.
+  test::TestClient plain(wire.port);
+  plain.send("CONNECT: \"eve\" \"eve\" 1.0.0 \"" + password + "\"");
+  plain.sync();
+  plain.send("MSG #lobby: " + canary);
+  plain.sync();
+  CHECK(wire_holds(wire.recorded().first, canary));
+  CHECK(wire_holds(wire.recorded().first, password));
+  bob->close_stdin();
 }
