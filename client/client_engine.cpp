@@ -126,6 +126,7 @@ void ClientEngine::on_identity(const ConnectionEvent& e, std::vector<ClientEvent
       out.push_back({ClientEvent::Kind::IdentityChanged,
                      e.text + "; trusting the new one (--accept-new-identity)"});
       trust_new_identity();
+      m_refused_connection_closing = true;  // its Disconnected is not news
       return;
     }
     m_changed_identity = e.identity;
@@ -183,6 +184,7 @@ std::vector<ClientEvent> ClientEngine::pump() {
         on_line(e, out);
         break;
       case ConnectionEvent::Kind::Disconnected:
+        if (std::exchange(m_refused_connection_closing, false)) break;
         m_model.on_disconnected(e.text, e.will_retry, now_unix_ms());
         m_rejoin_pending = e.will_retry;
         m_connect_sent = false;

@@ -159,6 +159,7 @@ class ClientEngine {
   std::string m_fingerprint;
   std::optional<core::PublicKey> m_changed_identity;  // shown by the server, not trusted yet
   std::string m_change_message;
+  bool m_refused_connection_closing = false;  // trusted anew: the refused one's close follows
   std::string m_voice_key;  // the call the sound is bound to
   std::string m_voice_key_id;  // its name on the sealed voice connection
   std::shared_ptr<audio::VoiceEngine> m_bound_engine;  // what the connection feeds

@@ -66,10 +66,6 @@ void draw_start_screen(GuiApp& app, ViewState&) {
                                           ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
-    ImGui::Checkbox("Sealed clients only", &form.sealed_only);
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Refuse plain-text clients such as nc. Voixer's own clients\n"
-                        "always seal text and voice.");
     if (ImGui::Button("Host", ImVec2(-1, 0))) app.host();
     if (form.offer_other_port) {
       int port = std::atoi(form.port.c_str());
@@ -79,6 +75,10 @@ void draw_start_screen(GuiApp& app, ViewState&) {
         app.host();
       }
     }
+    ImGui::Checkbox("Sealed clients only", &form.sealed_only);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Refuse plain-text clients such as nc. Voixer's own clients\n"
+                        "always seal text and voice.");
     ImGui::TableNextColumn();
     if (ImGui::Button("Join", ImVec2(-1, 0)) || enter) app.join();
     if (!app.settings().recent.empty()) {

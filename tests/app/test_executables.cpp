@@ -294,3 +294,48 @@ TEST_CASE("voixer cli shows what a hostile server sends as escapes, not terminal
   ::close(listener);
   cli.wait();
 }
+
+TEST_CASE("voixer cli pins the server's identity and refuses a changed one unless told") {
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     ("voixer-identity-" + std::to_string(::getpid()))).string();
+  std::uint16_t port = free_port();
+  std::string address = "127.0.0.1:" + std::to_string(port);
+  auto cli = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = {kExe, "cli", address, "--nick", "bob", "--no-voice"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return std::make_unique<Process>(a);
+  };
+  {
+    Served first({"--data-dir", dir + "/first"}, port);
+    auto bob = cli({});
+    CHECK(bob->stdout_line().value_or("").rfind("ACCEPT: ", 0) == 0);
+    bob->close_stdin();
+    CHECK(bob->wait() == 0);
+    CHECK(bob->stderr_text().find("server identity: ") != std::string::npos);
+    CHECK(bob->stderr_text().find("(first meeting: remembered for this address)") != std::string::npos);
+  }
+  {
+    Served same({"--data-dir", dir + "/first"}, port);  // restarted: the same identity
+    auto bob = cli({});
+    CHECK(bob->stdout_line().value_or("").rfind("ACCEPT: ", 0) == 0);
+    bob->close_stdin();
+    CHECK(bob->wait() == 0);
+    CHECK(bob->stderr_text().find("(as remembered)") != std::string::npos);
+  }
+  Served other({"--data-dir", dir + "/other"}, port);
+  auto refused = cli({});
+  CHECK(refused->wait() == 1);
+  std::string said = refused->stderr_text();
+  CHECK(said.find("WARNING: the server's identity has changed") != std::string::npos);
+  CHECK(said.find("--accept-new-identity") != std::string::npos);
+  CHECK_FALSE(refused->stdout_line(200).has_value());  // it never logged in
+  auto accepting = cli({"--accept-new-identity"});
+  CHECK(accepting->stdout_line().value_or("").rfind("ACCEPT: ", 0) == 0);
+  accepting->close_stdin();
+  CHECK(accepting->wait() == 0);
+  auto again = cli({});  // the new identity is now the one remembered
+  CHECK(again->stdout_line().value_or("").rfind("ACCEPT: ", 0) == 0);
+  again->close_stdin();
+  CHECK(again->wait() == 0);
+  std::filesystem::remove_all(dir);
+}

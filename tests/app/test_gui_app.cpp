@@ -259,3 +259,40 @@ TEST_CASE("settings: the window's choices are saved and read back, the mention f
   CHECK(app::load_settings("/nonexistent/voixer.conf").flash_on_mention);  // on by default
   std::filesystem::remove(path);
 }
+
+TEST_CASE("a server that shows another identity than before: the window warns, trusts only when told") {
+  std::uint16_t port = test::free_port();
+  auto options = RunningServer::test_options();
+  options.port = port;
+  std::string address = "127.0.0.1:" + std::to_string(port);
+  auto server = std::make_unique<RunningServer>(RunningServer::test_config(), options);
+  std::string first_words = core::fingerprint_words(options.identity->public_key);
+  Harness h;
+  h.app->form().address = address;
+  h.app->join();
+  REQUIRE(h.until([&] { return h.app->screen() == app::Screen::Main; }));
+  CHECK(h.app->server_fingerprint() == first_words);
+  CHECK(h.app->known_fingerprint(address) == first_words);  // shown in the recent list
+  server.reset();
+  // Another machine answers at that address, with an identity of its own:
+  // the window's reconnect meets it.
+  auto impostor = std::make_shared<const core::Identity>(core::Identity::generate());
+  options.identity = impostor;
+  server = std::make_unique<RunningServer>(RunningServer::test_config(), options);
+  REQUIRE(h.until([&] { return h.app->identity_changed(); }));
+  CHECK(h.app->identity_change_message().find(core::fingerprint_words(impostor->public_key)) !=
+        std::string::npos);
+  CHECK(h.app->model().phase() != core::ConnectionPhase::Connected);
+  CHECK(test::on_server_thread(*server, [&] { return server->server->state().user_count(); }) == 0);
+  h.app->cancel_new_identity();
+  CHECK(h.app->screen() == app::Screen::Start);
+  CHECK(h.app->form().error.find("Not joined: the server's identity has changed") == 0);
+  CHECK(h.app->known_fingerprint(address) == first_words);  // still the old pin
+  h.app->join();
+  REQUIRE(h.until([&] { return h.app->identity_changed(); }));
+  h.app->trust_new_identity();
+  REQUIRE(h.until([&] { return h.app->screen() == app::Screen::Main &&
+                               h.app->model().phase() == core::ConnectionPhase::Connected; }));
+  CHECK(h.app->server_fingerprint() == core::fingerprint_words(impostor->public_key));
+  CHECK(h.app->known_fingerprint(address) == core::fingerprint_words(impostor->public_key));
+}
