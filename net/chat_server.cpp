@@ -231,7 +231,7 @@ class ChatServer::Impl : public core::Outbox,
     m_server.on_closed(c->id, now());  // it never logged in: nobody is told
     send(c->id, core::format(core::ServerMessage{core::Error{
                     std::string(core::error_code::kEncryptionRequired),
-                    "This server accepts only sealed connections: use voixer 0.3 or newer"}}));
+                    "This server accepts only sealed connections: use voixer 0.2 or newer"}}));
     close(c->id, "plain connection refused (encryption required)");
     return false;
   }

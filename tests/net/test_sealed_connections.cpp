@@ -201,7 +201,7 @@ TEST_CASE("sealed: a plain client works, unless the server requires encryption")
     CHECK(nc.closed_within(3000, &seen));
     CHECK(seen == std::vector<std::string>{
                       "ERROR ENCRYPTIONREQUIRED: This server accepts only sealed connections: "
-                      "use voixer 0.3 or newer"});
+                      "use voixer 0.2 or newer"});
     SealedClient alice(s.port());
     alice.login("alice");
   }
