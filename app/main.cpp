@@ -1,11 +1,12 @@
 // voixer: the single executable. Dispatches to the GUI (default), the
-// headless server (`serve`) or the line client (`cli`).
+// headless server (`serve`), the line client (`cli`) or the LAN list (`lan`).
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "app/cli.hpp"
 #include "app/gui/gui_main.hpp"
+#include "app/lan.hpp"
 #include "app/serve.hpp"
 #include "app/settings.hpp"
 #include "core/version.hpp"
@@ -22,6 +23,7 @@ const char* const kHelp =
     "commands:\n"
     "  serve     run the server without a window (voixer serve --help)\n"
     "  cli       a line client for terminals and scripts (voixer cli --help)\n"
+    "  lan       list the voixer servers on the local networks (voixer lan --help)\n"
     "\n"
     "  --version print the version\n"
     "  --paths   print where voixer finds its files (assets, settings, fonts)\n"
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "serve") return voixer::app::run_serve(rest);
   if (command == "cli") return voixer::app::run_cli(rest);
+  if (command == "lan") return voixer::app::run_lan(rest);
   std::cerr << "voixer: unknown command '" << command << "' (see voixer --help)\n";
   return 2;
 }

@@ -45,6 +45,9 @@ const char* const kServeHelp =
     "  --require-encryption   refuse plain (seed protocol) clients such as nc with\n"
     "                         one ERROR ENCRYPTIONREQUIRED line; voixer's own clients\n"
     "                         are always sealed\n"
+    "  --name NAME            the server's name in LAN lists (default: the host name)\n"
+    "  --no-discovery         do not answer LAN discovery (voixer lan, start screens)\n"
+    "  --discovery-port N     UDP port of LAN discovery (default 8648)\n"
     "  --quiet                do not log connections to stderr\n"
     "  --help                 this text\n";
 
@@ -53,8 +56,8 @@ int run_serve(const std::vector<std::string>& argv) {
             {"--port", "--bind", "--ping-interval", "--ping-timeout", "--handshake-timeout",
              "--ring-timeout", "--flood-rate", "--flood-burst", "--max-clients", "--history",
              "--coalesce-ms", "--max-per-address", "--password", "--operator-password",
-             "--max-pending", "--max-pending-per-address", "--max-voice-per-address", "--data-dir"},
-            {"--quiet", "--help", "--require-encryption"});
+             "--max-pending", "--max-pending-per-address", "--max-voice-per-address", "--data-dir", "--name", "--discovery-port"},
+            {"--quiet", "--help", "--require-encryption", "--no-discovery"});
   if (args.has("--help")) {
     std::cout << kServeHelp;
     return 0;
@@ -92,6 +95,8 @@ int run_serve(const std::vector<std::string>& argv) {
       args.number("--history", static_cast<double>(config.history_length), 0, 10000));
   options.coalesce_us =
       static_cast<long>(args.number("--coalesce-ms", options.coalesce_us / 1000.0, 0, 100) * 1000.0);
+  auto discovery_port = static_cast<std::uint16_t>(
+      args.number("--discovery-port", core::kDiscoveryPort, 1, 65535));
   if (!args.positional().empty() && args.error().empty()) {
     std::cerr << "voixer serve: unexpected argument '" << args.positional()[0] << "'\n";
     return 2;
@@ -109,6 +114,13 @@ int run_serve(const std::vector<std::string>& argv) {
     return 1;
   }
   config.hostname = platform::host_name();
+  if (!args.has("--no-discovery")) {
+    net::DiscoveryOptions discovery;
+    discovery.port = discovery_port;
+    discovery.name = core::clean_server_name(args.value("--name").value_or(config.hostname));
+    if (discovery.name.empty()) discovery.name = config.hostname;
+    options.discovery = discovery;
+  }
   config.wall_clock_offset =
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch())

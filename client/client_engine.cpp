@@ -65,11 +65,10 @@ std::int64_t ClientEngine::now_unix_ms() {
       .count();
 }
 
-std::string ClientEngine::host(std::uint16_t port, const std::string& password,
-                               bool require_encryption) {
+std::string ClientEngine::host(const HostChoices& choices) {
   core::ServerConfig config;
   config.hostname = platform::host_name();
-  config.password = password;
+  config.password = choices.password;
   // The engine that hosts is the server's operator (it can kick), with a
   // password known only to this process.
   m_operator_password = random_password();
@@ -78,7 +77,14 @@ std::string ClientEngine::host(std::uint16_t port, const std::string& password,
   std::string error;
   auto identity = platform::load_or_create_identity(m_options.host_data_dir, error);
   if (!identity) return error;
-  error = m_connection->host(port, std::move(config), identity, require_encryption);
+  Connection::HostOptions options;
+  options.port = choices.port;
+  options.identity = identity;
+  options.require_encryption = choices.require_encryption;
+  options.announce = choices.announce;
+  options.name = choices.name;
+  options.host_nickname = choices.nickname;
+  error = m_connection->host(std::move(config), options);
   m_hosting = error.empty();
   return error;
 }

@@ -83,9 +83,17 @@ class ClientEngine {
 
   // Starts the embedded server on `port`; this engine will be its operator.
   // Returns "" or a one-line reason ("port 8649 is already in use").
-  // With `require_encryption` it refuses plain (seed protocol) clients.
-  std::string host(std::uint16_t port, const std::string& password = {},
-                   bool require_encryption = false);
+  // The server's password (none: open), its name on the LAN (announced
+  // unless `announce` is false, with `nickname` as its host), and whether
+  // it refuses plain (seed protocol) clients.
+  struct HostChoices {
+    std::uint16_t port = 0;
+    std::string password;
+    bool require_encryption = false;
+    bool announce = true;
+    std::string name, nickname;
+  };
+  std::string host(const HostChoices& choices);
   bool hosting() const { return m_hosting; }
 
   // Connects as `nickname` (a fresh model); reconnects after drops.

@@ -66,16 +66,17 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
 
   // ---- hosting -------------------------------------------------------------
 
-  std::string host(std::uint16_t port, core::ServerConfig config,
-                   std::shared_ptr<const core::Identity> identity, bool require_encryption) {
+  std::string host(core::ServerConfig config, const Connection::HostOptions& host) {
     std::promise<std::string> done;
     auto result = done.get_future();
-    asio::post(m_io, [&, port] {
+    asio::post(m_io, [&] {
       try {
         net::ChatServerOptions options;
-        options.port = port;
-        options.identity = identity;
-        options.require_encryption = require_encryption;
+        options.port = host.port;
+        options.identity = host.identity;
+        options.require_encryption = host.require_encryption;
+        if (host.announce)
+          options.discovery = net::DiscoveryOptions{host.discovery_port, host.name, host.host_nickname};
         m_server = std::make_unique<net::ChatServer>(m_io, config, options);
         done.set_value("");
       } catch (const std::exception& e) {
@@ -334,10 +335,8 @@ Connection::Connection(std::function<void()> wake)
   m_impl->start();
 }
 Connection::~Connection() { m_impl->stop(); }
-std::string Connection::host(std::uint16_t port, core::ServerConfig config,
-                             std::shared_ptr<const core::Identity> identity,
-                             bool require_encryption) {
-  return m_impl->host(port, std::move(config), std::move(identity), require_encryption);
+std::string Connection::host(core::ServerConfig config, HostOptions options) {
+  return m_impl->host(std::move(config), options);
 }
 void Connection::connect(const std::string& host, std::uint16_t port,
                          std::optional<core::PublicKey> pinned) {

@@ -52,13 +52,17 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Starts the embedded server on `port` (TCP and UDP) and waits for it.
-  // Returns "" or a one-line reason ("port 8649 is already in use").
-  // `identity` is the server's (null: one for this run); with
-  // `require_encryption` plain (seed protocol) clients are refused.
-  std::string host(std::uint16_t port, core::ServerConfig config,
-                   std::shared_ptr<const core::Identity> identity = nullptr,
-                   bool require_encryption = false);
+  // Starts the embedded server (TCP and UDP on `options.port`) and waits
+  // for it. Returns "" or a one-line reason ("port 8649 is already in use").
+  struct HostOptions {
+    std::uint16_t port = 0;
+    std::shared_ptr<const core::Identity> identity;  // null: one for this run
+    bool require_encryption = false;  // refuse plain (seed protocol) clients
+    bool announce = true;             // answer LAN discovery...
+    std::string name, host_nickname;  // ...with these
+    std::uint16_t discovery_port = 8648;
+  };
+  std::string host(core::ServerConfig config, HostOptions options);
 
   // Connects to host:port. After a drop of a connection that had been
   // accepted (ACCEPT seen), reconnects with backoff: 0.25 s doubling to 2 s.

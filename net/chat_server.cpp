@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/sealed_stream.hpp"
+#include "net/discovery.hpp"
 #include "net/random.hpp"
 #include "net/voice_server.hpp"
 
@@ -63,6 +64,7 @@ class ChatServer::Impl : public core::Outbox,
         m_start(std::chrono::steady_clock::now()),
         m_server(config, *this, secure_random()),
         m_server_max_peers(config.max_clients),
+        m_locked(!config.password.empty()),
         m_identity(m_options.identity ? m_options.identity
                                       : std::make_shared<core::Identity>(core::Identity::generate())) {
     asio::error_code ec;
@@ -88,6 +90,21 @@ class ChatServer::Impl : public core::Outbox,
       m_voice = std::make_unique<VoiceServer>(m_io, m_server, m_options.bind_address, port(),
                                               m_server_max_peers, m_options.voice_limits);
     }
+    if (m_options.discovery) {
+      m_discovery = std::make_unique<DiscoveryResponder>(
+          m_io, m_options.discovery->port,
+          [this] {
+            core::ServerAnnouncement a;
+            a.port = port();
+            a.users = m_server.user_count();
+            a.locked = m_locked;
+            a.name = m_options.discovery->name;
+            a.host = m_options.discovery->host_nickname;
+            a.identity = core::key_hex(m_identity->public_key);
+            return a;
+          },
+          m_options.log, m_acceptor.local_endpoint().address().is_v6());
+    }
     accept();
     schedule_tick();
   }
@@ -106,6 +123,7 @@ class ChatServer::Impl : public core::Outbox,
     m_ticker.cancel();
     m_server.shutdown(reason);
     if (m_voice) m_voice->shutdown();
+    m_discovery.reset();  // gone from the LAN's lists at once
   }
 
   // ---- core::Outbox --------------------------------------------------------
@@ -459,8 +477,10 @@ class ChatServer::Impl : public core::Outbox,
   std::chrono::steady_clock::time_point m_start;
   core::Server m_server;
   std::size_t m_server_max_peers;
+  bool m_locked;  // a password is needed (announced on the LAN)
   std::shared_ptr<const core::Identity> m_identity;
   std::unique_ptr<VoiceServer> m_voice;
+  std::unique_ptr<DiscoveryResponder> m_discovery;
   std::unordered_map<ConnId, std::shared_ptr<Conn>> m_conns;
   std::vector<std::shared_ptr<Conn>> m_dirty;
   std::chrono::steady_clock::time_point m_last_flush{};

@@ -21,14 +21,23 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/address.hpp"
+#include "core/discovery.hpp"
 #include "core/identity.hpp"
 #include "core/server.hpp"
 #include "net/voice_server.hpp"
 
 namespace voixer::net {
+
+// Answering LAN discovery (net/discovery.hpp): what the start screens show.
+struct DiscoveryOptions {
+  std::uint16_t port = core::kDiscoveryPort;
+  std::string name;           // "Alice's LAN"
+  std::string host_nickname;  // who hosts it, when a person does
+};
 
 struct ChatServerOptions {
   std::string bind_address = "0.0.0.0";
@@ -46,6 +55,7 @@ struct ChatServerOptions {
   std::shared_ptr<const core::Identity> identity;
   // Refuse plain (seed protocol) connections with one ERROR line.
   bool require_encryption = false;
+  std::optional<DiscoveryOptions> discovery;  // none: not announced on the LAN
   VoiceLimits voice_limits;                    // what a voice peer may hold
 };
 

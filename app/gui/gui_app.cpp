@@ -5,6 +5,7 @@
 #include "audio/sdl_device.hpp"
 #include "core/address.hpp"
 #include "core/calls.hpp"
+#include "core/discovery.hpp"
 #include "core/names.hpp"
 #include "net/chat_server.hpp"
 #include "net/lan_addresses.hpp"
@@ -33,7 +34,8 @@ GuiApp::GuiApp(AppSettings settings, std::string settings_path, std::function<vo
     : m_settings(std::move(settings)),
       m_settings_path(std::move(settings_path)),
       m_options(std::move(options)),
-      m_engine(engine_options(), std::move(wake_ui)) {
+      m_engine(engine_options(), wake_ui),
+      m_wake_ui(std::move(wake_ui)) {
   m_form.nickname = m_settings.nickname;
   m_form.port = std::to_string(m_settings.host_port);
   m_form.address = m_settings.recent.empty() ? "" : m_settings.recent.front();
@@ -52,6 +54,10 @@ void GuiApp::trace(const std::string& what) {
     std::fprintf(f, "%s\n", what.c_str());
     std::fclose(f);
   }
+}
+
+void GuiApp::trace_once(const std::string& what) {
+  if (!m_options.trace_path.empty() && m_traced.insert(what).second) trace(what);
 }
 
 client::VoiceOptions GuiApp::voice_options() const {
@@ -93,7 +99,14 @@ void GuiApp::host() {
     m_form.error = "The port must be a number from 1 to 65535";
     return;
   }
-  std::string error = m_engine.host(*port, m_form.password, m_form.sealed_only);
+  client::ClientEngine::HostChoices choices;
+  choices.port = *port;
+  choices.password = m_form.password;
+  choices.require_encryption = m_form.sealed_only;
+  choices.name = core::clean_server_name(m_form.server_name);
+  if (choices.name.empty()) choices.name = m_form.nickname + "'s server";
+  choices.nickname = m_form.nickname;
+  std::string error = m_engine.host(choices);
   if (!error.empty()) {
     m_form.error = "Cannot host: " + error + ".";
     m_form.offer_other_port = error.find("in use") != std::string::npos;
@@ -128,6 +141,15 @@ void GuiApp::join() {
 
 void GuiApp::join_recent(const std::string& address) {
   m_form.address = address;
+  join();
+}
+
+std::vector<core::LanServer> GuiApp::lan_servers() const {
+  return m_lan ? m_lan->servers() : std::vector<core::LanServer>{};
+}
+
+void GuiApp::join_lan(const core::LanServer& server) {
+  m_form.address = server.address();
   join();
 }
 
@@ -192,10 +214,16 @@ bool GuiApp::pump() {
   m_was_operator = model().is_operator();
   if (model().phase() == core::ConnectionPhase::Refused && m_screen == Screen::Start)
     m_form.error = model().status_text();
+  // The LAN is watched while the start screen shows.
+  if (m_screen == Screen::Start && !m_lan)
+    m_lan = std::make_unique<client::LanWatch>(m_wake_ui, m_options.discovery_port);
+  if (m_screen == Screen::Main) m_lan.reset();
+  bool lan_changed = m_lan && m_lan->version() != m_lan_version;
+  if (m_lan) m_lan_version = m_lan->version();
   if (!model().incoming() && m_ring.playing()) m_ring.stop();
   if (model().incoming()) m_ring.keep_looping();
   m_shown_engine = m_engine.voice().engine();
-  return !events.empty() || model().version() != before;
+  return !events.empty() || model().version() != before || lan_changed;
 }
 
 bool GuiApp::take_attention() {

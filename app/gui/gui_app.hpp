@@ -8,11 +8,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <set>
 #include <vector>
 
 #include "app/settings.hpp"
 #include "audio/sound_player.hpp"
 #include "client/client_engine.hpp"
+#include "client/lan_watch.hpp"
 #include "core/client_model.hpp"
 
 namespace voixer::app {
@@ -22,6 +24,7 @@ enum class Screen { Start, Main };
 struct StartForm {
   std::string nickname;
   std::string port;     // Host
+  std::string server_name;  // Host: its name on the LAN ("" : "<nickname>'s server")
   std::string address;  // Join
   std::string password; // the server's password (Host: sets it; Join: gives it)
   std::string error;    // shown under the form
@@ -32,6 +35,7 @@ struct StartForm {
 // Options for scripts and tests, from the command line.
 struct GuiOptions {
   std::string trace_path;      // --trace FILE: what the views put on screen, a line each
+  std::uint16_t discovery_port = core::kDiscoveryPort;  // --discovery-port: LAN discovery
   std::string wav_in, wav_out; // --audio-in / --audio-out: WAV files instead of SDL devices
 };
 
@@ -53,6 +57,9 @@ class GuiApp {
   void host();
   void join();
   void join_recent(const std::string& address);
+  // The voixer servers on the local networks (while the start screen shows).
+  std::vector<core::LanServer> lan_servers() const;
+  void join_lan(const core::LanServer& server);
   // The fingerprint remembered for a server address as typed, "" if never met.
   std::string known_fingerprint(const std::string& address) const;
 
@@ -113,6 +120,7 @@ class GuiApp {
   // With --trace FILE, views note here what they put on screen ("shown
   // ..."), one line each, so a test can wait for it.
   void trace(const std::string& what);
+  void trace_once(const std::string& what);  // the first time only
   void save_settings();  // and apply the voice ones to the next call
 
  private:
@@ -134,6 +142,10 @@ class GuiApp {
   bool m_identity_dismissed = false;  // the person cancelled this identity warning
   std::uint64_t m_attention_seen = 0;
   audio::SoundPlayer m_ring;
+  std::function<void()> m_wake_ui;
+  std::unique_ptr<client::LanWatch> m_lan;  // while the start screen shows
+  std::uint64_t m_lan_version = 0;
+  std::set<std::string> m_traced;  // what trace_once() wrote
 };
 
 }  // namespace voixer::app

@@ -38,6 +38,7 @@ const char* const kGuiHelp =
     "  --audio-in FILE.wav  microphone from a WAV file (as in voixer cli)\n"
     "  --audio-out FILE.wav record what would be played to a WAV file\n"
     "  --trace FILE         append a line to FILE for what the window shows\n"
+    "  --discovery-port N   UDP port of LAN discovery (default 8648)\n"
     "  --report-startup     print the time to the first frame on stderr\n"
     "  --help               this text\n";
 
@@ -145,7 +146,7 @@ bool push_to_talk_held(GLFWwindow* window, const std::string& name) {
 }  // namespace
 
 int run_gui(const std::vector<std::string>& argv) {
-  Args args(argv, {"--nick", "--join", "--port", "--audio-in", "--audio-out", "--trace"},
+  Args args(argv, {"--nick", "--join", "--port", "--audio-in", "--audio-out", "--trace", "--discovery-port"},
             {"--host", "--help", "--report-startup"});
   if (args.has("--help")) {
     std::cout << kGuiHelp;
@@ -209,6 +210,8 @@ int run_gui(const std::vector<std::string>& argv) {
   {
     GuiOptions options;
     options.trace_path = args.value("--trace").value_or("");
+    options.discovery_port = static_cast<std::uint16_t>(
+        args.number("--discovery-port", core::kDiscoveryPort, 1, 65535));
     options.wav_in = args.value("--audio-in").value_or("");
     options.wav_out = args.value("--audio-out").value_or("");
     GuiApp app(settings, settings_path, [] { glfwPostEmptyEvent(); }, options);

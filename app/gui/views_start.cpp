@@ -1,4 +1,5 @@
-// The first screen: nickname, Host (port) and Join (address, recent servers).
+// The first screen: nickname, Host (port, name) and Join (address, recent
+// servers), and the servers found on the network.
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
@@ -10,6 +11,8 @@
 #include "core/address.hpp"
 
 namespace voixer::app {
+
+void draw_lan_servers(GuiApp& app, float width, float scale);
 
 void draw_start_screen(GuiApp& app, ViewState&) {
   auto& form = app.form();
@@ -75,6 +78,9 @@ void draw_start_screen(GuiApp& app, ViewState&) {
         app.host();
       }
     }
+    ImGui::SetNextItemWidth(-1);
+    ImGui::InputTextWithHint("##servername", (form.nickname + "'s server").c_str(), &form.server_name);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("The name friends see in their list of servers");
     ImGui::Checkbox("Sealed clients only", &form.sealed_only);
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("Refuse plain-text clients such as nc. Voixer's own clients\n"
@@ -107,9 +113,42 @@ void draw_start_screen(GuiApp& app, ViewState&) {
       ImGui::TextDisabled("Change your nickname above and press Join or Host again.");
   }
   ImGui::EndChild();
+  draw_lan_servers(app, width, scale);
   ImGui::PopStyleVar(2);
   ImGui::End();
   draw_identity_warning(app);
+}
+
+// Under the card: the servers on the network, live, each joined with a click.
+void draw_lan_servers(GuiApp& app, float width, float scale) {
+  ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (ImGui::GetMainViewport()->WorkSize.x - width) / 2 -
+                       ImGui::GetStyle().WindowPadding.x);
+  ImGui::BeginChild("lan", ImVec2(width, 170 * scale), false, ImGuiWindowFlags_AlwaysUseWindowPadding);
+  auto servers = app.lan_servers();
+  ImGui::TextUnformatted("On your network");
+  ImGui::SameLine();
+  ImGui::TextDisabled(servers.empty() ? "(looking...)" : "(click one to join)");
+  if (ImGui::BeginTable("servers", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+    for (const auto& s : servers) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      std::string label = s.info.name + "##" + s.address();
+      if (ImGui::Selectable(label.c_str(), false, ImGuiSelectableFlags_SpanAllColumns))
+        app.join_lan(s);
+      ImGui::TableNextColumn();
+      ImGui::TextDisabled("%s", s.info.host.empty() ? "" : ("host " + s.info.host).c_str());
+      ImGui::TableNextColumn();
+      ImGui::Text("%zu %s%s", s.info.users, s.info.users == 1 ? "user" : "users",
+                  s.info.locked ? "  (password)" : "");
+      ImGui::TableNextColumn();
+      ImGui::TextDisabled("%s", s.address().c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextDisabled("%d ms", s.rtt_ms);
+      app.trace_once("shown LAN server " + s.info.name + " " + s.address());
+    }
+    ImGui::EndTable();
+  }
+  ImGui::EndChild();
 }
 
 void draw_identity_warning(GuiApp& app) {

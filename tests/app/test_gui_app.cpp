@@ -44,12 +44,12 @@ struct Harness {
   std::string dir = (std::filesystem::temp_directory_path() /
                      ("voixer-gui-app-" + std::to_string(::getpid()))).string();
   std::unique_ptr<GuiApp> app;
-  Harness() {
+  explicit Harness(app::GuiOptions options = {}) {
     setenv("SDL_AUDIODRIVER", "dummy", 1);
     std::filesystem::create_directories(dir);
     app::AppSettings s;
     s.nickname = "alice";
-    app = std::make_unique<GuiApp>(s, dir + "/voixer.conf", [this] { waker.wake(); });
+    app = std::make_unique<GuiApp>(s, dir + "/voixer.conf", [this] { waker.wake(); }, options);
   }
   // Pumps events into the app until `done` holds (or 5 s pass).
   template <class F>
@@ -295,4 +295,29 @@ TEST_CASE("a server that shows another identity than before: the window warns, t
                                h.app->model().phase() == core::ConnectionPhase::Connected; }));
   CHECK(h.app->server_fingerprint() == core::fingerprint_words(impostor->public_key));
   CHECK(h.app->known_fingerprint(address) == core::fingerprint_words(impostor->public_key));
+}
+
+TEST_CASE("the start screen lists the servers on the network and joins one with a click") {
+  app::GuiOptions options;
+  options.discovery_port = test::free_port();  // (a UDP port of this test's own)
+  auto server_options = RunningServer::test_options();
+  server_options.bind_address = "0.0.0.0";
+  server_options.discovery = net::DiscoveryOptions{options.discovery_port, "Bob's LAN", "bob"};
+  RunningServer s(RunningServer::test_config(), server_options);
+  Harness h(options);
+  const core::LanServer* found = nullptr;
+  std::vector<core::LanServer> list;
+  REQUIRE(h.until([&] {
+    list = h.app->lan_servers();
+    for (const auto& l : list)
+      if (l.info.port == s.port()) found = &l;
+    return found != nullptr;
+  }));
+  CHECK(found->info.name == "Bob's LAN");
+  CHECK(found->info.host == "bob");
+  h.app->join_lan(*found);
+  REQUIRE(h.until([&] { return h.app->screen() == app::Screen::Main; }));
+  CHECK(h.app->connected_to() == found->address());
+  CHECK(h.app->lan_servers().empty());  // not watched any more
+  CHECK(test::on_server_thread(s, [&] { return s.server->state().user_count(); }) == 1);
 }

@@ -25,6 +25,13 @@ using test::TestClient;
 
 namespace {
 
+// Hosting on `port`, announced on the LAN as any hosting window is.
+client::ClientEngine::HostChoices on_port(std::uint16_t port) {
+  client::ClientEngine::HostChoices choices;
+  choices.port = port;
+  return choices;
+}
+
 // One engine and its owner's thread, as a face runs it: woken by the
 // network thread, then pump().
 struct Driven {
@@ -204,19 +211,19 @@ TEST_CASE("engine: auto-answer accepts calls to me, not the offer of my own call
 TEST_CASE("engine: the engine that hosts is the server's operator") {
   std::uint16_t port = test::free_port();
   Driven d;
-  REQUIRE(d.engine.host(port) == "");
+  REQUIRE(d.engine.host(on_port(port)) == "");
   CHECK(d.engine.hosting());
   d.engine.connect("127.0.0.1", port, "host");
   REQUIRE(d.until([&] { return d.engine.model().is_operator(); }));
   Driven other;
-  CHECK(other.engine.host(port).find("in use") != std::string::npos);
+  CHECK(other.engine.host(on_port(port)).find("in use") != std::string::npos);
   CHECK_FALSE(other.engine.hosting());
 }
 
 TEST_CASE("engine: kicked or banned, the engine says why and does not knock again") {
   std::uint16_t port = test::free_port();
   Driven host;
-  REQUIRE(host.engine.host(port) == "");
+  REQUIRE(host.engine.host(on_port(port)) == "");
   host.engine.connect("127.0.0.1", port, "host");
   REQUIRE(host.until([&] { return host.engine.model().is_operator(); }));
   Driven guest;
