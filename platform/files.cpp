@@ -39,34 +39,66 @@ std::optional<std::string> read_file(const std::string& path) {
   return buf.str();
 }
 
-std::string write_file(const std::string& path, const std::string& text, bool private_file) {
+namespace {
+
+// The whole of `text` in a temporary file beside `path`, synced; its name,
+// or "" and `error`.
+std::string write_temp(const std::string& path, const std::string& text, bool private_file,
+                       std::string& error) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  std::string temp = path + ".new";
+  std::string temp = path + ".new-" + std::to_string(::getpid());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                   private_file ? 0600 : 0644);
-  if (fd < 0) return "cannot write " + path + ": " + std::strerror(errno);
+  if (fd < 0) {
+    error = "cannot write " + path + ": " + std::strerror(errno);
+    return {};
+  }
   const char* p = text.data();
   std::size_t left = text.size();
   while (left > 0) {
     ssize_t n = ::write(fd, p, left);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return "cannot write " + path + ": " + why;
-    }
+    if (n <= 0) break;
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  bool synced = ::fsync(fd) == 0;
+  bool ok = left == 0 && ::fsync(fd) == 0;
+  int why = errno;
   ::close(fd);
-  if (!synced || std::rename(temp.c_str(), path.c_str()) != 0) {
+  if (!ok) {
     ::unlink(temp.c_str());
-    return "cannot write " + path + ": " + std::strerror(errno);
+    error = "cannot write " + path + ": " + std::strerror(why);
+    return {};
+  }
+  return temp;
+}
+
+}  // namespace
+
+std::string write_file(const std::string& path, const std::string& text, bool private_file) {
+  std::string error;
+  std::string temp = write_temp(path, text, private_file, error);
+  if (temp.empty()) return error;
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    error = "cannot write " + path + ": " + std::strerror(errno);
+    ::unlink(temp.c_str());
+    return error;
   }
   return "";
+}
+
+bool write_new_file(const std::string& path, const std::string& text, bool private_file,
+                    std::string& error) {
+  std::string temp = write_temp(path, text, private_file, error);
+  if (temp.empty()) return false;
+  // link() makes the name only if it is free: of two processes, one wins.
+  int made = ::link(temp.c_str(), path.c_str());
+  int why = errno;
+  ::unlink(temp.c_str());
+  if (made == 0) return true;
+  if (why != EEXIST) error = "cannot write " + path + ": " + std::strerror(why);
+  return false;
 }
 
 }  // namespace voixer::platform

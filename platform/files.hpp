@@ -19,5 +19,9 @@ std::optional<std::string> read_file(const std::string& path);
 // crash never leaves half a file; creates the directory. `private_file`
 // makes it readable by the owner only (0600). Returns "" or why not.
 std::string write_file(const std::string& path, const std::string& text, bool private_file = false);
+// As write_file, but only when `path` does not exist yet: false (and no
+// error) when another process made it first, even at the same moment.
+bool write_new_file(const std::string& path, const std::string& text, bool private_file,
+                    std::string& error);
 
 }  // namespace voixer::platform

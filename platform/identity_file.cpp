@@ -9,7 +9,9 @@ namespace voixer::platform {
 std::shared_ptr<const core::Identity> load_or_create_identity(const std::string& dir,
                                                               std::string& error) {
   std::string path = (std::filesystem::path(dir) / kIdentityFileName).string();
-  if (auto text = read_file(path)) {
+  auto read = [&]() -> std::shared_ptr<const core::Identity> {
+    auto text = read_file(path);
+    if (!text) return nullptr;
     std::string why;
     auto identity = core::Identity::from_text(*text, &why);
     if (!identity) {
@@ -18,13 +20,12 @@ std::shared_ptr<const core::Identity> load_or_create_identity(const std::string&
       return nullptr;
     }
     return std::make_shared<core::Identity>(*identity);
-  }
-  auto identity = std::make_shared<core::Identity>(core::Identity::generate());
-  if (auto why = write_file(path, identity->to_text() + "\n", true); !why.empty()) {
-    error = why;
-    return nullptr;
-  }
-  return identity;
+  };
+  if (auto kept = read(); kept || !error.empty()) return kept;
+  auto made = std::make_shared<core::Identity>(core::Identity::generate());
+  if (write_new_file(path, made->to_text() + "\n", true, error)) return made;
+  if (!error.empty()) return nullptr;
+  return read();  // another server on this machine made it a moment ago
 }
 
 }  // namespace voixer::platform

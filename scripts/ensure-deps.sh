@@ -9,7 +9,7 @@ packages=(
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libsdl2-dev
   libopus-dev libenet-dev libspeexdsp-dev libsqlite3-dev libfontconfig-dev
   xvfb xauth x11-utils xdotool imagemagick sox espeak-ng fonts-dejavu-core python3
-  dpkg-dev desktop-file-utils fontconfig binutils
+  dpkg-dev desktop-file-utils fontconfig binutils iproute2
 )
 
 missing=()
