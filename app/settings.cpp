@@ -81,6 +81,7 @@ AppSettings load_settings(const std::string& path, std::vector<std::string>* war
   s.frame_ms = number("frame_ms", 20, 10, 20) == 10 ? 10 : 20;
   s.ptt_key = t.get("ptt_key", s.ptt_key);
   s.flash_on_mention = t.get("flash_on_mention", "on") != "off";
+  s.notify_desktop = t.get("notify_desktop", "on") != "off";
   return s;
 }
 
@@ -97,6 +98,7 @@ std::string save_settings(const std::string& path, const AppSettings& s) {
   e.emplace_back("frame_ms", std::to_string(s.frame_ms));
   e.emplace_back("ptt_key", s.ptt_key);
   e.emplace_back("flash_on_mention", s.flash_on_mention ? "on" : "off");
+  e.emplace_back("notify_desktop", s.notify_desktop ? "on" : "off");
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   std::ofstream out(path, std::ios::trunc);

@@ -22,6 +22,7 @@ struct AppSettings {
   int frame_ms = 20;
   std::string ptt_key = "Left Ctrl";
   bool flash_on_mention = true;  // the taskbar flashes for a mention or private message
+  bool notify_desktop = true;    // and a desktop notification shows it
 
   void remember_server(const std::string& address);
 };

@@ -152,6 +152,7 @@ struct ClientModel::Applier {
   }
 
   void operator()(const Left& l) {
+    erase_name(m.m_closing, l.channel);
     erase_name(m.m_join_order, l.channel);
     erase_name(m.m_joined_before_drop, l.channel);
     erase_name(m.m_pending_joins, l.channel);
@@ -577,6 +578,25 @@ std::vector<std::string> ClientModel::request_bans() {
   return one(ListBans{});
 }
 
+std::vector<std::string> ClientModel::close_conversation(const std::string& name) {
+  auto it = std::find_if(m_conversations.begin(), m_conversations.end(),
+                         [&](const Conversation& c) { return same_name(c.name, name); });
+  if (it == m_conversations.end()) return {};
+  std::vector<std::string> lines;
+  if (it->is_channel && it->joined) {
+    lines = leave(it->name);
+    m_closing.push_back(fold_case(it->name));
+  }
+  bool was_active = same_name(m_active, it->name);
+  m_conversations.erase(it);
+  if (was_active) {
+    m_active.clear();
+    if (!m_conversations.empty()) make_active(m_conversations.front());
+  }
+  changed();
+  return lines;
+}
+
 std::vector<std::string> ClientModel::load_older(const std::string& channel) {
   Conversation* c = find_mutable(channel);
   if (!c || !c->is_channel || !c->joined || c->older_before_unix_ms == 0) return {};
@@ -697,6 +717,10 @@ Conversation* ClientModel::active_mutable() {
 }
 
 Conversation& ClientModel::conversation(const std::string& name, bool is_channel) {
+  if (is_channel && contains_name(m_closing, name)) {
+    m_discard = Conversation{};  // closed by the user: not shown again
+    return m_discard;
+  }
   if (Conversation* c = find_mutable(name)) {
     if (c->name != name) {
       // Names are unique regardless of case; show the server's spelling.
@@ -715,9 +739,14 @@ Conversation& ClientModel::conversation(const std::string& name, bool is_channel
 }
 
 void ClientModel::add_line(Conversation& c, ChatLine line) {
+  if (&c == &m_discard) return;
   bool counts = line.kind == ChatLine::Kind::Message || line.kind == ChatLine::Kind::History;
   if (counts && !same_name(line.sender, m_nickname)) line.mention = mentions(line.text, m_nickname);
-  if (line.kind == ChatLine::Kind::Message && (line.mention || !c.is_channel)) ++m_attention;
+  if (line.kind == ChatLine::Kind::Message && (line.mention || !c.is_channel) &&
+      !same_name(line.sender, m_nickname)) {
+    ++m_attention;
+    m_last_attention = {c.name, line.sender, line.text, !c.is_channel};
+  }
   if (counts && !same_name(m_active, c.name)) {
     ++c.unread;
     if (line.mention) ++c.unread_mentions;

@@ -105,6 +105,10 @@ class ClientModel {
   std::vector<std::string> send_text(const std::string& text, std::int64_t now_unix_ms);
   std::vector<std::string> join(const std::string& channel);  // "#" added if missing
   std::vector<std::string> leave(const std::string& channel);
+  // Closes a conversation: a joined channel is left (LEAVE) and what it
+  // still sends until LEFT is not shown; a private one just goes from the
+  // list (the next message from that user opens it again).
+  std::vector<std::string> close_conversation(const std::string& name);
   std::vector<std::string> open_private(const std::string& nickname);  // no lines; selects it
   std::vector<std::string> request_list();
   // A channel's older messages (HISTORY #chan: before ...), when there are some.
@@ -156,6 +160,12 @@ class ClientModel {
   // me, or any private message to me (not replayed history). A face that
   // sees it grow while in the background flashes the taskbar.
   std::uint64_t attention_count() const { return m_attention; }
+  // The last of those lines, for a desktop notification.
+  struct Attention {
+    std::string conversation, sender, text;
+    bool private_message = false;
+  };
+  const Attention& last_attention() const { return m_last_attention; }
   // Changes every time anything above changes (the UI redraws on change).
   std::uint64_t version() const { return m_version; }
 
@@ -188,6 +198,9 @@ class ClientModel {
   std::vector<std::string> m_joined_before_drop;
   std::uint64_t m_version = 0;
   std::uint64_t m_attention = 0;
+  Attention m_last_attention;
+  std::vector<std::string> m_closing;  // channels closed, until LEFT (folded)
+  Conversation m_discard;              // where their lines go meanwhile
   std::string m_password;
   bool m_operator = false;
   std::vector<BanEntry> m_bans;

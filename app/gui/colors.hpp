@@ -13,6 +13,7 @@ inline const ImVec4 kWarn(1.0f, 0.7f, 0.3f, 1.0f);       // ringing, reconnectin
 inline const ImVec4 kError(1.0f, 0.45f, 0.4f, 1.0f);     // errors, refusals
 inline const ImVec4 kText(0.8f, 0.8f, 0.8f, 1.0f);       // replayed history
 inline const ImVec4 kMention(1.0f, 0.82f, 0.35f, 1.0f);  // a line naming me, mention counts
+inline const ImVec4 kLink(0.55f, 0.8f, 1.0f, 1.0f);       // a web link in a message
 
 inline const ImVec4 kWindow(0.11f, 0.12f, 0.14f, 1.0f);        // background
 inline const ImVec4 kPanel(0.14f, 0.15f, 0.18f, 1.0f);         // child windows

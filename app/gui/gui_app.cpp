@@ -9,6 +9,7 @@
 #include "core/names.hpp"
 #include "net/chat_server.hpp"
 #include "net/lan_addresses.hpp"
+#include "platform/desktop.hpp"
 #include "platform/paths.hpp"
 
 namespace voixer::app {
@@ -226,11 +227,20 @@ bool GuiApp::pump() {
   return !events.empty() || model().version() != before || lan_changed;
 }
 
-bool GuiApp::take_attention() {
+GuiApp::Attention GuiApp::take_attention() {
   std::uint64_t now = model().attention_count();
   bool grew = now > m_attention_seen;
   m_attention_seen = now;
-  return grew && m_settings.flash_on_mention;
+  Attention a;
+  if (!grew) return a;
+  a.flash = m_settings.flash_on_mention;
+  if (m_settings.notify_desktop) {
+    const auto& last = model().last_attention();
+    a.summary = last.private_message ? last.sender : last.sender + " in " + last.conversation;
+    a.body = std::string(core::utf8_prefix(last.text, 200));
+    if (a.body.size() < last.text.size()) a.body += "...";
+  }
+  return a;
 }
 
 bool GuiApp::animating() const {
@@ -244,6 +254,13 @@ void GuiApp::send_text(const std::string& text) {
 }
 void GuiApp::join_channel(const std::string& name) { m_engine.send(m_engine.model().join(name)); }
 void GuiApp::leave_channel(const std::string& name) { m_engine.send(m_engine.model().leave(name)); }
+void GuiApp::close_conversation(const std::string& name) {
+  m_engine.send(m_engine.model().close_conversation(name));
+}
+void GuiApp::open_link(const std::string& url) {
+  trace("opened link " + url);
+  if (!platform::open_link(url)) trace("could not open " + url);
+}
 void GuiApp::open_conversation(const std::string& name) {
   if (!model().find(name)) {
     m_engine.send(m_engine.model().open_private(name));

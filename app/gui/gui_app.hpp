@@ -78,6 +78,10 @@ class GuiApp {
   void send_text(const std::string& text);
   void join_channel(const std::string& name);
   void leave_channel(const std::string& name);
+  // A channel is left and goes from the list; a private conversation goes.
+  void close_conversation(const std::string& name);
+  // A link in a message: opened in the browser (http and https only).
+  void open_link(const std::string& url);
   void open_conversation(const std::string& name);
   void refresh_channel_list();
   void load_older(const std::string& channel);
@@ -111,10 +115,15 @@ class GuiApp {
   // The sound devices the system offers (input or output), for Settings.
   std::vector<std::string> audio_devices(bool input) const;
 
-  // True once for every pump in which a message named me or a private
-  // message arrived, when Settings allow: the window then asks for the
-  // user's attention (if it is not focused).
-  bool take_attention();
+  // After a pump in which a message named me or a private message
+  // arrived: whether the taskbar should flash, and the desktop
+  // notification to show (summary "" for none), as Settings allow. The
+  // window asks for them only while it is not focused.
+  struct Attention {
+    bool flash = false;
+    std::string summary, body;
+  };
+  Attention take_attention();
 
   AppSettings& settings() { return m_settings; }
   // With --trace FILE, views note here what they put on screen ("shown

@@ -21,6 +21,7 @@
 #include "app/gui/metrics.hpp"
 #include "app/gui/views.hpp"
 #include "core/address.hpp"
+#include "platform/desktop.hpp"
 #include "platform/fonts.hpp"
 #include "platform/paths.hpp"
 
@@ -216,6 +217,7 @@ int run_gui(const std::vector<std::string>& argv) {
     options.wav_out = args.value("--audio-out").value_or("");
     GuiApp app(settings, settings_path, [] { glfwPostEmptyEvent(); }, options);
     ViewState view;
+    platform::DesktopNotifier notifier;
     if (auto nick = args.value("--nick")) app.form().nickname = *nick;
     if (auto port = args.value("--port")) app.form().port = *port;
     if (args.has("--host")) {
@@ -235,9 +237,12 @@ int run_gui(const std::vector<std::string>& argv) {
       double timeout = active_frames > 0 ? 0.0 : app.animating() ? 0.05 : 1.0;
       glfwWaitEventsTimeout(timeout);
       bool changed = app.pump();
-      // Named in a message, or a private message, while in a game: flash.
-      if (app.take_attention() && !glfwGetWindowAttrib(window, GLFW_FOCUSED))
-        glfwRequestWindowAttention(window);
+      // Named in a message, or a private message, while in a game: flash,
+      // and tell the desktop.
+      if (auto a = app.take_attention(); !glfwGetWindowAttrib(window, GLFW_FOCUSED)) {
+        if (a.flash) glfwRequestWindowAttention(window);
+        if (!a.summary.empty()) notifier.notify(a.summary, a.body);
+      }
       if (g_input || changed) active_frames = std::max(active_frames, 3);
       g_input = false;
       bool timed_redraw = app.animating() && Clock::now() - last_frame > std::chrono::milliseconds(45);

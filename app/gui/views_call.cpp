@@ -253,6 +253,7 @@ void draw_settings(GuiApp& app, ViewState& v) {
   }
   ImGui::Checkbox("Noise suppression", &s.noise_suppression);
   ImGui::Checkbox("Flash the taskbar when someone names me or writes to me", &s.flash_on_mention);
+  ImGui::Checkbox("Show a desktop notification for them too", &s.notify_desktop);
   int frame = s.frame_ms == 10 ? 0 : 1;
   ImGui::RadioButton("10 ms frames (lower delay)", &frame, 0);
   ImGui::SameLine();

@@ -8,6 +8,7 @@
 #include "app/gui/colors.hpp"
 #include "app/gui/metrics.hpp"
 #include "app/gui/views.hpp"
+#include "core/links.hpp"
 
 namespace voixer::app {
 
@@ -22,6 +23,25 @@ std::string clock_text(std::int64_t unix_ms) {
   char buf[16];
   std::strftime(buf, sizeof buf, "%H:%M", &tm);
   return buf;
+}
+
+// The web links of a message under it, each opened in the browser with a click.
+void draw_links(GuiApp& app, const std::string& text, int line_index) {
+  for (const auto& link : core::find_links(text)) {
+    std::string url = text.substr(link.start, link.length);
+    ImGui::Indent(ImGui::GetFontSize() * 4);
+    ImGui::PushID(line_index);
+    ImGui::PushID(static_cast<int>(link.start));
+    ImGui::TextColored(kLink, "-> %s", url.c_str());
+    if (ImGui::IsItemHovered()) {
+      ImGui::SetMouseCursor(ImGuiMouseCursor_Hand);
+      ImGui::SetTooltip("Open in the browser");
+    }
+    if (ImGui::IsItemClicked()) app.open_link(url);
+    ImGui::PopID();
+    ImGui::PopID();
+    ImGui::Unindent(ImGui::GetFontSize() * 4);
+  }
 }
 
 }  // namespace
@@ -43,6 +63,7 @@ void draw_channels_panel(GuiApp& app, ViewState& v) {
     if (ImGui::BeginPopupContextItem()) {
       if (c.joined && ImGui::MenuItem("Leave")) app.leave_channel(c.name);
       if (!c.joined && ImGui::MenuItem("Join again")) app.join_channel(c.name);
+      if (ImGui::MenuItem("Close")) app.close_conversation(c.name);
       ImGui::EndPopup();
     }
   }
@@ -54,6 +75,10 @@ void draw_channels_panel(GuiApp& app, ViewState& v) {
     std::string label = "@" + c.name;
     if (c.unread > 0) label += "  (" + std::to_string(c.unread) + ")";
     if (ImGui::Selectable((label + "##dm" + c.name).c_str(), active)) app.open_conversation(c.name);
+    if (ImGui::BeginPopupContextItem()) {
+      if (ImGui::MenuItem("Close")) app.close_conversation(c.name);
+      ImGui::EndPopup();
+    }
   }
   ImGui::Spacing();
   ImGui::Separator();
@@ -83,6 +108,8 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
     ImGui::TextDisabled("Join a channel on the left.");
     return;
   }
+  // A conversation just opened: the message box has the focus.
+  if (v.seen_conversation != c->name) v.refocus_input = true;
   // Header: name and topic (click to edit).
   ImGui::TextColored(kAccent, "%s", c->name.c_str());
   if (c->is_channel) {
@@ -137,6 +164,7 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
             ImGui::TextUnformatted(line.text.c_str());
           }
           ImGui::PopTextWrapPos();
+          draw_links(app, line.text, i);
         }
       }
     }

@@ -79,7 +79,8 @@ void draw_start_screen(GuiApp& app, ViewState&) {
       }
     }
     ImGui::SetNextItemWidth(-1);
-    ImGui::InputTextWithHint("##servername", (form.nickname + "'s server").c_str(), &form.server_name);
+    ImGui::InputTextWithHint("##servername", ("server name: " + form.nickname + "'s server").c_str(),
+                             &form.server_name);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("The name friends see in their list of servers");
     ImGui::Checkbox("Sealed clients only", &form.sealed_only);
     if (ImGui::IsItemHovered())
@@ -121,8 +122,7 @@ void draw_start_screen(GuiApp& app, ViewState&) {
 
 // Under the card: the servers on the network, live, each joined with a click.
 void draw_lan_servers(GuiApp& app, float width, float scale) {
-  ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (ImGui::GetMainViewport()->WorkSize.x - width) / 2 -
-                       ImGui::GetStyle().WindowPadding.x);
+  ImGui::SetCursorPosX((ImGui::GetMainViewport()->WorkSize.x - width) / 2);
   ImGui::BeginChild("lan", ImVec2(width, 170 * scale), false, ImGuiWindowFlags_AlwaysUseWindowPadding);
   auto servers = app.lan_servers();
   ImGui::TextUnformatted("On your network");

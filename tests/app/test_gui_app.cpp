@@ -148,12 +148,21 @@ TEST_CASE("hosting: friends join, chat goes both ways, a call is accepted from t
   bob.send("MSG alice: just you");
   REQUIRE(h.until([&] { return h.shows("bob", "just you"); }));
   CHECK(h.conversation("bob")->unread == 1);
-  CHECK(h.app->take_attention());        // a private message: the window asks for attention
-  CHECK_FALSE(h.app->take_attention());  // once
+  auto attention = h.app->take_attention();  // a private message: the window asks for attention
+  CHECK(attention.flash);
+  CHECK(attention.summary == "bob");
+  CHECK(attention.body == "just you");
+  CHECK_FALSE(h.app->take_attention().flash);  // once
   h.app->settings().flash_on_mention = false;
   bob.send("MSG #lobby: alice, still there?");
   REQUIRE(h.until([&] { return h.shows("#lobby", "alice, still there?"); }));
-  CHECK_FALSE(h.app->take_attention());  // switched off in Settings
+  attention = h.app->take_attention();
+  CHECK_FALSE(attention.flash);  // switched off in Settings
+  CHECK(attention.summary == "bob in #lobby");  // the notification is its own switch
+  h.app->settings().notify_desktop = false;
+  bob.send("MSG #lobby: alice?");
+  REQUIRE(h.until([&] { return h.shows("#lobby", "alice?"); }));
+  CHECK(h.app->take_attention().summary.empty());
   h.app->join_channel("games");
   REQUIRE(h.until([&] { return h.conversation("#games") && h.conversation("#games")->joined; }));
   CHECK(h.app->model().active()->name == "#games");

@@ -1065,3 +1065,46 @@ TEST_CASE("TALKMEMBERS names the call I am in even without the offer that starte
   CHECK(m.call_state().started_unix_ms == kT + 3);
   CHECK(m.hang_up() == Lines{"TALK k7: HANGUP"});
 }
+
+TEST_CASE("closing a channel leaves it, and what it still sends until LEFT is not shown") {
+  ClientModel m = connected();
+  feed(m, {"JOINED: #games", "USERLIST #games: alice, bob"});
+  m.select("#games");
+  CHECK(m.close_conversation("#Games") == Lines{"LEAVE: #games"});
+  CHECK(m.find("#games") == nullptr);
+  CHECK(m.active()->name == "#lobby");  // another conversation is shown
+  feed(m, {"MSG bob #games: are you gone?", "TOPIC bob #games: late", "LEFT: #games"});
+  CHECK(m.find("#games") == nullptr);
+  // Joined again later, it is a channel like any other.
+  feed(m, {"JOINED: #games", "USERLIST #games: alice, bob", "MSG bob #games: welcome back"});
+  REQUIRE(m.find("#games") != nullptr);
+  CHECK(m.find("#games")->lines.back().text == "welcome back");
+}
+
+TEST_CASE("closing a private conversation removes it; the next message opens it again") {
+  ClientModel m = connected();
+  feed(m, {"MSG bob alice: psst"});
+  REQUIRE(m.find("bob") != nullptr);
+  CHECK(m.close_conversation("bob").empty());  // nothing to tell the server
+  CHECK(m.find("bob") == nullptr);
+  CHECK(m.close_conversation("nobody").empty());
+  feed(m, {"MSG bob alice: still there?"});
+  REQUIRE(m.find("bob") != nullptr);
+  CHECK(m.find("bob")->lines.size() == 1);
+}
+
+TEST_CASE("the last line that wants my attention is kept for a notification, not my own") {
+  ClientModel m = connected();
+  feed(m, {"MSG bob #lobby: alice, look"});
+  CHECK(m.attention_count() == 1);
+  CHECK(m.last_attention().conversation == "#lobby");
+  CHECK(m.last_attention().sender == "bob");
+  CHECK(m.last_attention().text == "alice, look");
+  CHECK_FALSE(m.last_attention().private_message);
+  feed(m, {"MSG carol alice: just you"});
+  CHECK(m.attention_count() == 2);
+  CHECK(m.last_attention().private_message);
+  CHECK(m.last_attention().sender == "carol");
+  feed(m, {"MSG bob #lobby: nothing for anyone"});
+  CHECK(m.attention_count() == 2);
+}
