@@ -1,5 +1,6 @@
 #include "app/cli.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
@@ -44,9 +45,9 @@ const char* const kCliHelp =
     "                         then silence (converted to 48 kHz mono if needed)\n"
     "  --audio-out FILE.wav   record everything that would be played (48 kHz mono\n"
     "                         16-bit), sample-aligned with --audio-in\n"
-    "  --input-device NAME    SDL capture device (default: the system default)\n"
-    "  --output-device NAME   SDL playback device (default: the system default)\n"
-    "  --list-devices         print the SDL devices and exit\n"
+    "  --input-device NAME    microphone (default: the system default)\n"
+    "  --output-device NAME   speakers (default: the system default)\n"
+    "  --list-devices         print the device names and exit\n"
     "  --auto-answer          accept every incoming call\n"
     "  --frame-ms 10|20       Opus frame length (default 20)\n"
     "  --input-mode MODE      vad (voice activation, default), ptt, always\n"
@@ -57,7 +58,19 @@ const char* const kCliHelp =
     "  --sim-delay MS         testing: delay received voice by MS\n"
     "  --sim-jitter MS        testing: plus a random 0..MS (reorders packets)\n"
     "  --sim-dup P            testing: duplicate this share of received voice\n"
-    "  --help                 this text\n";
+    "  --help                 this text\n"
+    "\n"
+    "Device names are written as --list-devices prints them: on PulseAudio or\n"
+    "PipeWire these are the sound server's descriptions ('Built-in Audio Analog\n"
+    "Stereo', 'Monitor of Built-in Audio Analog Stereo'), not its internal names\n"
+    "(alsa_output.pci-...). Monitors (what an output plays) are listed and can\n"
+    "be used as the microphone; SDL_AUDIO_INCLUDE_MONITORS=0 hides them. A chosen\n"
+    "device that cannot be opened gives way to the default one, for that\n"
+    "direction only, and is taken back when it returns. A microphone or speakers\n"
+    "that go away mid-call (unplugged, the sound server restarted) are reopened\n"
+    "as soon as they can be (retried every 0.1 s, backing off to 1 s); the call\n"
+    "goes on, and the cli says what went away and when it is back. /stats shows\n"
+    "what is missing; /echo needs both.\n";
 
 namespace {
 
@@ -124,10 +137,17 @@ class CliClient {
       return;
     }
     if (auto error = m_engine.start_audio(); !error.empty()) {
-      // A machine without sound still chats.
+      // A bad WAV file or no audio at all: a machine without sound still
+      // chats. (Missing devices do not land here: they are retried.)
       say("no voice: " + error + "; text only");
-      m_voice_off = "no audio device (" + error + ")";
+      m_voice_off = "voice is off: " + error;
     }
+  }
+
+  // Why the mic test cannot work now, or "".
+  std::string echo_blocker() {
+    if (!m_voice_off.empty()) return m_voice_off;
+    return m_engine.voice().sound_problem();
   }
 
   int run(std::optional<core::HostPort> target, std::optional<std::string> nick,
@@ -181,6 +201,7 @@ class CliClient {
         break;
       case Kind::VoiceControl: say("voice: " + e.text); break;
       case Kind::VoiceProblem: say(e.text); break;
+      case Kind::AudioRestored: say(e.text); break;
       case Kind::TalkingStarted: say(e.text + " started talking"); break;
       case Kind::TalkingStopped: say(e.text + " stopped talking"); break;
       case Kind::AudioInputFinished: say("audio input finished"); break;
@@ -217,6 +238,14 @@ class CliClient {
         start(target, seed->nickname, seed->realname);
       }
       return;
+    }
+    if (line == "/echo" || line.rfind("/echo ", 0) == 0) {
+      // The mic test plays your voice back: without a microphone and
+      // speakers it would sit in a silent call.
+      if (auto why = echo_blocker(); !why.empty()) {
+        say("the mic test needs a microphone and speakers: " + why);
+        return;
+      }
     }
     auto action = core::translate_cli_input(line, m_engine.model());
     if (!action.output.empty()) std::cerr << action.output << std::endl;
@@ -262,9 +291,10 @@ class CliClient {
   void print_stats() {
     auto engine = m_engine.voice().engine();
     if (!engine) {
-      say("no audio device open");
+      say("no sound: " + m_engine.voice().sound_problem());
       return;
     }
+    if (auto missing = m_engine.voice().sound_problem(); !missing.empty()) say("sound: " + missing);
     auto st = engine->stats();
     char line[256];
     std::snprintf(line, sizeof line, "input level %.3f%s%s, %llu frames sent, voice rtt %d ms",
@@ -272,6 +302,11 @@ class CliClient {
                   m_engine.voice().muted() ? " (muted)" : "",
                   static_cast<unsigned long long>(st.frames_sent), m_engine.voice_round_trip_ms());
     say(line);
+    if (st.playback_gap_ms > 0 || st.delay_trimmed_ms > 0) {
+      std::snprintf(line, sizeof line, "playback ran dry for %.1f ms in all; %.1f ms of delay cut back out",
+                    st.playback_gap_ms, st.delay_trimmed_ms);
+      say(line);
+    }
     for (const auto& sp : st.speakers) {
       std::snprintf(line, sizeof line,
                     "%s: level %.3f, buffer %d/%d frames, received %llu, lost %llu, "
@@ -314,10 +349,19 @@ int run_cli(const std::vector<std::string>& argv) {
   }
   if (args.has("--list-devices")) {
     try {
-      std::cout << "input devices:\n";
-      for (const auto& n : audio::SdlDevice::list(true)) std::cout << "  " << n << "\n";
-      std::cout << "output devices:\n";
-      for (const auto& n : audio::SdlDevice::list(false)) std::cout << "  " << n << "\n";
+      // Names as --input-device and --output-device take them.
+      auto inputs = audio::SdlDevice::list(true);
+      auto monitors = audio::SdlDevice::list_monitors();
+      auto outputs = audio::SdlDevice::list(false);
+      std::cout << "input devices (--input-device):\n";
+      for (const auto& n : inputs)
+        if (std::find(monitors.begin(), monitors.end(), n) == monitors.end())
+          std::cout << "  " << n << "\n";
+      if (!monitors.empty()) std::cout << "monitors of outputs (what they play; usable as input):\n";
+      for (const auto& n : monitors) std::cout << "  " << n << "\n";
+      std::cout << "output devices (--output-device):\n";
+      for (const auto& n : outputs) std::cout << "  " << n << "\n";
+      if (inputs.empty() && outputs.empty()) std::cout << "  (none: is a sound server running?)\n";
     } catch (const std::exception& e) {
       std::cerr << "voixer cli: " << e.what() << "\n";
       return 1;

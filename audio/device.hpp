@@ -38,6 +38,9 @@ struct DeviceRings {
   SpscRing<std::int16_t>& capture;   // device -> engine
   SpscRing<std::int16_t>& playback;  // engine -> device
   Waker& waker;                      // woken after every device period
+  // Samples the playback side wanted but found missing (played as silence):
+  // the engine tells a gap in its own playing from the end of a talk spurt.
+  std::atomic<std::uint64_t>& starved;
 };
 
 class AudioDevice {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <climits>
 #include <cstring>
 
 #include "audio/mixer.hpp"
@@ -19,6 +20,14 @@ constexpr int kMaxFrame = 960 * 3;                 // 60 ms, the most a sender m
 constexpr std::size_t kInboundSlots = 512;
 constexpr std::int64_t kForgetSpeakerMs = 10'000;  // silent this long: dropped
 constexpr int kPreprocessSamples = 240;
+// Delay given back after a playback gap or found in excess is cut from the
+// quietest moments: a frame is cut into only below this level (-40 dBFS,
+// between words), unless the excess has waited this long for a pause.
+constexpr float kTrimQuietLevel = 0.01f;
+constexpr std::int64_t kTrimPatienceMs = 2000;
+// The jitter buffer's depth is watched over this window: if a frame more
+// than its target was always waiting, that frame is delay nobody needs.
+constexpr std::int64_t kExcessWindowMs = 1000;
 
 struct InboundSlot {
   std::uint16_t size;
@@ -48,6 +57,12 @@ struct Speaker {
   float level = 0;
   bool talking = false;
   std::int64_t last_heard = 0;
+  // Playout delay control: samples to cut (owed), since when, and the
+  // lowest jitter-buffer depth seen when a frame was due in this window.
+  int owed = 0;
+  std::int64_t owed_since = 0;
+  int depth_min = INT_MAX;
+  std::int64_t window_start = 0;
 };
 
 }  // namespace
@@ -62,6 +77,7 @@ struct VoiceEngine::Impl {
   SpscRing<std::int16_t> playback{kSampleRate};
   SpscRing<InboundSlot> inbound{kInboundSlots};
   Waker waker;
+  std::atomic<std::uint64_t> starved{0};  // counted by the playback device
   std::thread thread;
   std::atomic<bool> running{false};
   std::chrono::steady_clock::time_point start_time = std::chrono::steady_clock::now();
@@ -77,7 +93,9 @@ struct VoiceEngine::Impl {
   std::uint16_t seq = 0;
   std::int64_t gate_open_until = 0;
   bool playing = false;
+  std::uint64_t starved_seen = 0;
   std::uint64_t frames_sent = 0, frames_captured = 0;
+  std::uint64_t gap_samples = 0, trimmed_samples = 0;
   bool transmitting = false;
 
   // Shared with other threads, under the mutex.
@@ -239,14 +257,76 @@ struct VoiceEngine::Impl {
     return true;
   }
 
+  // Decodes until `s` has a frame of ours pending (or has nothing more).
+  // Notes how deep its jitter buffer was whenever a frame fell due.
+  void fill(Speaker& s, std::int64_t now) {
+    while (s.pending_count < frame) {
+      int depth = s.jitter.stats().buffered_frames;
+      if (depth > 0) s.depth_min = std::min(s.depth_min, depth);
+      if (!decode_step(s, now)) break;
+    }
+  }
+
+  void owe(Speaker& s, std::int64_t samples, std::int64_t now) {
+    if (s.owed == 0) s.owed_since = now;
+    s.owed = static_cast<int>(std::min<std::int64_t>(s.owed + samples, kMaxFrame));
+  }
+
+  // Samples the device played as silence while we were playing: everyone
+  // heard is now that much later than needed, until it is cut back out.
+  void note_gaps(std::int64_t now) {
+    std::uint64_t total = starved.load(std::memory_order_relaxed);
+    std::uint64_t fresh = total - starved_seen;
+    starved_seen = total;
+    if (!playing || fresh == 0) return;
+    gap_samples += fresh;
+    for (auto& [name, s] : speakers) owe(*s, static_cast<std::int64_t>(fresh), now);
+  }
+
+  // Once per window: a speaker whose jitter buffer always held more than
+  // its target when a frame fell due (a late frame it waited for, a sender
+  // whose clock runs fast) owes the excess.
+  void check_excess(Speaker& s, std::int64_t now) {
+    if (now - s.window_start < kExcessWindowMs) return;
+    int target = s.jitter.stats().target_delay_frames;
+    if (s.depth_min != INT_MAX && s.depth_min > target && s.owed == 0)
+      owe(s, static_cast<std::int64_t>(s.depth_min - target) * s.frame_samples, now);
+    s.depth_min = INT_MAX;
+    s.window_start = now;
+  }
+
+  // Cuts owed delay from the start of what `s` is about to play: in a
+  // pause, or anywhere once it has waited too long for one.
+  void trim(Speaker& s, std::int64_t now) {
+    if (s.owed <= 0 || s.pending_count < frame) return;
+    int n = std::min(s.owed, frame);
+    bool quiet = rms_level(s.pending, n) < kTrimQuietLevel;
+    if (!quiet && now - s.owed_since < kTrimPatienceMs) return;
+    // Only what can be replaced at once: asking the jitter buffer for a
+    // frame it does not hold yet would make it wait, adding delay again.
+    if (s.pending_count - n < frame && s.jitter.stats().buffered_frames == 0) return;
+    s.pending_count -= n;
+    std::memmove(s.pending, s.pending + n, s.pending_count * sizeof(std::int16_t));
+    s.owed -= n;
+    trimmed_samples += static_cast<std::uint64_t>(n);
+    fill(s, now);
+    if (!quiet) {
+      // Cut mid-sound: fade the new start in over 2.5 ms instead of a click.
+      int fade = std::min(s.pending_count, 120);
+      for (int i = 0; i < fade; ++i) s.pending[i] = static_cast<std::int16_t>(s.pending[i] * i / fade);
+    }
+  }
+
   void process_playback(std::int64_t now) {
+    note_gaps(now);
     const std::size_t threshold = static_cast<std::size_t>(device.period_samples());
     while (playback.size() < threshold) {
       mixer.begin(frame);
       bool any = false;
       for (auto& [name, s] : speakers) {
-        while (s->pending_count < frame && decode_step(*s, now)) {
-        }
+        fill(*s, now);
+        check_excess(*s, now);
+        trim(*s, now);
         if (s->pending_count < frame) {  // nothing to play from this speaker
           s->pending_count = 0;
           s->level = 0;
@@ -261,7 +341,10 @@ struct VoiceEngine::Impl {
         std::memmove(s->pending, s->pending + frame, s->pending_count * sizeof(std::int16_t));
       }
       if (!any) {
+        // Silence from here: the next talk spurt starts with a fresh
+        // cushion, so nothing is owed any more.
         playing = false;
+        for (auto& [name, s] : speakers) s->owed = 0;
         break;
       }
       mixer.finish(frame_out.data(), frame);
@@ -304,6 +387,8 @@ struct VoiceEngine::Impl {
     st.transmitting = transmitting;
     st.frames_sent = frames_sent;
     st.frames_captured = frames_captured;
+    st.playback_gap_ms = static_cast<double>(gap_samples) * 1000.0 / kSampleRate;
+    st.delay_trimmed_ms = static_cast<double>(trimmed_samples) * 1000.0 / kSampleRate;
     for (auto& [name, s] : speakers) {
       const auto& j = s->jitter.stats();
       st.speakers.push_back(SpeakerStats{name, s->level, s->talking, s->gain,
@@ -325,7 +410,7 @@ VoiceEngine::~VoiceEngine() { stop(); }
 
 void VoiceEngine::start() {
   if (m_impl->running.load()) return;
-  m_impl->device.start(DeviceRings{m_impl->capture, m_impl->playback, m_impl->waker});
+  m_impl->device.start(DeviceRings{m_impl->capture, m_impl->playback, m_impl->waker, m_impl->starved});
   m_impl->running.store(true);
   m_impl->thread = std::thread([this] { m_impl->run(); });
 }

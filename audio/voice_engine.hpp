@@ -63,6 +63,10 @@ struct EngineStats {
   bool transmitting = false;
   std::uint64_t frames_captured = 0;
   std::uint64_t frames_sent = 0;
+  // Silence the device played while voice was due (it ran dry), and delay
+  // cut back out afterwards (after such gaps, or found in excess).
+  double playback_gap_ms = 0;
+  double delay_trimmed_ms = 0;
   std::vector<SpeakerStats> speakers;
 };
 

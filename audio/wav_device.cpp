@@ -45,7 +45,8 @@ void WavDevice::run(DeviceRings rings) {
     rings.capture.push(block, kPeriod);
     // Playback: what the engine queued, silence where it had nothing.
     std::memset(block, 0, sizeof block);
-    rings.playback.pop(block, kPeriod);
+    std::size_t got = rings.playback.pop(block, kPeriod);
+    if (got < kPeriod) rings.starved.fetch_add(kPeriod - got, std::memory_order_relaxed);
     m_recorded.insert(m_recorded.end(), block, block + kPeriod);
     rings.waker.wake();
     // Absolute deadlines: the clock does not drift with processing time.

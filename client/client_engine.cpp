@@ -223,6 +223,7 @@ std::vector<ClientEvent> ClientEngine::pump() {
     ClientEvent::Kind kind = note.kind == K::TalkingStarted   ? ClientEvent::Kind::TalkingStarted
                              : note.kind == K::TalkingStopped ? ClientEvent::Kind::TalkingStopped
                              : note.kind == K::InputFinished  ? ClientEvent::Kind::AudioInputFinished
+                             : note.kind == K::DeviceRestored ? ClientEvent::Kind::AudioRestored
                                                               : ClientEvent::Kind::VoiceProblem;
     out.push_back({kind, std::move(note.text)});
   }

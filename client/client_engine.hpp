@@ -57,6 +57,7 @@ struct ClientEvent {
     VoiceControl,    // text: a line on the voice connection (SESSIONACCEPTED ...)
     VoiceReady,      // the voice is bound to the call: talking goes out
     VoiceProblem,    // text: the sound or the voice connection failed
+    AudioRestored,   // text: a microphone or speakers that went away are back
     TalkingStarted,  // text: who
     TalkingStopped,  // text: who
     AudioInputFinished,  // the WAV input file has been played

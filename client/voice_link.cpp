@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "audio/device_keeper.hpp"
 #include "audio/sdl_device.hpp"
 #include "audio/wav_device.hpp"
 
@@ -10,6 +11,13 @@ namespace voixer::client {
 namespace {
 // A speaker counts as stopped after this much silence (speech has pauses).
 constexpr auto kStoppedAfter = std::chrono::milliseconds(500);
+
+void keep_devices_notes(std::vector<audio::DeviceChange> changes, std::vector<VoiceNote>& notes) {
+  for (auto& c : changes)
+    notes.push_back({c.kind == audio::DeviceChange::Kind::Restored ? VoiceNote::Kind::DeviceRestored
+                                                                   : VoiceNote::Kind::DeviceProblem,
+                     std::move(c.text)});
+}
 }  // namespace
 
 VoiceLink::VoiceLink(audio::VoiceEngine::SendFrame send) : m_send(std::move(send)) {}
@@ -55,8 +63,10 @@ std::string VoiceLink::start_engine() {
     m_wav = nullptr;
     return e.what();
   }
-  if (m_sdl)
-    for (const auto& w : m_sdl->warnings()) m_pending.push_back({VoiceNote::Kind::DeviceProblem, w});
+  if (m_sdl) {
+    m_keeper = std::make_unique<audio::DeviceKeeper>(*m_sdl);
+    keep_devices_notes(m_keeper->started(std::chrono::steady_clock::now()), m_pending);
+  }
   apply_choices();
   return {};
 }
@@ -70,6 +80,7 @@ void VoiceLink::apply_choices() {
 }
 
 void VoiceLink::close() {
+  m_keeper.reset();
   if (m_engine) m_engine->stop();
   m_engine.reset();
   m_device.reset();
@@ -136,22 +147,13 @@ std::vector<VoiceNote> VoiceLink::poll(std::chrono::steady_clock::time_point now
     m_input_reported = true;
     notes.push_back({VoiceNote::Kind::InputFinished, {}});
   }
-  if (m_sdl) {
-    if (auto why = m_sdl->failure(); !why.empty()) fall_back_to_default(why, notes);
-  }
+  if (m_keeper) keep_devices_notes(m_keeper->poll(now), notes);
   return notes;
 }
 
-void VoiceLink::fall_back_to_default(const std::string& why, std::vector<VoiceNote>& notes) {
-  notes.push_back({VoiceNote::Kind::DeviceProblem,
-                   "audio device problem: " + why + "; switching to the default devices"});
-  close();
-  m_options.input_device.clear();
-  m_options.output_device.clear();
-  if (auto error = open(); !error.empty())
-    notes.push_back({VoiceNote::Kind::DeviceProblem, "no audio: " + error});
-  auto more = std::exchange(m_pending, {});
-  notes.insert(notes.end(), more.begin(), more.end());
+std::string VoiceLink::sound_problem() const {
+  if (!m_engine) return "no sound device is open";
+  return m_keeper ? m_keeper->problem() : std::string();
 }
 
 }  // namespace voixer::client

@@ -1,8 +1,10 @@
 // The client's sound: the audio device (SDL, or WAV files for scripts and
 // tests) and the voice engine on it, opened and closed as the engine that
 // owns it decides, with what the user chose (mute, deafen, push-to-talk,
-// volumes) kept across a reopen. A device that fails is replaced by the
-// system default, with a note saying so. Used from one thread (the owner's);
+// volumes) kept across a reopen. A microphone or speakers that go away are
+// reopened on their own while the call goes on (audio/device_keeper.hpp):
+// retried with backoff, the default device standing in for a chosen one
+// that is gone, with notes saying so. Used from one thread (the owner's);
 // it never touches the network: frames leave through `send`.
 #pragma once
 
@@ -16,6 +18,7 @@
 
 namespace voixer::audio {
 class AudioDevice;
+class DeviceKeeper;
 class SdlDevice;
 class WavDevice;
 }  // namespace voixer::audio
@@ -35,6 +38,7 @@ struct VoiceNote {
     TalkingStopped,  // text: who
     InputFinished,   // the WAV input file has been played to its end
     DeviceProblem,   // text: what failed and what happens now
+    DeviceRestored,  // text: which device is back
   };
   Kind kind;
   std::string text;
@@ -55,6 +59,9 @@ class VoiceLink {
   // Stops the engine and the device (a WAV output file is written now).
   void close();
   bool is_open() const { return m_engine != nullptr; }
+  // "" when the engine runs with a microphone and speakers; otherwise why
+  // not (closed, or a device missing and being retried).
+  std::string sound_problem() const;
   // The running engine, or null. Shared so a reader on another thread can
   // finish with it while it is replaced.
   std::shared_ptr<audio::VoiceEngine> engine() const { return m_engine; }
@@ -74,19 +81,19 @@ class VoiceLink {
   bool push_to_talk() const { return m_ptt; }
 
   // Call a few times a second: who started or stopped talking, the end of
-  // the WAV input, a device that failed (then the defaults take over).
+  // the WAV input, a device that went away or came back.
   std::vector<VoiceNote> poll(std::chrono::steady_clock::time_point now);
 
  private:
   std::string start_engine();
   void apply_choices();
-  void fall_back_to_default(const std::string& why, std::vector<VoiceNote>& notes);
 
   audio::VoiceEngine::SendFrame m_send;
   VoiceOptions m_options;
   std::shared_ptr<audio::AudioDevice> m_device;
   audio::SdlDevice* m_sdl = nullptr;  // m_device, when it is SDL
   audio::WavDevice* m_wav = nullptr;  // m_device, when it is WAV files
+  std::unique_ptr<audio::DeviceKeeper> m_keeper;  // with m_sdl
   std::shared_ptr<audio::VoiceEngine> m_engine;
   std::vector<VoiceNote> m_pending;  // notes from open(), given by the next poll()
 

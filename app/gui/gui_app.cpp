@@ -197,6 +197,10 @@ bool GuiApp::pump() {
       case client::ClientEvent::Kind::VoiceProblem:
         m_voice_problem = e.text;
         break;
+      case client::ClientEvent::Kind::AudioRestored:
+        // The call panel shows what is still missing, or nothing.
+        m_voice_problem = m_engine.voice().sound_problem();
+        break;
       default:
         break;
     }

@@ -403,3 +403,30 @@ std::vector<std::int16_t> synth_voice(double seconds, std::uint32_t seed) {
 }
 
 }  // namespace voixer::audio
+
+namespace voixer::audio {
+
+double max_dropout_windowed_ms(std::span<const std::int16_t> reference,
+                               std::span<const std::int16_t> recorded, long max_delay_samples,
+                               int window_ms) {
+  const long window = static_cast<long>(window_ms) * 48;
+  double longest = 0;
+  for (long at = 0; at + window <= static_cast<long>(reference.size()); at += window) {
+    auto ref = reference.subspan(static_cast<std::size_t>(at), static_cast<std::size_t>(window));
+    double energy = 0;
+    for (auto s : ref) energy += double(s) * s;
+    if (std::sqrt(energy / window) / 32768.0 < 0.01) continue;  // a pause: nothing to lose
+    long room = std::min<long>(static_cast<long>(recorded.size()) - at, window + max_delay_samples);
+    if (room <= 0) return std::max<double>(longest, window_ms);
+    auto rec = recorded.subspan(static_cast<std::size_t>(at), static_cast<std::size_t>(room));
+    Alignment a = align(ref, rec, max_delay_samples);
+    if (a.correlation < 0.2) {
+      longest = std::max<double>(longest, window_ms);
+      continue;
+    }
+    longest = std::max(longest, max_dropout_ms(ref, rec, a.delay_samples));
+  }
+  return longest;
+}
+
+}  // namespace voixer::audio

@@ -57,6 +57,15 @@ double max_dropout_ms(std::span<const std::int16_t> reference,
                       std::span<const std::int16_t> recorded, long delay, double loud_db = -30.0,
                       double silent_db = -50.0);
 
+// max_dropout_ms() for a recording whose delay may move (a sound server
+// that stalled, a device reopened): each `window_ms` of the reference that
+// holds sound is aligned on its own (delay 0..max_delay_samples) and
+// searched for dropouts; the longest is returned. A window that cannot be
+// aligned at all (nothing of it arrived) counts as a dropout of its length.
+double max_dropout_windowed_ms(std::span<const std::int16_t> reference,
+                               std::span<const std::int16_t> recorded, long max_delay_samples,
+                               int window_ms = 2000);
+
 // 10*log10(sum ref^2 / sum (ref[i] - decoded[i + delay])^2) over the whole
 // reference; decoded outside its bounds counts as silence. +inf when equal.
 double snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> decoded,

@@ -1,0 +1,191 @@
+// sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N]
+//
+// Mouth-to-ear delay of the echo call (the mic test) through a real sound
+// server, beside the same call on the WAV-file devices, in one run.
+//
+// Through the sound server: a private PulseAudio daemon with a virtual
+// headset (tests/support/pulse_server.hpp); espeak-ng speech is played into
+// "mouth", `voixer cli --input-device mic --output-device ear` calls *echo,
+// and one stereo recording holds mouth (left) and ear (right), so the delay
+// is sample-exact. It is measured over the whole recording and in 2 s
+// windows (how it moves during the call), with the longest dropout (loud
+// speech in, silence out) found window by window.
+//
+// On the WAV devices: the same speech as --audio-in, what is heard as
+// --audio-out, the same analysis.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audio/wav.hpp"
+#include "support/analysis.hpp"
+#include "support/process.hpp"
+#include "support/pulse_server.hpp"
+#include "support/speech.hpp"
+
+using namespace voixer;
+
+namespace {
+
+constexpr int kRate = 48000;
+
+std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct Figures {
+  double delay_ms = 0;        // over the whole recording
+  double window_min = 0, window_median = 0, window_max = 0;  // 2 s windows
+  double longest_dropout_ms = 0;
+  double similarity = 0;
+};
+
+// Whole-recording delay, then the delay and dropouts of each 2 s window of
+// the mouth that holds speech.
+Figures analyse(const std::vector<std::int16_t>& mouth, const std::vector<std::int16_t>& ear) {
+  Figures f;
+  auto a = audio::align(mouth, ear, kRate / 2);
+  f.delay_ms = a.delay_samples * 1000.0 / kRate;
+  f.similarity = audio::envelope_similarity(mouth, ear, a.delay_samples);
+  std::vector<double> delays;
+  const long window = 2 * kRate;
+  for (long at = 0; at + window <= static_cast<long>(mouth.size()); at += window) {
+    std::span<const std::int16_t> m(mouth.data() + at, window);
+    double energy = 0;
+    for (auto s : m) energy += double(s) * s;
+    if (energy / window < 300.0 * 300.0) continue;  // mostly silence
+    long room = std::min<long>(static_cast<long>(ear.size()) - at, window + kRate / 2);
+    if (room <= 0) break;
+    std::span<const std::int16_t> e(ear.data() + at, room);
+    auto w = audio::align(m, e, kRate / 2);
+    if (w.correlation < 0.3) continue;
+    delays.push_back(w.delay_samples * 1000.0 / kRate);
+    f.longest_dropout_ms = std::max(f.longest_dropout_ms, audio::max_dropout_ms(m, e, w.delay_samples));
+  }
+  if (!delays.empty()) {
+    std::sort(delays.begin(), delays.end());
+    f.window_min = delays.front();
+    f.window_max = delays.back();
+    f.window_median = delays[delays.size() / 2];
+  }
+  return f;
+}
+
+void print(const char* what, const Figures& f) {
+  std::printf("%-14s delay %6.1f ms | 2 s windows: min %6.1f median %6.1f max %6.1f (spread %5.1f) | "
+              "longest dropout %4.0f ms | similarity %.3f\n",
+              what, f.delay_ms, f.window_min, f.window_median, f.window_max,
+              f.window_max - f.window_min, f.longest_dropout_ms, f.similarity);
+  std::fflush(stdout);
+}
+
+bool wait_for(test::Process& p, const std::string& text, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 100)
+    if (p.stderr_text(100).find(text) != std::string::npos) return true;
+  return false;
+}
+
+// Starts a cli, waits until it is in the echo call, returns it.
+std::unique_ptr<test::Process> echo_client(const std::string& exe, std::uint16_t port,
+                                           std::vector<std::string> devices, int frame_ms) {
+  std::vector<std::string> args = {exe, "cli", "127.0.0.1:" + std::to_string(port), "--nick", "bench",
+                                   "--input-mode", "always", "--frame-ms", std::to_string(frame_ms)};
+  args.insert(args.end(), devices.begin(), devices.end());
+  auto cli = std::make_unique<test::Process>(args);
+  while (auto line = cli->stdout_line(5000))
+    if (line->rfind("USERLIST", 0) == 0) break;
+  cli->write_stdin("/echo\n");
+  if (!wait_for(*cli, "voice: SESSIONACCEPTED", 5000)) std::fprintf(stderr, "echo call did not start\n");
+  return cli;
+}
+
+Figures through_sound_server(const std::string& exe, std::uint16_t port, test::PulseServer& pulse,
+                             const std::string& dir, const std::string& speech, double seconds,
+                             int frame_ms) {
+  auto cli = echo_client(exe, port, {"--input-device", "mic", "--output-device", "ear"}, frame_ms);
+  std::string raw = dir + "/rec.raw";
+  pulse.record(raw);
+  pulse.play(speech, "mouth");
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds + 0.5));  // the speech plays
+  pulse.stop_players();
+  pulse.stop_recording();
+  cli->close_stdin();
+  cli->wait(5000);
+  auto [mouth, ear] = test::PulseServer::read_recording(raw);
+  return analyse(mouth, ear);
+}
+
+Figures through_wav_devices(const std::string& exe, std::uint16_t port, const std::string& dir,
+                            const std::string& speech, double seconds, int frame_ms) {
+  std::string heard = dir + "/heard.wav";
+  auto cli = echo_client(exe, port, {"--audio-in", speech, "--audio-out", heard}, frame_ms);
+  wait_for(*cli, "audio input finished", static_cast<int>(seconds * 1000) + 20000);
+  cli->close_stdin();
+  cli->wait(5000);
+  // The WAV input starts with the client, before the call: what was spoken
+  // before the call is not heard, which the alignment ignores.
+  return analyse(audio::read_wav_48k_mono(speech), audio::read_wav_48k_mono(heard));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N]\n");
+    return 2;
+  }
+  std::string exe = argv[1];
+  int frame_ms = 20, runs = 1;
+  double seconds = 10;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--frame-ms")) frame_ms = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
+  }
+  std::string dir = test::temp_dir("sound-server-latency");
+  test::PulseServer pulse(dir + "/pulse");
+  if (!pulse.unavailable().empty()) {
+    std::fprintf(stderr, "sound_server_latency: %s\n", pulse.unavailable().c_str());
+    return 1;
+  }
+  // Speech long enough for `seconds`: one paragraph, repeated.
+  std::string text;
+  const char* paragraph =
+      "The server is in the kitchen, next to the fridge. Bring your own cable, and a long one. "
+      "We start at eight with a round of capture the flag, then the new map. ";
+  for (double spoken = 0; spoken < seconds; spoken += 11) text += paragraph;
+  std::string speech = dir + "/speech.wav";
+  if (!test::make_speech(speech, text, 0.5, 0.5)) {
+    std::fprintf(stderr, "sound_server_latency: espeak-ng and sox are needed\n");
+    return 1;
+  }
+  double speech_s = static_cast<double>(audio::read_wav_48k_mono(speech).size()) / kRate;
+  std::uint16_t port = free_port();
+  test::Process server({exe, "serve", "--bind", "127.0.0.1", "--port", std::to_string(port), "--quiet"},
+                       dir + "/server.log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a bench, not a test: it listens by then
+  std::printf("echo call, %d ms frames, %.0f s of speech, %d run(s)\n", frame_ms, speech_s, runs);
+  for (int r = 0; r < runs; ++r) {
+    print("sound server", through_sound_server(exe, port, pulse, dir, speech, speech_s, frame_ms));
+    print("WAV devices", through_wav_devices(exe, port, dir, speech, speech_s, frame_ms));
+  }
+  server.stop();
+  return 0;
+}

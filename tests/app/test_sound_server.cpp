@@ -1,0 +1,210 @@
+// Voice through a real sound server: `voixer serve` and `voixer cli`
+// processes whose microphones and speakers are devices of a private
+// PulseAudio daemon the test starts (tests/support/pulse_server.hpp), so the
+// call runs through SDL's pulseaudio driver and the server's own clocks and
+// buffers. What the "mouth" says and what the "ear" hears are recorded
+// together; assertions are on that recording. Where PulseAudio cannot run
+// at all the test says "skipped:" and why (ctest reports it as skipped).
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "audio/wav.hpp"
+#include "net/test_client.hpp"
+#include "support/analysis.hpp"
+#include "support/process.hpp"
+#include "support/pulse_server.hpp"
+#include "support/speech.hpp"
+
+using namespace voixer;
+using test::Process;
+
+namespace {
+
+const std::string kExe = VOIXER_EXE;
+using Clock = std::chrono::steady_clock;
+
+#define REQUIRE_PULSE(pulse)                                  \
+  if (!(pulse).unavailable().empty()) {                       \
+    MESSAGE("skipped: " << (pulse).unavailable());            \
+    return;                                                   \
+  }
+
+struct Served {
+  std::uint16_t port = test::free_port();
+  Process process{{kExe, "serve", "--bind", "127.0.0.1", "--port", std::to_string(port), "--quiet"}};
+  Served() {
+    std::string err;
+    for (int i = 0; i < 100 && err.find("serving on") == std::string::npos; ++i)
+      err = process.stderr_text(50);
+    REQUIRE_MESSAGE(err.find("serving on") != std::string::npos, "server did not start: " << err);
+  }
+};
+
+// A cli on the sound server's devices, voice always on.
+std::unique_ptr<Process> client(const Served& s, const std::string& nick,
+                                std::vector<std::string> extra) {
+  std::vector<std::string> args = {kExe, "cli", "127.0.0.1:" + std::to_string(s.port), "--nick",
+                                   nick, "--input-mode", "always"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto p = std::make_unique<Process>(args);
+  for (;;) {
+    auto line = p->stdout_line(5000);
+    REQUIRE_MESSAGE(line.has_value(), nick << " did not join: " << p->stderr_text(0));
+    if (line->rfind("USERLIST #lobby:", 0) == 0) break;
+  }
+  return p;
+}
+
+// Waits for the cli to print a message containing `text` that it had not
+// printed before `seen` characters of its stderr.
+bool stderr_has(Process& p, const std::string& text, int timeout_ms, std::size_t seen = 0) {
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  do {
+    if (p.stderr_text(50).find(text, seen) != std::string::npos) return true;
+  } while (Clock::now() < deadline);
+  return false;
+}
+
+// alice calls bob; both are bound to the call's voice when this returns.
+void call(Process& alice, Process& bob) {
+  alice.write_stdin("/call bob\n");
+  REQUIRE(stderr_has(alice, "voice: SESSIONACCEPTED", 5000));
+  REQUIRE(stderr_has(bob, "voice: SESSIONACCEPTED", 5000));
+}
+
+std::string speech(const std::string& dir, double lead_s) {
+  std::string path = dir + "/alice.wav";
+  REQUIRE(test::make_speech(path,
+                            "Can you hear me? The server is in the kitchen, next to the fridge. "
+                            "Bring your own cable, please.",
+                            lead_s, 0.3));
+  return path;
+}
+
+// When the signal first holds sound (a 5 ms window above -40 dBFS), in ms.
+double first_sound_ms(const std::vector<std::int16_t>& x) {
+  constexpr int kWindow = 240;
+  for (std::size_t at = 0; at + kWindow <= x.size(); at += kWindow) {
+    double sum = 0;
+    for (std::size_t i = at; i < at + kWindow; ++i) sum += double(x[i]) * x[i];
+    if (std::sqrt(sum / kWindow) / 32768.0 > 0.01) return at / 48.0;
+  }
+  return 1e9;
+}
+
+struct Heard {
+  double delay_ms, similarity, dropout_ms;
+};
+
+Heard compare(const std::vector<std::int16_t>& mouth, const std::vector<std::int16_t>& ear) {
+  auto a = audio::align(mouth, ear, 48000);
+  // Dropouts window by window: a delay that moves is not a gap.
+  Heard h{a.delay_samples / 48.0, audio::envelope_similarity(mouth, ear, a.delay_samples),
+          audio::max_dropout_windowed_ms(mouth, ear, 24000)};
+  MESSAGE("mouth to ear " << h.delay_ms << " ms, envelope similarity " << h.similarity
+                          << ", longest dropout " << h.dropout_ms << " ms");
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("sound server: alice's speech reaches bob's speakers with no gap") {
+  std::string dir = test::temp_dir("pulse-call");
+  test::PulseServer pulse(dir + "/pulse");
+  REQUIRE_PULSE(pulse);
+  std::string said = speech(dir, 0.3);
+  Served s;
+  auto bob = client(s, "bob", {"--auto-answer", "--output-device", "ear"});
+  auto alice = client(s, "alice", {"--input-device", "mic"});
+  call(*alice, *bob);
+  pulse.record(dir + "/rec.raw");
+  pulse.play(said, "mouth");
+  REQUIRE(stderr_has(*bob, "alice started talking", 5000));
+  REQUIRE(stderr_has(*bob, "alice stopped talking", 15000));
+  pulse.stop_recording();
+  auto [mouth, ear] = test::PulseServer::read_recording(dir + "/rec.raw");
+  Heard h = compare(mouth, ear);
+  CHECK(h.similarity > 0.85);
+  // No gap: every 5 ms of loud speech in is sound out (a device that ran
+  // dry mid-speech leaves 10-20 ms holes).
+  CHECK(h.dropout_ms <= 5);
+  alice->close_stdin();
+  bob->close_stdin();
+  CHECK(alice->wait(5000) == 0);
+  CHECK(bob->wait(5000) == 0);
+}
+
+TEST_CASE("sound server: killed and restarted mid-call, the voice is back within 3 s") {
+  std::string dir = test::temp_dir("pulse-restart");
+  test::PulseServer pulse(dir + "/pulse");
+  REQUIRE_PULSE(pulse);
+  std::string said = speech(dir, 0.0);
+  Served s;
+  auto bob = client(s, "bob", {"--auto-answer", "--output-device", "ear"});
+  auto alice = client(s, "alice", {"--input-device", "mic"});
+  call(*alice, *bob);
+  std::size_t alice_seen = alice->stderr_text(0).size(), bob_seen = bob->stderr_text(0).size();
+  pulse.kill();
+  REQUIRE_MESSAGE(stderr_has(*alice, "went away", 3000, alice_seen), alice->stderr_text(0));
+  REQUIRE(stderr_has(*bob, "went away", 3000, bob_seen));
+  // Both keep running and retrying while there is no sound server.
+  alice->write_stdin("/stats\n");
+  CHECK(stderr_has(*alice, "retrying", 3000, alice_seen));
+  REQUIRE(pulse.restart());
+  auto restarted = Clock::now();
+  pulse.record(dir + "/rec.raw");
+  pulse.play(said, "mouth");
+  CHECK(stderr_has(*alice, "Microphone back (mic)", 3000, alice_seen));
+  CHECK(stderr_has(*bob, "Speakers back (ear)", 3000, bob_seen));
+  MESSAGE("devices back after " << std::chrono::duration<double>(Clock::now() - restarted).count()
+                                << " s");
+  REQUIRE(stderr_has(*bob, "alice stopped talking", 20000, bob_seen));
+  pulse.stop_recording();
+  auto [mouth, ear] = test::PulseServer::read_recording(dir + "/rec.raw");
+  double voice_back_ms = first_sound_ms(ear) - first_sound_ms(mouth);
+  MESSAGE("the ear heard alice " << voice_back_ms << " ms after the mouth started, on the restarted server");
+  CHECK(voice_back_ms <= 3000);
+  Heard h = compare(mouth, ear);
+  CHECK(h.similarity > 0.7);  // what was said before the voice came back is not heard
+  alice->close_stdin();
+  bob->close_stdin();
+  CHECK(alice->wait(5000) == 0);
+  CHECK(bob->wait(5000) == 0);
+}
+
+TEST_CASE("sound server: alice's headphones unplugged mid-call, her chosen microphone keeps sending") {
+  std::string dir = test::temp_dir("pulse-unplug");
+  test::PulseServer pulse(dir + "/pulse");
+  REQUIRE_PULSE(pulse);
+  int phones = pulse.add_sink("phones");
+  REQUIRE(phones >= 0);
+  std::string said = speech(dir, 0.3);
+  Served s;
+  auto bob = client(s, "bob", {"--auto-answer", "--output-device", "ear"});
+  // The default source ("room") is silent: falling back to it would be heard.
+  auto alice = client(s, "alice", {"--input-device", "mic", "--output-device", "phones"});
+  call(*alice, *bob);
+  std::size_t alice_seen = alice->stderr_text(0).size();
+  pulse.record(dir + "/rec.raw");
+  pulse.play(said, "mouth");
+  REQUIRE(stderr_has(*bob, "alice started talking", 5000));
+  REQUIRE(pulse.unload(phones));
+  REQUIRE(stderr_has(*alice, "Speakers (phones) went away", 3000, alice_seen));
+  CHECK(stderr_has(*alice, "Speakers back (the default device)", 3000, alice_seen));
+  REQUIRE(stderr_has(*bob, "alice stopped talking", 15000));
+  pulse.stop_recording();
+  std::string told = alice->stderr_text(0).substr(alice_seen);
+  CHECK(told.find("Microphone") == std::string::npos);  // the microphone was never touched
+  auto [mouth, ear] = test::PulseServer::read_recording(dir + "/rec.raw");
+  Heard h = compare(mouth, ear);
+  CHECK(h.similarity > 0.8);
+  CHECK(h.dropout_ms <= 20);
+  alice->close_stdin();
+  bob->close_stdin();
+  CHECK(alice->wait(5000) == 0);
+  CHECK(bob->wait(5000) == 0);
+}
