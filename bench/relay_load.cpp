@@ -1,11 +1,14 @@
 // relay_load: the voice relay under a LAN party's worth of talking.
 //
 //   relay_load VOIXER_EXE [--calls 10] [--members 10] [--seconds 10] [--speech FILE.wav]
+//              [--sealed on|off]
 //   relay_load --connect PORT --server-pid PID [...]   (a server already running)
 //
 // Starts `voixer serve`, sets up --calls group calls of --members members
 // over the text protocol (one calls the next, who invites the rest), binds
-// one ENet peer per member with TALKSESSION, and makes every member talk:
+// one ENet peer per member (sealed, as voixer's clients do: TALKPROOF and
+// frames sealed per member; --sealed off: the seed's TALKSESSION and plain
+// frames), and makes every member talk:
 // one Opus frame every 20 ms (real packets: synthetic voice encoded with
 // the engine's settings, or --speech, any WAV file). It counts the frames that come back forwarded and
 // reads the server's CPU time from /proc, and prints:
@@ -37,6 +40,7 @@
 #include "audio/opus_codec.hpp"
 #include "audio/wav.hpp"
 #include "core/voice_frame.hpp"
+#include "core/voice_seal.hpp"
 
 namespace {
 
@@ -144,13 +148,14 @@ std::string offer_key(const std::string& line) {
 
 int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help") {
-    std::printf("usage: relay_load VOIXER_EXE [--calls N] [--members M] [--seconds T] [--speech F.wav]\n");
+    std::printf("usage: relay_load VOIXER_EXE [--calls N] [--members M] [--seconds T] [--speech F.wav] [--sealed on|off]\n");
     return argc < 2 ? 2 : 0;
   }
   int calls = 10, members = 10;
   int connect_port = 0;
   pid_t server_pid = 0;
   std::string prefix = "u";
+  bool sealed = true;  // --sealed off: the seed clients' plain binding and frames
   double seconds = 10;
   std::string speech;
   int first_option = std::string(argv[1]).rfind("--", 0) == 0 ? 1 : 2;
@@ -163,6 +168,7 @@ int main(int argc, char** argv) {
     else if (k == "--connect") connect_port = std::atoi(argv[i + 1]);
     else if (k == "--server-pid") server_pid = std::atoi(argv[i + 1]);
     else if (k == "--nick-prefix") prefix = argv[i + 1];
+    else if (k == "--sealed") sealed = std::string(argv[i + 1]) == "on";
     else fail("unknown option " + k);
   }
   const int users = calls * members;
@@ -218,17 +224,30 @@ int main(int argc, char** argv) {
   }
   int connected = 0, bound = 0;
   long forwarded = 0;
+  // Sealed: every member binds with a proof of its key for the challenge
+  // its peer was sent, and seals each frame under its own key.
+  std::vector<voixer::core::VoiceKeys> voice_keys(users);
+  for (int u = 0; u < users && sealed; ++u) voice_keys[u] = voixer::core::derive_voice_keys(keys[u]);
+  auto control = [&](ENetPeer* p, const std::string& line) {
+    enet_peer_send(p, 0, enet_packet_create(line.data(), line.size(), ENET_PACKET_FLAG_RELIABLE));
+  };
   auto service = [&](int timeout_ms) {
     ENetEvent ev;
     while (enet_host_service(host, &ev, timeout_ms) > 0) {
       timeout_ms = 0;
       if (ev.type == ENET_EVENT_TYPE_CONNECT) {
         int u = index[ev.peer];
-        std::string line = "TALKSESSION: " + keys[u];
-        enet_peer_send(ev.peer, 0, enet_packet_create(line.data(), line.size(), ENET_PACKET_FLAG_RELIABLE));
+        if (!sealed) control(ev.peer, "TALKSESSION: " + keys[u]);
         ++connected;
       } else if (ev.type == ENET_EVENT_TYPE_RECEIVE) {
-        if (ev.channelID == 0) {
+        std::string text(reinterpret_cast<char*>(ev.packet->data), ev.packet->dataLength);
+        if (ev.channelID == 0 && sealed && text.rfind("VOICECHALLENGE: ", 0) == 0) {
+          std::vector<std::uint8_t> challenge;
+          for (std::size_t i = 16; i + 1 < text.size(); i += 2)
+            challenge.push_back(static_cast<std::uint8_t>(std::stoi(text.substr(i, 2), nullptr, 16)));
+          const auto& k = voice_keys[index[ev.peer]];
+          control(ev.peer, "TALKPROOF: " + k.id + " " + voixer::core::voice_proof(k, challenge));
+        } else if (ev.channelID == 0) {
           if (std::memcmp(ev.packet->data, "SESSIONACCEPTED", 15) == 0) ++bound;
         } else {
           ++forwarded;
@@ -254,6 +273,8 @@ int main(int argc, char** argv) {
     frames.push_back(frame);
   }
 
+  std::vector<std::uint64_t> counter(users);
+  std::vector<std::uint8_t> sealed_frame(2048);
   auto talk = [&](double duration) {
     auto start = Clock::now();
     auto next = start;
@@ -262,8 +283,16 @@ int main(int argc, char** argv) {
       auto& f = frames[seq % frames.size()];
       f[1] = static_cast<std::uint8_t>(seq >> 8);
       f[2] = static_cast<std::uint8_t>(seq & 0xFF);
-      for (auto* p : peers)
-        enet_peer_send(p, 1, enet_packet_create(f.data(), f.size(), ENET_PACKET_FLAG_UNSEQUENCED));
+      for (int u = 0; u < users; ++u) {
+        const std::uint8_t* bytes = f.data();
+        std::size_t n = f.size();
+        if (sealed) {
+          n = voixer::core::seal_voice(voice_keys[u], voixer::core::VoiceDirection::ToServer,
+                                       ++counter[u], f, sealed_frame);
+          bytes = sealed_frame.data();
+        }
+        enet_peer_send(peers[u], 1, enet_packet_create(bytes, n, ENET_PACKET_FLAG_UNSEQUENCED));
+      }
       enet_host_flush(host);
       ++seq;
       if (seq % 50 == 0)
@@ -290,7 +319,8 @@ int main(int argc, char** argv) {
   for (auto& f : frames) avg_opus += f.size() - 3;
   avg_opus /= frames.size();
 
-  std::printf("calls %d x %d members, %d talkers, %.1f s\n", calls, members, users, elapsed);
+  std::printf("calls %d x %d members, %d talkers, %.1f s, voice %s\n", calls, members, users, elapsed,
+              sealed ? "sealed" : "plain");
   std::printf("frames sent ~%ld (%.0f/s), forwarded and received %ld (%.0f/s, %.3f%% of 9 per frame sent)\n", sent_frames,
               sent_frames / elapsed, forwarded, forwarded / elapsed,
               100.0 * forwarded / std::max(1L, sent_frames * (members - 1)));
