@@ -273,7 +273,7 @@ int main(int argc, char** argv) {
     frames.push_back(frame);
   }
 
-  std::vector<std::uint64_t> counter(users);
+  std::vector<std::uint32_t> counter(users);
   std::vector<std::uint8_t> sealed_frame(2048);
   auto talk = [&](double duration) {
     auto start = Clock::now();

@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
   VoiceKeys a = derive_voice_keys("0123456789abcdef0123456789abcdef");
   VoiceKeys b = derive_voice_keys("fedcba9876543210fedcba9876543210");
   std::vector<std::uint8_t> frame(60, 7), sealed(200), open(200), again(200), heard(200);
-  std::uint64_t counter = 0;
+  std::uint32_t counter = 0;
   double voice_us = per_call_us(seconds, [&] {
     ++counter;
     std::size_t n = seal_voice(a, VoiceDirection::ToServer, counter, frame, sealed);

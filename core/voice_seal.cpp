@@ -13,13 +13,14 @@ namespace {
 constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES] = {'v', 'x', 'v', 'o', 'i', 'c', 'e', '1'};
 constexpr std::string_view kMasterLabel = "voixer voice keys v1";
 constexpr std::size_t kMacBytes = crypto_aead_chacha20poly1305_ietf_ABYTES;
-static_assert(kVoiceSealOverhead == 1 + 8 + kMacBytes);
+static_assert(kVoiceSealOverhead == 1 + 4 + kMacBytes);
+constexpr std::size_t kHeader = 1 + 4;  // tag and counter, authenticated
 static_assert(crypto_aead_chacha20poly1305_ietf_NPUBBYTES == 12);
 
-void nonce_for(VoiceDirection direction, std::uint64_t counter, std::uint8_t nonce[12]) {
+void nonce_for(VoiceDirection direction, std::uint32_t counter, std::uint8_t nonce[12]) {
   std::memset(nonce, 0, 12);
   nonce[0] = static_cast<std::uint8_t>(direction);
-  for (int i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(counter >> (56 - 8 * i));
+  for (int i = 0; i < 4; ++i) nonce[8 + i] = static_cast<std::uint8_t>(counter >> (24 - 8 * i));
 }
 
 std::uint8_t tag_for(VoiceDirection direction) {
@@ -65,17 +66,17 @@ bool check_voice_proof(const VoiceKeys& keys, std::span<const std::uint8_t> chal
   return crypto_auth_verify(mac.data(), challenge.data(), challenge.size(), keys.auth.data()) == 0;
 }
 
-std::size_t seal_voice(const VoiceKeys& keys, VoiceDirection direction, std::uint64_t counter,
+std::size_t seal_voice(const VoiceKeys& keys, VoiceDirection direction, std::uint32_t counter,
                        std::span<const std::uint8_t> plain, std::span<std::uint8_t> out) {
   if (out.size() < plain.size() + kVoiceSealOverhead) return 0;
   out[0] = tag_for(direction);
-  for (int i = 0; i < 8; ++i) out[1 + i] = static_cast<std::uint8_t>(counter >> (56 - 8 * i));
+  for (int i = 0; i < 4; ++i) out[1 + i] = static_cast<std::uint8_t>(counter >> (24 - 8 * i));
   std::uint8_t nonce[12];
   nonce_for(direction, counter, nonce);
   unsigned long long n = 0;
-  crypto_aead_chacha20poly1305_ietf_encrypt(out.data() + 9, &n, plain.data(), plain.size(),
-                                            out.data(), 9, nullptr, nonce, keys.seal.data());
-  return 9 + static_cast<std::size_t>(n);
+  crypto_aead_chacha20poly1305_ietf_encrypt(out.data() + kHeader, &n, plain.data(), plain.size(),
+                                            out.data(), kHeader, nullptr, nonce, keys.seal.data());
+  return kHeader + static_cast<std::size_t>(n);
 }
 
 std::optional<OpenedVoice> open_voice(const VoiceKeys& keys, VoiceDirection direction,
@@ -84,14 +85,14 @@ std::optional<OpenedVoice> open_voice(const VoiceKeys& keys, VoiceDirection dire
   if (sealed.size() < kVoiceSealOverhead || sealed[0] != tag_for(direction) ||
       out.size() < sealed.size())
     return std::nullopt;
-  std::uint64_t counter = 0;
-  for (int i = 0; i < 8; ++i) counter = (counter << 8) | sealed[1 + i];
+  std::uint32_t counter = 0;
+  for (int i = 0; i < 4; ++i) counter = (counter << 8) | sealed[1 + i];
   std::uint8_t nonce[12];
   nonce_for(direction, counter, nonce);
   unsigned long long n = 0;
-  if (crypto_aead_chacha20poly1305_ietf_decrypt(out.data(), &n, nullptr, sealed.data() + 9,
-                                                sealed.size() - 9, sealed.data(), 9, nonce,
-                                                keys.seal.data()) != 0)
+  if (crypto_aead_chacha20poly1305_ietf_decrypt(out.data(), &n, nullptr, sealed.data() + kHeader,
+                                                sealed.size() - kHeader, sealed.data(), kHeader,
+                                                nonce, keys.seal.data()) != 0)
     return std::nullopt;
   return OpenedVoice{counter, static_cast<std::size_t>(n)};
 }

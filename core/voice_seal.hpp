@@ -4,8 +4,11 @@
 // opens each frame and seals it again for each recipient under theirs: it
 // relays, it does not mix, and it is trusted (no end-to-end claim).
 //
-//   client -> server  [0x03][counter: u64 big-endian][sealed client frame]
-//   server -> client  [0x04][counter: u64 big-endian][sealed server frame]
+//   client -> server  [0x03][counter: u32 big-endian][sealed client frame]
+//   server -> client  [0x04][counter: u32 big-endian][sealed server frame]
+//
+// 21 bytes more per frame (8 kbit/s at 50 frames a second); a 32-bit
+// counter lasts 2.7 years of talking on one binding.
 //
 // The keys come from the member's session key, which only the sealed text
 // connection carries. Binding a voice peer proves the key with a MAC over a
@@ -24,7 +27,7 @@ namespace voixer::core {
 
 inline constexpr std::uint8_t kSealedClientVoiceTag = 0x03;
 inline constexpr std::uint8_t kSealedServerVoiceTag = 0x04;
-inline constexpr std::size_t kVoiceSealOverhead = 1 + 8 + 16;
+inline constexpr std::size_t kVoiceSealOverhead = 1 + 4 + 16;
 inline constexpr std::size_t kVoiceChallengeBytes = 16;
 
 struct VoiceKeys {
@@ -44,11 +47,11 @@ enum class VoiceDirection : std::uint8_t { ToServer = 0, ToClient = 1 };
 
 // Seals `plain` into `out` (at least plain.size() + kVoiceSealOverhead
 // bytes); returns the length written.
-std::size_t seal_voice(const VoiceKeys& keys, VoiceDirection direction, std::uint64_t counter,
+std::size_t seal_voice(const VoiceKeys& keys, VoiceDirection direction, std::uint32_t counter,
                        std::span<const std::uint8_t> plain, std::span<std::uint8_t> out);
 
 struct OpenedVoice {
-  std::uint64_t counter = 0;
+  std::uint32_t counter = 0;
   std::size_t length = 0;  // of the plain frame written to `out`
 };
 // Opens a sealed frame into `out` (at least sealed.size() bytes); nullopt

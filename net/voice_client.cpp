@@ -161,7 +161,8 @@ class VoiceClient::Impl : public std::enable_shared_from_this<VoiceClient::Impl>
   std::optional<core::VoiceKeys> m_keys;  // sealed
   std::optional<std::array<std::uint8_t, core::kVoiceChallengeBytes>> m_challenge;
   core::ReplayWindow m_replay;
-  std::uint64_t m_sent = 0, m_refused = 0;
+  std::uint32_t m_sent = 0;  // counter of the last frame sealed
+  std::uint64_t m_refused = 0;
   std::array<std::uint8_t, core::kMaxServerVoiceFrame + core::kVoiceSealOverhead> m_sealed{};
   std::vector<std::uint8_t> m_opened = std::vector<std::uint8_t>(16 * 1024);
   bool m_connected = false;

@@ -26,7 +26,7 @@ class VoiceServer::Impl : public std::enable_shared_from_this<VoiceServer::Impl>
     std::array<std::uint8_t, core::kVoiceChallengeBytes> challenge{};
     std::optional<core::VoiceKeys> keys;  // bound with a proof: its voice is sealed
     core::ReplayWindow replay;            // counters received
-    std::uint64_t sent = 0;               // counter of the last frame sealed for it
+    std::uint32_t sent = 0;               // counter of the last frame sealed for it
   };
 
  public:

@@ -125,7 +125,7 @@ std::vector<std::uint8_t> frame_20ms(std::uint16_t seq) {
   return out;
 }
 
-std::vector<std::uint8_t> sealed_frame(const std::string& key, std::uint64_t counter,
+std::vector<std::uint8_t> sealed_frame(const std::string& key, std::uint32_t counter,
                                        std::uint16_t seq) {
   auto plain = frame_20ms(seq);
   std::vector<std::uint8_t> out(plain.size() + core::kVoiceSealOverhead);
