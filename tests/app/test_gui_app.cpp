@@ -308,7 +308,7 @@ TEST_CASE("a server that shows another identity than before: the window warns, t
 
 TEST_CASE("the start screen lists the servers on the network and joins one with a click") {
   app::GuiOptions options;
-  options.discovery_port = test::free_port();  // (a UDP port of this test's own)
+  options.discovery_port = test::free_udp_port();
   auto server_options = RunningServer::test_options();
   server_options.bind_address = "0.0.0.0";
   server_options.discovery = net::DiscoveryOptions{options.discovery_port, "Bob's LAN", "bob"};

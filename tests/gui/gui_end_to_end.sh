@@ -7,29 +7,7 @@
 #
 #   gui_end_to_end.sh VOIXER_EXE ARTEFACTS_DIR
 set -euo pipefail
-exe=$1
-out=$2
-mkdir -p "$out"
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; echo "--- gui stderr" >&2; cat "$work/gui.err" >&2 || true; exit 1; }
-
-# Waits until FILE has a line matching PATTERN (grep -E), up to SECONDS.
-wait_for() {
-  local file=$1 pattern=$2 seconds=${3:-10}
-  for _ in $(seq $((seconds * 20))); do
-    grep -qE "$pattern" "$file" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "no '$pattern' in $(basename "$file") after ${seconds}s"
-}
+source "$(dirname "$0")/common.sh"
 
 # Where things are in the 1200x760 window at font scale 1 (from screenshots).
 NICK_X=600 NICK_Y=267      # start screen: nickname field
@@ -44,15 +22,7 @@ click() { xdotool mousemove "$1" "$2" click 1; sleep 0.15; }
 key() { xdotool keydown "$1"; sleep 0.12; xdotool keyup "$1"; sleep 0.1; }
 shot() { import -window root "$out/$1.png"; }
 
-# A display of our own.
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" 2>/dev/null &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.05; done
-export DISPLAY=":$(cat "$work/display")"
-export XDG_CONFIG_HOME="$work/config"
-export XDG_DATA_HOME="$work/data"
-export SDL_AUDIODRIVER=dummy
-touch "$work/trace"
+start_display
 
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 

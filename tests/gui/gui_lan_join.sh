@@ -6,38 +6,14 @@
 #
 #   gui_lan_join.sh VOIXER_EXE ARTEFACTS_DIR
 set -euo pipefail
-exe=$1
-out=$2
-mkdir -p "$out"
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- gui stderr" >&2; cat "$work/gui.err" >&2 || true; exit 1; }
-wait_for() {
-  local file=$1 pattern=$2 seconds=${3:-10}
-  for _ in $(seq $((seconds * 20))); do
-    grep -qE "$pattern" "$file" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "no '$pattern' in $(basename "$file") after ${seconds}s"
-}
+source "$(dirname "$0")/common.sh"
 free_port() { python3 -c "import socket;s=socket.socket(socket.AF_INET,socket.$1);s.bind(('127.0.0.1',0));print(s.getsockname()[1])"; }
 
 # Where the first server of the list is in the 1200x760 window at font
 # scale 1 (from screenshots): the row under "On your network".
 ROW_X=420 ROW_Y=629
 
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" 2>/dev/null &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.05; done
-export DISPLAY=":$(cat "$work/display")"
-export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" SDL_AUDIODRIVER=dummy
-touch "$work/trace"
+start_display
 
 port=$(free_port SOCK_STREAM)
 discovery=$(free_port SOCK_DGRAM)

@@ -127,8 +127,10 @@ bool TestClient::closed_within(int timeout_ms, std::vector<std::string>* seen) {
   return false;
 }
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+std::uint16_t free_port_of(int type) {
+  int fd = ::socket(AF_INET, type, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -138,5 +140,10 @@ std::uint16_t free_port() {
   ::close(fd);
   return ntohs(addr.sin_port);
 }
+
+}  // namespace
+
+std::uint16_t free_port() { return free_port_of(SOCK_STREAM); }
+std::uint16_t free_udp_port() { return free_port_of(SOCK_DGRAM); }
 
 }  // namespace voixer::test

@@ -47,5 +47,6 @@ class TestClient {
 
 // A free TCP port on 127.0.0.1 (bound then released).
 std::uint16_t free_port();
+std::uint16_t free_udp_port();  // for a test's own LAN discovery port
 
 }  // namespace voixer::test

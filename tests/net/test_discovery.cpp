@@ -27,20 +27,6 @@ using test::TestClient;
 
 namespace {
 
-// A free UDP port for this test's discovery.
-std::uint16_t free_udp_port() {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-
 // A LanBrowser on its own thread, with what it heard.
 class Browser {
  public:
@@ -129,7 +115,7 @@ std::vector<std::string> ask_raw(std::uint16_t port, const std::string& datagram
 }  // namespace
 
 TEST_CASE("discovery: a browser finds the server with its name, host, users and lock") {
-  std::uint16_t dport = free_udp_port();
+  std::uint16_t dport = test::free_udp_port();
   auto config = RunningServer::test_config();
   config.password = "letmein";
   RunningServer s(config, announcing(dport, "Alice's LAN"));
@@ -156,7 +142,7 @@ TEST_CASE("discovery: a browser finds the server with its name, host, users and 
 }
 
 TEST_CASE("discovery: a server that stops is gone from the list within seconds") {
-  std::uint16_t dport = free_udp_port();
+  std::uint16_t dport = test::free_udp_port();
   auto server = std::make_unique<RunningServer>(RunningServer::test_config(), announcing(dport, "Short-lived"));
   std::uint16_t port = server->port();
   Browser browser(dport);
@@ -171,7 +157,7 @@ TEST_CASE("discovery: a server that stops is gone from the list within seconds")
 }
 
 TEST_CASE("discovery: a server without discovery is not found") {
-  std::uint16_t dport = free_udp_port();
+  std::uint16_t dport = test::free_udp_port();
   RunningServer quiet;  // test_options(): no discovery
   RunningServer loud(RunningServer::test_config(), announcing(dport, "Loud"));
   Browser browser(dport);
@@ -180,7 +166,7 @@ TEST_CASE("discovery: a server without discovery is not found") {
 }
 
 TEST_CASE("discovery: garbage gets no answer, answers are never larger than the query, and are rate limited") {
-  std::uint16_t dport = free_udp_port();
+  std::uint16_t dport = test::free_udp_port();
   RunningServer s(RunningServer::test_config(), announcing(dport, std::string(300, 'N')));
   CHECK(ask_raw(dport, "VOIXER? 1 0123456789abcdef\n").empty());  // not padded: too small to answer
   CHECK(ask_raw(dport, std::string(256, 'x')).empty());

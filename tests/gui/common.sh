@@ -1,0 +1,37 @@
+# Shared by the window's end-to-end scripts (sourced after `set -euo
+# pipefail` and with $1 = VOIXER_EXE, $2 = ARTEFACTS_DIR): a work directory
+# and the processes to stop on exit, failing with the window's stderr,
+# waiting for a line in a file, and a display of our own (Xvfb) with
+# voixer's files in the work directory.
+exe=$1
+out=$2
+mkdir -p "$out"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; echo "--- gui stderr" >&2; cat "$work/gui.err" >&2 || true; exit 1; }
+
+# Waits until FILE has a line matching PATTERN (grep -E), up to SECONDS.
+wait_for() {
+  local file=$1 pattern=$2 seconds=${3:-10}
+  for _ in $(seq $((seconds * 20))); do
+    grep -qE "$pattern" "$file" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "no '$pattern' in $(basename "$file") after ${seconds}s"
+}
+
+start_display() {
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" 2>/dev/null &
+  pids+=($!)
+  for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.05; done
+  export DISPLAY=":$(cat "$work/display")"
+  export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" SDL_AUDIODRIVER=dummy
+  touch "$work/trace"
+}
