@@ -136,7 +136,6 @@ TEST_CASE("discovery: a browser finds the server with its name, host, users and 
     CHECK(found->info.locked);
     CHECK(found->info.identity == core::key_hex(RunningServer::identity()->public_key));
     CHECK(found->rtt_ms >= 0);
-    CHECK(found->rtt_ms < 1000);
     return true;
   });
 }
