@@ -13,6 +13,7 @@
 #include "client/client_engine.hpp"
 #include "core/address.hpp"
 #include "core/cli_commands.hpp"
+#include "core/file_names.hpp"
 #include "core/terminal_text.hpp"
 #include "net/chat_server.hpp"
 
@@ -39,6 +40,8 @@ const char* const kCliHelp =
     "remembered for its address ($XDG_CONFIG_HOME/voixer/known_servers); when it\n"
     "changes the client stops with a warning, unless:\n"
     "  --accept-new-identity  trust a changed identity (and remember it)\n"
+    "  --download-dir DIR     where /get saves files (default: XDG_DOWNLOAD_DIR,\n"
+    "                         else ~/Downloads)\n"
     "\n"
     "voice (calls are made with /call, /accept, /invite, /echo):\n"
     "  --audio-in FILE.wav    microphone from a WAV file, played once from the start,\n"
@@ -205,6 +208,9 @@ class CliClient {
       case Kind::TalkingStarted: say(e.text + " started talking"); break;
       case Kind::TalkingStopped: say(e.text + " stopped talking"); break;
       case Kind::AudioInputFinished: say("audio input finished"); break;
+      case Kind::FileProgress:
+      case Kind::FileDone:
+      case Kind::FileFailed: say("file: " + core::escape_for_terminal(e.text)); break;
       case Kind::VoiceReady: break;
       case Kind::ServerIdentity:
         say("server identity: " + e.text +
@@ -249,7 +255,7 @@ class CliClient {
     }
     auto action = core::translate_cli_input(line, m_engine.model());
     if (!action.output.empty()) std::cerr << action.output << std::endl;
-    if (action.local != core::LocalCommand::None) run_local(action.local);
+    if (action.local != core::LocalCommand::None) run_local(action);
     for (const auto& out : action.lines) m_engine.send_typed(out);
     if (action.quit) quit();
   }
@@ -268,7 +274,20 @@ class CliClient {
     m_engine.disconnect();  // a Disconnected event ends the loop
   }
 
-  void run_local(core::LocalCommand command) {
+  void run_local(const core::CliAction& action) {
+    core::LocalCommand command = action.local;
+    if (command == core::LocalCommand::SendFile) {
+      if (auto why = m_engine.send_file(action.target, action.path); !why.empty()) say("file: " + why);
+      return;
+    }
+    if (command == core::LocalCommand::FetchFile) {
+      fetch_file(action.target, action.path);
+      return;
+    }
+    if (command == core::LocalCommand::ListFiles) {
+      list_files();
+      return;
+    }
     auto& voice = m_engine.voice();
     if (!m_voice_off.empty()) {
       say(m_voice_off);
@@ -284,8 +303,42 @@ class CliClient {
       case core::LocalCommand::Deafen: voice.set_deafened(true); say("deafened"); break;
       case core::LocalCommand::Undeafen: voice.set_deafened(false); say("undeafened"); break;
       case core::LocalCommand::Stats: print_stats(); break;
-      case core::LocalCommand::None: break;
+      default: break;
     }
+  }
+
+  // The files shared in the conversations shown, oldest first: /files
+  // numbers them, /get takes the number or the id.
+  std::vector<core::FileShared> shared_files() const {
+    std::vector<core::FileShared> files;
+    for (const auto& c : m_engine.model().conversations())
+      for (const auto& l : c.lines)
+        if (l.file) files.push_back(*l.file);
+    return files;
+  }
+
+  void list_files() {
+    auto files = shared_files();
+    if (files.empty()) say("no files shared in your conversations yet");
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const auto& f = files[i];
+      say(std::to_string(i + 1) + "\t" + f.target + "\t" + f.sender + "\t" +
+          core::human_size(f.size) + "\t" + f.id + "\t" + core::escape_for_terminal(f.name));
+    }
+  }
+
+  void fetch_file(const std::string& which, const std::string& directory) {
+    std::string id = which;
+    auto files = shared_files();
+    if (!which.empty() && which.size() < 6 && which.find_first_not_of("0123456789") == std::string::npos) {
+      std::size_t n = std::stoul(which);
+      if (n == 0 || n > files.size()) {
+        say("file: no file number " + which + " (/files lists them)");
+        return;
+      }
+      id = files[n - 1].id;
+    }
+    if (auto why = m_engine.fetch_file(id, directory); !why.empty()) say("file: " + why);
   }
 
   void print_stats() {
@@ -336,7 +389,7 @@ int run_cli(const std::vector<std::string>& argv) {
   Args args(argv,
             {"--nick", "--realname", "--password", "--audio-in", "--audio-out", "--input-device",
              "--output-device", "--frame-ms", "--input-mode", "--activation-level", "--sim-loss",
-             "--sim-delay", "--sim-jitter", "--sim-dup"},
+             "--sim-delay", "--sim-jitter", "--sim-dup", "--download-dir"},
             {"--help", "--auto-answer", "--no-voice", "--no-noise-suppression", "--list-devices",
              "--accept-new-identity"});
   if (args.has("--help")) {
@@ -371,6 +424,7 @@ int run_cli(const std::vector<std::string>& argv) {
   client::EngineOptions options;
   options.voice = !args.has("--no-voice");
   options.accept_new_identity = args.has("--accept-new-identity");
+  if (auto dir = args.value("--download-dir")) options.download_dir = *dir;
   options.audio = client::AudioLifetime::WholeSession;
   options.auto_answer = args.has("--auto-answer") ? client::AutoAnswer::On : client::AutoAnswer::Off;
   auto& voice = options.voice_options;

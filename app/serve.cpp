@@ -3,9 +3,11 @@
 #include <chrono>
 #include <limits>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "app/args.hpp"
+#include "core/file_names.hpp"
 #include "net/chat_server.hpp"
 #include "platform/files.hpp"
 #include "platform/host.hpp"
@@ -40,8 +42,11 @@ const char* const kServeHelp =
     "  --history N            messages per channel replayed on JOIN (default 50)\n"
     "  --coalesce-ms MS       least time between two rounds of writes; under load\n"
     "                         lines for a client are batched over it (default 1.5)\n"
-    "  --data-dir DIR         where the server keeps its identity (default\n"
-    "                         $XDG_DATA_HOME/voixer, else ~/.local/share/voixer)\n"
+    "  --data-dir DIR         where the server keeps its identity and shared files\n"
+    "                         (default $XDG_DATA_HOME/voixer, else\n"
+    "                         ~/.local/share/voixer; files in DIR/files)\n"
+    "  --files-quota SIZE     room for shared files, e.g. 500MB, 20GB; 0: no files\n"
+    "                         (default 4GB)\n"
     "  --require-encryption   refuse plain (seed protocol) clients such as nc with\n"
     "                         one ERROR ENCRYPTIONREQUIRED line; voixer's own clients\n"
     "                         are always sealed\n"
@@ -56,7 +61,7 @@ int run_serve(const std::vector<std::string>& argv) {
             {"--port", "--bind", "--ping-interval", "--ping-timeout", "--handshake-timeout",
              "--ring-timeout", "--flood-rate", "--flood-burst", "--max-clients", "--history",
              "--coalesce-ms", "--max-per-address", "--password", "--operator-password",
-             "--max-pending", "--max-pending-per-address", "--max-voice-per-address", "--data-dir", "--name", "--discovery-port"},
+             "--max-pending", "--max-pending-per-address", "--max-voice-per-address", "--data-dir", "--name", "--discovery-port", "--files-quota"},
             {"--quiet", "--help", "--require-encryption", "--no-discovery"});
   if (args.has("--help")) {
     std::cout << kServeHelp;
@@ -113,6 +118,14 @@ int run_serve(const std::vector<std::string>& argv) {
     std::cerr << "voixer serve: " << identity_error << "\n";
     return 1;
   }
+  auto quota = core::parse_size(args.value("--files-quota").value_or("4GB"));
+  if (!quota) {
+    std::cerr << "voixer serve: --files-quota must be a size such as 500MB or 20GB, not '"
+              << *args.value("--files-quota") << "'\n";
+    return 2;
+  }
+  config.files_quota = *quota;
+  options.files_directory = (std::filesystem::path(data_dir) / "files").string();
   config.hostname = platform::host_name();
   if (!args.has("--no-discovery")) {
     net::DiscoveryOptions discovery;

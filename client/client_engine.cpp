@@ -33,6 +33,7 @@ std::string default_known_servers_path() {
   return (std::filesystem::path(platform::config_dir()) / "known_servers").string();
 }
 std::string default_host_data_dir() { return platform::data_dir(); }
+std::string default_download_dir() { return platform::download_dir(); }
 
 ClientEngine::ClientEngine(EngineOptions options, std::function<void()> wake)
     : m_options(std::move(options)),
@@ -84,6 +85,9 @@ std::string ClientEngine::host(const HostChoices& choices) {
   options.announce = choices.announce;
   options.name = choices.name;
   options.host_nickname = choices.nickname;
+  config.files_quota = choices.files_quota;
+  options.files_directory =
+      (std::filesystem::path(m_options.host_data_dir) / "files").string();
   error = m_connection->host(std::move(config), options);
   m_hosting = error.empty();
   return error;
@@ -100,6 +104,7 @@ void ClientEngine::connect(const std::string& host, std::uint16_t port,
   m_held.clear();
   m_target = {host, port, nickname, realname, password};
   m_fingerprint.clear();
+  m_server_identity.reset();
   m_changed_identity.reset();
   m_change_message.clear();
   m_connection->connect(host, port, m_known.lookup(m_target.address()));
@@ -145,6 +150,7 @@ void ClientEngine::on_identity(const ConnectionEvent& e, std::vector<ClientEvent
     m_known.pin(m_target.address(), *e.identity);
     save_known_servers(out);
   }
+  m_server_identity = e.identity;
   bool announce = m_fingerprint != e.text;  // not again on every reconnect
   m_fingerprint = e.text;
   if (announce) {
@@ -194,6 +200,7 @@ std::vector<ClientEvent> ClientEngine::pump() {
         m_model.on_disconnected(e.text, e.will_retry, now_unix_ms());
         m_rejoin_pending = e.will_retry;
         m_connect_sent = false;
+        m_files.on_disconnected();
         out.push_back({ClientEvent::Kind::Disconnected, e.text, e.will_retry, e.retry_in_ms});
         break;
       case ConnectionEvent::Kind::VoiceControl:
@@ -218,6 +225,7 @@ std::vector<ClientEvent> ClientEngine::pump() {
   }
   if (m_options.auto_answer == AutoAnswer::On && m_model.incoming()) send(m_model.accept_call());
   follow_call(out);
+  poll_files(out);
   for (auto& note : m_voice.poll(std::chrono::steady_clock::now())) {
     using K = VoiceNote::Kind;
     ClientEvent::Kind kind = note.kind == K::TalkingStarted   ? ClientEvent::Kind::TalkingStarted
@@ -240,6 +248,7 @@ void ClientEngine::on_line(const ConnectionEvent& e, std::vector<ClientEvent>& o
   if (!e.message) return;
   auto before = m_model.phase();
   m_model.apply(*e.message, now_unix_ms());
+  follow_files(*e.message);
   send(m_model.take_follow_ups());
   if (before == core::ConnectionPhase::Connected ||
       m_model.phase() != core::ConnectionPhase::Connected)
@@ -248,6 +257,48 @@ void ClientEngine::on_line(const ConnectionEvent& e, std::vector<ClientEvent>& o
   if (m_hosting) send(m_model.become_operator(m_operator_password));
   if (m_rejoin_pending) send(m_model.rejoin_lines());
   m_rejoin_pending = false;
+}
+
+// ---- files ------------------------------------------------------------------
+
+std::string ClientEngine::send_file(const std::string& conversation, const std::string& path) {
+  if (conversation.empty()) return "open a channel or a private conversation to send a file to";
+  return m_files.send(conversation, path);
+}
+
+std::string ClientEngine::fetch_file(const std::string& id, const std::string& directory) {
+  const core::FileShared* f = m_model.find_file(id);
+  if (!f) return "no file '" + id + "' in the conversations shown";
+  return m_files.fetch(*f, directory.empty() ? m_options.download_dir : directory);
+}
+
+bool ClientEngine::files_moving() const {
+  for (const auto& j : m_files.jobs())
+    if (j.state == FileJobView::State::Hashing || j.state == FileJobView::State::Asking ||
+        j.state == FileJobView::State::Moving)
+      return true;
+  return false;
+}
+
+void ClientEngine::follow_files(const core::ServerMessage& m) {
+  if (auto* g = std::get_if<core::FileGrant>(&m)) m_files.on_grant(*g);
+  if (auto* f = std::get_if<core::FileShared>(&m)) m_files.on_shared(*f);
+  if (auto* e = std::get_if<core::Error>(&m);
+      e && (e->code == core::error_code::kFileRefused || e->code == core::error_code::kNoSuchFile))
+    m_files.on_refused(e->message);
+}
+
+void ClientEngine::poll_files(std::vector<ClientEvent>& out) {
+  if (m_model.phase() != core::ConnectionPhase::Connected || !m_server_identity) return;
+  std::vector<std::string> lines;
+  auto notes = m_files.poll({m_target.host, m_target.port, *m_server_identity}, lines);
+  send(lines);
+  for (auto& n : notes) {
+    auto kind = n.kind == FileNote::Kind::Done     ? ClientEvent::Kind::FileDone
+                : n.kind == FileNote::Kind::Failed ? ClientEvent::Kind::FileFailed
+                                                   : ClientEvent::Kind::FileProgress;
+    out.push_back({kind, std::move(n.text)});
+  }
 }
 
 void ClientEngine::follow_call(std::vector<ClientEvent>& out) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "client/connection.hpp"
+#include "client/file_jobs.hpp"
 #include "client/voice_link.hpp"
 #include "core/client_model.hpp"
 #include "core/known_servers.hpp"
@@ -34,6 +35,7 @@ enum class AutoAnswer { Off, On };
 
 std::string default_known_servers_path();  // $XDG_CONFIG_HOME/voixer/known_servers
 std::string default_host_data_dir();       // $XDG_DATA_HOME/voixer
+std::string default_download_dir();        // $XDG_DOWNLOAD_DIR, else ~/Downloads
 
 struct EngineOptions {
   bool voice = true;  // false: text only, no device, no voice connection
@@ -44,6 +46,8 @@ struct EngineOptions {
   bool accept_new_identity = false;
   // Where the server this engine hosts keeps its identity.
   std::string host_data_dir = default_host_data_dir();
+  // Where fetched files land (a name already there is never replaced).
+  std::string download_dir = default_download_dir();
   AudioLifetime audio = AudioLifetime::WhileInCall;
   AutoAnswer auto_answer = AutoAnswer::Off;
   VoiceOptions voice_options;
@@ -63,6 +67,9 @@ struct ClientEvent {
     AudioInputFinished,  // the WAV input file has been played
     ServerIdentity,   // text: the server's fingerprint; first_time when just pinned
     IdentityChanged,  // text: why the join stopped; trust_new_identity() goes on
+    FileProgress,     // text: how a file transfer goes (tenths, resumed, retrying)
+    FileDone,         // text: a file was sent, or saved where
+    FileFailed,       // text: why a file transfer stopped
   };
   Kind kind;
   std::string text = {};
@@ -93,7 +100,9 @@ class ClientEngine {
     bool require_encryption = false;
     bool announce = true;
     std::string name, nickname;
+    std::uint64_t files_quota = kDefaultFilesQuota;  // 0: no files
   };
+  static constexpr std::uint64_t kDefaultFilesQuota = 4'000'000'000;
   std::string host(const HostChoices& choices);
   bool hosting() const { return m_hosting; }
 
@@ -127,6 +136,16 @@ class ClientEngine {
   // A protocol line typed by the user, passed through as is.
   void send_typed(const std::string& line);
 
+  // ---- files ----------------------------------------------------------------
+  // Shares the file at `path` in `conversation` ("#chan" or a nickname):
+  // hashed, offered, sent. Returns "" or why not; FileDone/FileFailed follow.
+  std::string send_file(const std::string& conversation, const std::string& path);
+  // Fetches a file shared in a conversation I see, into `directory`
+  // (empty: the download directory). Returns "" or why not.
+  std::string fetch_file(const std::string& id, const std::string& directory = {});
+  std::vector<FileJobView> file_jobs() const { return m_files.jobs(); }
+  bool files_moving() const;  // a transfer runs: the face polls often
+
   // ---- sound ----------------------------------------------------------------
   VoiceLink& voice() { return m_voice; }
   const VoiceLink& voice() const { return m_voice; }
@@ -145,6 +164,8 @@ class ClientEngine {
   void on_identity(const ConnectionEvent& e, std::vector<ClientEvent>& out);
   void save_known_servers(std::vector<ClientEvent>& out);
   void follow_call(std::vector<ClientEvent>& out);
+  void follow_files(const core::ServerMessage& m);
+  void poll_files(std::vector<ClientEvent>& out);
 
   EngineOptions m_options;
   std::unique_ptr<Connection> m_connection;
@@ -166,6 +187,8 @@ class ClientEngine {
     std::string address() const { return host + ":" + std::to_string(port); }
   } m_target;
   std::string m_fingerprint;
+  std::optional<core::PublicKey> m_server_identity;  // proven by this connection
+  FileJobs m_files;
   std::optional<core::PublicKey> m_changed_identity;  // shown by the server, not trusted yet
   std::string m_change_message;
   bool m_refused_connection_closing = false;  // trusted anew: the refused one's close follows

@@ -75,6 +75,7 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
         options.port = host.port;
         options.identity = host.identity;
         options.require_encryption = host.require_encryption;
+        options.files_directory = host.files_directory;
         if (host.announce)
           options.discovery = net::DiscoveryOptions{host.discovery_port, host.name, host.host_nickname};
         m_server = std::make_unique<net::ChatServer>(m_io, config, options);

@@ -61,6 +61,7 @@ class Connection {
     bool announce = true;             // answer LAN discovery...
     std::string name, host_nickname;  // ...with these
     std::uint16_t discovery_port = 8648;
+    std::string files_directory;  // shared files (ServerConfig::files_quota)
   };
   std::string host(core::ServerConfig config, HostOptions options);
 

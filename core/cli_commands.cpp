@@ -76,6 +76,11 @@ std::string cli_help() {
          "  /stats                  voice statistics (levels, loss, buffer)\n"
          "  /ptt                    push-to-talk (--input-mode ptt): press, and again\n"
          "                          to release\n"
+         "  /send [#channel|@nickname] FILE\n"
+         "                          share a file (default: in the current channel)\n"
+         "  /files                  the files shared in your conversations, numbered\n"
+         "  /get N|ID [DIR]         fetch a file (default: your Downloads directory);\n"
+         "                          again after an interruption, it resumes\n"
          "  /ping                   measure the round trip to the server\n"
          "  /oper password          become an operator (servers with --operator-password)\n"
          "  /kick nickname [reason] operators: throw someone out (for a minute)\n"
@@ -197,6 +202,35 @@ CliAction translate_cli_input(std::string_view input, const ClientModel& model) 
     return send_line(format(ClientMessage{TalkAnswer{key, verb}}));
   }
   if (command == "ping") return send_line(format(ClientMessage{Ping{"cli"}}));
+  if (command == "send") {
+    CliAction a;
+    a.local = LocalCommand::SendFile;
+    auto [first, after] = first_word(rest);
+    if (!after.empty() && (first.front() == '#' || first.front() == '@')) {
+      a.target = first.front() == '@' ? std::string(first.substr(1)) : std::string(first);
+      a.path = std::string(after);
+    } else {
+      a.target = model.current_channel();
+      a.path = std::string(rest);
+    }
+    if (a.path.empty()) return usage("/send [#channel|@nickname] FILE");
+    if (a.target.empty()) return note("not in a channel: /join one, or /send @nickname FILE");
+    return a;
+  }
+  if (command == "get") {
+    CliAction a;
+    a.local = LocalCommand::FetchFile;
+    auto [which, dir] = first_word(rest);
+    if (which.empty()) return usage("/get N|ID [DIR]");
+    a.target = std::string(which);
+    a.path = std::string(dir);
+    return a;
+  }
+  if (command == "files") {
+    CliAction a;
+    a.local = LocalCommand::ListFiles;
+    return a;
+  }
   return note("unknown command '/" + std::string(command) + "' (try /help)");
 }
 

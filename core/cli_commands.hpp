@@ -14,13 +14,19 @@
 namespace voixer::core {
 
 // Commands the client carries out itself, without the server.
-enum class LocalCommand { None, Mute, Unmute, Deafen, Undeafen, Stats, PushToTalk };
+enum class LocalCommand {
+  None, Mute, Unmute, Deafen, Undeafen, Stats, PushToTalk,
+  SendFile,   // `path` to `target`
+  FetchFile,  // `target`: a file id or its number in /files; `path`: a directory or ""
+  ListFiles,
+};
 
 struct CliAction {
   std::vector<std::string> lines;  // protocol lines to send
   std::string output;              // text for the user (help, errors)
   bool quit = false;               // send DISCONNECT and exit
   LocalCommand local = LocalCommand::None;
+  std::string target, path;  // SendFile, FetchFile
 };
 
 // Translate one line typed by the user.

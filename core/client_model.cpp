@@ -207,20 +207,40 @@ struct ClientModel::Applier {
     m.add_line(c, {ChatLine::Kind::Message, d.sender, d.text, now});
   }
 
+  // A line of a page of older history (asked for by load_older()) goes
+  // above what is shown, in order. False when `line` is not one.
+  bool insert_older(Conversation& c, ChatLine& line) {
+    if (m.m_older_channel.empty() || m.m_older_channel != fold_case(c.name)) return false;
+    std::size_t at = std::min(m.m_older_at++, c.lines.size());
+    c.lines.insert(c.lines.begin() + static_cast<std::ptrdiff_t>(at), std::move(line));
+    if (c.lines.size() > Conversation::kMaxLines) c.lines.pop_back();
+    m.changed();
+    return true;
+  }
+
   void operator()(const History& h) {
     Conversation& c = m.conversation(h.channel, true);
     ChatLine line{ChatLine::Kind::History, h.sender, h.text, h.unix_ms};
-    if (!m.m_older_channel.empty() && m.m_older_channel == fold_case(c.name)) {
-      // A page of older history: it goes above what is shown, in order.
-      std::size_t at = std::min(m.m_older_at++, c.lines.size());
-      c.lines.insert(c.lines.begin() + static_cast<std::ptrdiff_t>(at), std::move(line));
-      if (c.lines.size() > Conversation::kMaxLines) c.lines.pop_back();
-      m.changed();
-      return;
-    }
+    if (insert_older(c, line)) return;
     if (m.is_replayed(c, line)) return;
     m.add_line(c, std::move(line));
   }
+
+  // A file shared live or replayed with the history: shown once.
+  void operator()(const FileShared& f) {
+    bool to_channel = !f.target.empty() && f.target.front() == '#';
+    std::string where = to_channel ? f.target : same_name(f.sender, m.m_nickname) ? f.target : f.sender;
+    Conversation& c = m.conversation(where, to_channel);
+    for (const auto& l : c.lines)
+      if (l.file && l.file->id == f.id) return;
+    ChatLine line{ChatLine::Kind::File, f.sender, f.name, f.unix_ms};
+    line.file = f;
+    if (insert_older(c, line)) return;
+    if (!m.active()) m.make_active(c);
+    m.add_line(c, std::move(line));
+  }
+
+  void operator()(const FileGrant&) {}  // the engine's business (the file stream)
 
   void operator()(const HistoryMore& h) {
     Conversation& c = m.conversation(h.channel, true);
@@ -792,6 +812,13 @@ void ClientModel::remove_ring(const std::string& key) {
   } else {
     m_incoming = m_rings.back();
   }
+}
+
+const FileShared* ClientModel::find_file(const std::string& id) const {
+  for (const auto& c : m_conversations)
+    for (const auto& l : c.lines)
+      if (l.file && l.file->id == id) return &*l.file;
+  return nullptr;
 }
 
 bool ClientModel::is_replayed(Conversation& c, const ChatLine& history) {

@@ -27,12 +27,14 @@ enum class ConnectionPhase {
 };
 
 struct ChatLine {
-  enum class Kind { Message, Own, History, Notice, Error };
+  // File: someone shared a file (`file`; `text` is its name).
+  enum class Kind { Message, Own, History, Notice, Error, File };
   Kind kind = Kind::Message;
   std::string sender;  // empty for notices
   std::string text;
   std::int64_t unix_ms = 0;
   bool mention = false;  // someone else's line that names me (core/mentions.hpp)
+  std::optional<FileShared> file = {};  // Kind::File
 };
 
 struct Conversation {
@@ -154,6 +156,8 @@ class ClientModel {
   // Where plain text goes: the active conversation when it is a joined
   // channel, else the channel joined last, else "" (none).
   std::string current_channel() const;
+  // A file shared in a conversation I see, by its id; nullptr if none.
+  const FileShared* find_file(const std::string& id) const;
   // Users of the active channel who are in a call with me.
   bool in_my_call(const std::string& nickname) const;
   // Counts the live lines that want the user's attention: a message naming

@@ -10,7 +10,7 @@ namespace {
 // A line split into its generic parts: VERB [arg ...][: text].
 struct Fields {
   std::string_view verb;
-  std::array<std::string_view, 4> args{};
+  std::array<std::string_view, 6> args{};
   std::size_t arg_count = 0;
   bool too_many_args = false;
   std::optional<std::string_view> text;
@@ -277,6 +277,16 @@ Parsed<ClientMessage> parse_client(std::string_view line) {
     if (!shape(f, 0, false)) return malformed("BANS", "BANS");
     return ListBans{};
   }
+  if (verb_is(f.verb, "FILEUPLOAD")) {
+    FileUpload u{s(a[0]), 0, s(a[2]), s(f.text.value_or(""))};
+    if (!shape(f, 3, true) || !parse_int(a[1], u.size) || f.text->empty())
+      return malformed("FILEUPLOAD", "FILEUPLOAD #channel-or-nickname size hash: name");
+    return u;
+  }
+  if (verb_is(f.verb, "FILEGET")) {
+    if (!shape(f, 0, true) || f.text->empty()) return malformed("FILEGET", "FILEGET: file-id");
+    return FileGet{s(*f.text)};
+  }
   if (verb_is(f.verb, "DISCONNECT")) {
     // The seed sends a bare DISCONNECT; a reason after a colon is tolerated.
     if (f.arg_count != 0 || f.too_many_args)
@@ -359,13 +369,23 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
   if (verb_is(f.verb, "UNBANNED") && shape(f, 1, true))
     return Unbanned{s(a[0]), *f.text == "-" ? "" : text()};
   if (verb_is(f.verb, "BANSEND") && shape(f, 0, false)) return BansEnd{};
+  if (verb_is(f.verb, "FILEGRANT") && shape(f, 5, true)) {
+    FileGrant g{s(a[0]), s(a[1]), FileDirection::Get, 0, s(a[4]), text()};
+    bool direction_ok = verb_is(a[2], "GET") || verb_is(a[2], "PUT");
+    if (verb_is(a[2], "PUT")) g.direction = FileDirection::Put;
+    if (direction_ok && parse_int(a[3], g.size)) return g;
+  }
+  if (verb_is(f.verb, "FILE") && shape(f, 6, true)) {
+    FileShared fs{s(a[0]), s(a[1]), 0, s(a[3]), 0, s(a[5]), text()};
+    if (parse_int(a[2], fs.unix_ms) && parse_int(a[4], fs.size)) return fs;
+  }
   if (verb_is(f.verb, "ERROR") && shape(f, 1, true))
     return Error{s(a[0]), text()};
   static constexpr std::string_view kKnown[] = {
       "ACCEPT", "NOTACCEPTED", "NICKNAMEINUSE", "PING", "PONG", "JOINED",
       "LEFT", "USERLIST", "USERLISTMORE", "USERJOIN", "USERLEAVE", "MSG", "HISTORY",
       "HISTORYMORE", "TOPIC", "CHANNEL", "LISTEND", "LISTMORE", "TALK", "TALKMEMBERS", "SESSIONACCEPTED", "VOICECHALLENGE", "OPERATOR", "SESSIONERROR",
-      "BANNED", "UNBANNED", "BANSEND", "ERROR"};
+      "BANNED", "UNBANNED", "BANSEND", "FILEGRANT", "FILE", "ERROR"};
   for (auto known : kKnown) {
     if (verb_is(f.verb, known))
       return ParseError{s(error_code::kMalformed),
@@ -454,6 +474,11 @@ struct ClientFormatter {
     return with_text("TALKPROOF", m.key_id + " " + m.proof);
   }
   std::string operator()(const Disconnect&) const { return "DISCONNECT"; }
+  std::string operator()(const FileUpload& m) const {
+    return with_text("FILEUPLOAD " + m.target + " " + std::to_string(m.size) + " " + m.hash,
+                     m.name);
+  }
+  std::string operator()(const FileGet& m) const { return with_text("FILEGET", m.id); }
 };
 
 struct ServerFormatter {
@@ -531,6 +556,17 @@ struct ServerFormatter {
     return with_text("UNBANNED " + m.nickname, m.address.empty() ? "-" : m.address);
   }
   std::string operator()(const BansEnd&) const { return "BANSEND"; }
+  std::string operator()(const FileGrant& m) const {
+    return with_text("FILEGRANT " + m.id + " " + m.token + " " +
+                         (m.direction == FileDirection::Put ? "PUT " : "GET ") +
+                         std::to_string(m.size) + " " + m.hash,
+                     m.name);
+  }
+  std::string operator()(const FileShared& m) const {
+    return with_text("FILE " + m.sender + " " + m.target + " " + std::to_string(m.unix_ms) + " " +
+                         m.id + " " + std::to_string(m.size) + " " + m.hash,
+                     m.name);
+  }
   std::string operator()(const Error& m) const {
     return with_text("ERROR " + m.code, m.message);
   }

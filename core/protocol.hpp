@@ -106,11 +106,23 @@ struct ListBans {  // BANS   (operators)
 struct Disconnect {  // DISCONNECT
   bool operator==(const Disconnect&) const = default;
 };
+// Files (docs/protocol.md, "Files"): the bytes go over a file stream of
+// their own, never over these lines; these ask for it and announce it.
+struct FileUpload {  // FILEUPLOAD <#chan or nickname> <size> <blake2b hex>: name
+  std::string target;
+  std::uint64_t size = 0;
+  std::string hash, name;
+  bool operator==(const FileUpload&) const = default;
+};
+struct FileGet {  // FILEGET: <file id>
+  std::string id;
+  bool operator==(const FileGet&) const = default;
+};
 
 using ClientMessage =
     std::variant<Connect, Ping, Pong, Join, Leave, List, HistoryRequest, SetTopic, SendMsg,
                  TalkRequest, TalkAnswer, TalkInvite, TalkSession, TalkProof, Oper, Kick, BanUser,
-                 Unban, ListBans, Disconnect>;
+                 Unban, ListBans, Disconnect, FileUpload, FileGet>;
 
 // ---- messages a server sends -------------------------------------------
 
@@ -235,6 +247,23 @@ struct Unbanned {  // UNBANNED <nickname>: <address or ->
 struct BansEnd {  // BANSEND   (after the BANNED lines that answer BANS)
   bool operator==(const BansEnd&) const = default;
 };
+// What a file grant allows on the file stream: sending it up or fetching it.
+enum class FileDirection { Put, Get };
+struct FileGrant {  // FILEGRANT <file id> <token> PUT|GET <size> <hash>: name
+  std::string id, token;
+  FileDirection direction = FileDirection::Get;
+  std::uint64_t size = 0;
+  std::string hash, name;
+  bool operator==(const FileGrant&) const = default;
+};
+struct FileShared {  // FILE <from> <#chan or nickname> <unix ms> <file id> <size> <hash>: name
+  std::string sender, target;
+  std::int64_t unix_ms = 0;
+  std::string id;
+  std::uint64_t size = 0;
+  std::string hash, name;
+  bool operator==(const FileShared&) const = default;
+};
 struct Error {  // ERROR CODE: message
   std::string code, message;
   bool operator==(const Error&) const = default;
@@ -245,7 +274,7 @@ using ServerMessage =
                  UserList, UserListMore, UserJoin, UserLeave, DeliverMsg, History,
                  HistoryMore, Topic, ChannelInfo, ListEnd, ListMore, TalkOffer, TalkState, TalkEvent,
                  TalkMembers, SessionAccepted, VoiceChallenge, Operator, SessionError, Banned,
-                 Unbanned, BansEnd, Error>;
+                 Unbanned, BansEnd, FileGrant, FileShared, Error>;
 
 // ---- codec ---------------------------------------------------------------
 
@@ -291,6 +320,8 @@ inline constexpr std::string_view kNoSuchBan = "NOSUCHBAN";
 inline constexpr std::string_view kRateLimited = "RATELIMITED";
 inline constexpr std::string_view kEncryptionRequired = "ENCRYPTIONREQUIRED";
 inline constexpr std::string_view kVoiceMoved = "VOICEMOVED";
+inline constexpr std::string_view kFileRefused = "FILEREFUSED";
+inline constexpr std::string_view kNoSuchFile = "NOSUCHFILE";
 }  // namespace error_code
 
 }  // namespace voixer::core

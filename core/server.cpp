@@ -7,6 +7,8 @@
 #include "core/bans.hpp"
 #include "core/calls.hpp"
 #include "core/failure_limiter.hpp"
+#include "core/file_book.hpp"
+#include "core/file_names.hpp"
 #include "core/names.hpp"
 
 namespace voixer::core {
@@ -17,6 +19,12 @@ constexpr std::string_view kLobby = "#lobby";
 constexpr std::size_t kSessionKeyBytes = 16;  // 128 bits, 32 hex characters
 
 struct Channel;
+
+// A channel's history: messages, and the files shared in it.
+using HistoryEntry = std::variant<History, FileShared>;
+std::int64_t stamp_of(const HistoryEntry& e) {
+  return std::visit([](const auto& m) { return m.unix_ms; }, e);
+}
 
 struct Connection {
   ConnId id = 0;
@@ -42,7 +50,7 @@ struct Channel {
   std::string name, folded;
   std::vector<Connection*> members;
   std::string topic, topic_setter;
-  std::deque<History> history;
+  std::deque<HistoryEntry> history;
 };
 
 template <class T>
@@ -66,9 +74,14 @@ struct Server::Impl : CallDirectory {
   std::unordered_map<std::string, std::size_t> pending_per_address;  // not logged in yet
   FailureLimiter password_failures;  // by address: server and operator passwords
   BanList bans;
+  FileBook files;
 
   Impl(ServerConfig c, Outbox& o, RandomSource r)
-      : config(std::move(c)), out(o), random(std::move(r)), calls(*this, config.ring_timeout) {}
+      : config(std::move(c)),
+        out(o),
+        random(std::move(r)),
+        calls(*this, config.ring_timeout),
+        files(config.files_quota) {}
 
   // ---- CallDirectory ------------------------------------------------------
 
@@ -252,6 +265,7 @@ struct Server::Impl : CallDirectory {
       decrement(per_address, c.address);
       if (!c.accepted) decrement(pending_per_address, c.address);
     }
+    out.file_revoke(c.id);
     conns.erase(c.id);
   }
 
@@ -421,17 +435,21 @@ struct Server::Impl : CallDirectory {
   // Replays the newest of the first `end` history lines of `ch` that fit
   // kReplayBytes, oldest first; says where older ones start if some were
   // left out (the client asks HISTORY #chan: before <time> for them).
+  static std::string history_line(const HistoryEntry& e) {
+    return std::visit([](const auto& m) { return format(ServerMessage{m}); }, e);
+  }
+
   void replay(Connection& c, const Channel& ch, std::size_t end, bool always_say = false) {
     std::size_t begin = end, bytes = 0;
     while (begin > 0) {
-      std::size_t size = format(ServerMessage{ch.history[begin - 1]}).size() + 1;
+      std::size_t size = history_line(ch.history[begin - 1]).size() + 1;
       if (bytes + size > kReplayBytes && begin < end) break;
       bytes += size;
       --begin;
     }
-    for (std::size_t i = begin; i < end; ++i) send(c, ch.history[i]);
+    for (std::size_t i = begin; i < end; ++i) emit(c.id, history_line(ch.history[i]));
     if (begin > 0) {
-      send(c, HistoryMore{ch.name, ch.history[begin].unix_ms});
+      send(c, HistoryMore{ch.name, stamp_of(ch.history[begin])});
     } else if (always_say) {
       send(c, HistoryMore{ch.name, 0});
     }
@@ -500,7 +518,7 @@ struct Server::Impl : CallDirectory {
     if (!ch) return;
     // The lines older than `before`: those before the first at or after it.
     std::size_t end = 0;
-    while (end < ch->history.size() && ch->history[end].unix_ms < m.before_unix_ms) ++end;
+    while (end < ch->history.size() && stamp_of(ch->history[end]) < m.before_unix_ms) ++end;
     replay(c, *ch, end, true);
   }
 
@@ -533,15 +551,7 @@ struct Server::Impl : CallDirectory {
       for (Connection* member : ch->members) {
         if (member != &c) emit(member->id, line);
       }
-      if (config.history_length > 0) {
-        // Older history is asked for by time ("before <unix ms>"), so no two
-        // messages of a channel may share one: a pasted block arrives within
-        // a millisecond, and its later lines are stamped a millisecond apart.
-        Millis stamp = wall(now);
-        if (!ch->history.empty()) stamp = std::max(stamp, ch->history.back().unix_ms + 1);
-        if (ch->history.size() >= config.history_length) ch->history.pop_front();
-        ch->history.push_back(History{c.nickname, ch->name, stamp, m.text});
-      }
+      remember(*ch, History{c.nickname, ch->name, history_stamp(*ch, now), m.text});
       return;
     }
     Connection* to = find_user(m.recipient);
@@ -551,6 +561,118 @@ struct Server::Impl : CallDirectory {
       return;
     }
     send(*to, DeliverMsg{c.nickname, to->nickname, m.text});
+  }
+
+  // Older history is asked for by time ("before <unix ms>"), so no two
+  // entries of a channel may share one: a pasted block arrives within a
+  // millisecond, and its later lines are stamped a millisecond apart.
+  Millis history_stamp(const Channel& ch, Millis now) const {
+    Millis stamp = wall(now);
+    if (!ch.history.empty()) stamp = std::max(stamp, stamp_of(ch.history.back()) + 1);
+    return stamp;
+  }
+
+  void remember(Channel& ch, HistoryEntry entry) {
+    if (config.history_length == 0) return;
+    if (ch.history.size() >= config.history_length) ch.history.pop_front();
+    ch.history.push_back(std::move(entry));
+  }
+
+  // ---- files ---------------------------------------------------------------
+
+  void handle(Connection& c, const FileUpload& m, Millis now) {
+    auto refuse = [&](std::string why) { error(c, error_code::kFileRefused, std::move(why)); };
+    if (!files.enabled()) return refuse("This server does not keep files");
+    if (!c.sealed) return refuse("Files need a sealed connection (voixer 0.2 or newer)");
+    if (auto why = check_file_name(m.name); !why.empty()) return refuse(why);
+    if (!is_hex_id(m.hash, kFileHashHexDigits))
+      return refuse("The hash must be 64 lower-case hex digits (BLAKE2b-256)");
+    if (m.size == 0) return refuse(m.name + " is empty");
+    FileRecord offer;
+    offer.name = m.name;
+    offer.hash = m.hash;
+    offer.size = m.size;
+    offer.sender = c.nickname;
+    offer.uploader_folded = c.folded;
+    // Every refusal of an upload is FILEREFUSED, so a client can tell
+    // which of its requests it answers.
+    if (!m.target.empty() && m.target[0] == '#') {
+      Channel* ch = find_channel(m.target);
+      if (!ch || !is_member(*ch, &c))
+        return refuse("You are not a member of " + shown(m.target) + ": join it to share files there");
+      offer.target = ch->name;
+      offer.channel_folded = ch->folded;
+    } else {
+      Connection* to = find_user(m.target);
+      if (!to) return refuse("No such user '" + shown(m.target) + "'");
+      offer.target = to->nickname;
+      offer.recipient_folded = to->folded;
+    }
+    auto result = files.offer(std::move(offer), now, random_hex(kFileIdHexDigits / 2));
+    if (auto* why = std::get_if<std::string>(&result)) return refuse(*why);
+    const FileRecord& f = *std::get<const FileRecord*>(result);
+    if (f.stored) {  // sent before: shown again to whoever is there now
+      announce(f);
+      return;
+    }
+    grant(c, f, FileDirection::Put);
+  }
+
+  void handle(Connection& c, const FileGet& m, Millis) {
+    const FileRecord* f = is_hex_id(m.id, kFileIdHexDigits) ? files.find(m.id) : nullptr;
+    // A file this user may not see answers as one that does not exist.
+    if (!f || !f->stored || !may_fetch(c, *f))
+      return error(c, error_code::kNoSuchFile, "No file '" + shown(m.id) + "' here for you");
+    if (!c.sealed)
+      return error(c, error_code::kFileRefused, "Files need a sealed connection (voixer 0.2 or newer)");
+    grant(c, *f, FileDirection::Get);
+  }
+
+  bool may_fetch(const Connection& c, const FileRecord& f) const {
+    if (!f.channel_folded.empty()) {
+      Channel* ch = find_channel(f.channel_folded);
+      return ch && is_member(*ch, &c);
+    }
+    return c.folded == f.uploader_folded || c.folded == f.recipient_folded;
+  }
+
+  void grant(Connection& c, const FileRecord& f, FileDirection direction) {
+    FileGrant g{f.id, random_hex(16), direction, f.size, f.hash, f.name};
+    out.file_grant(c.id, g);
+    send(c, g);
+  }
+
+  // A complete file, shown in its conversation (and kept in the channel's
+  // history like a message).
+  void announce(const FileRecord& f) {
+    if (!f.channel_folded.empty()) {
+      Channel* ch = find_channel(f.channel_folded);
+      if (!ch) return;
+      FileShared shared{f.sender, ch->name, f.stored_unix_ms, f.id, f.size, f.hash, f.name};
+      std::string line = format(ServerMessage{shared});
+      for (Connection* member : ch->members) emit(member->id, line);
+      return;
+    }
+    FileShared shared{f.sender, f.target, f.stored_unix_ms, f.id, f.size, f.hash, f.name};
+    std::string line = format(ServerMessage{shared});
+    for (const std::string* who : {&f.uploader_folded, &f.recipient_folded}) {
+      if (Connection* u = find_user(*who)) emit(u->id, line);
+    }
+  }
+
+  void file_uploaded(const std::string& id, bool ok, Millis now) {
+    if (!ok) {
+      files.discard(id);
+      return;
+    }
+    const FileRecord* f = files.find(id);
+    if (!f || f->stored) return;
+    Millis stamp = wall(now);
+    Channel* ch = f->channel_folded.empty() ? nullptr : find_channel(f->channel_folded);
+    if (ch) stamp = history_stamp(*ch, now);
+    f = files.complete(id, stamp);
+    if (ch) remember(*ch, FileShared{f->sender, ch->name, stamp, f->id, f->size, f->hash, f->name});
+    announce(*f);
   }
 
   void handle(Connection& c, const TalkRequest& m, Millis now) {
@@ -724,6 +846,7 @@ struct Server::Impl : CallDirectory {
     calls.tick(now);
     bans.expire(now);
     password_failures.expire(now);
+    for (const auto& id : files.expire(now)) out.file_drop(id);
   }
 
   // ---- flood control -------------------------------------------------------
@@ -798,6 +921,10 @@ void Server::on_closed(ConnId id, Millis) {
 }
 
 void Server::tick(Millis now) { m_impl->tick(now); }
+
+void Server::on_file_uploaded(const std::string& id, bool ok, Millis now) {
+  m_impl->file_uploaded(id, ok, now);
+}
 
 void Server::shutdown(std::string_view reason) {
   std::vector<Connection*> all;

@@ -31,6 +31,13 @@ class Outbox {
   virtual void send(ConnId to, std::string_view line) = 0;
   // Send what is queued, then close. The server has already forgotten `to`.
   virtual void close(ConnId to, std::string_view reason) = 0;
+
+  // Files (core/file_book.hpp): a token `grant` (sent to `to` as FILEGRANT)
+  // may now be redeemed on a file stream; every token of `to` is void once
+  // its connection is gone; the bytes of file `id` are to be removed.
+  virtual void file_grant(ConnId /*to*/, const FileGrant& /*grant*/) {}
+  virtual void file_revoke(ConnId /*to*/) {}
+  virtual void file_drop(const std::string& /*id*/) {}
 };
 
 // Source of unpredictable bytes for session keys and ping tokens. The
@@ -64,6 +71,7 @@ struct ServerConfig {
   std::string operator_password;     // OPER with it allows KICK; empty = nobody
   std::size_t history_length = 50;   // messages replayed on JOIN
   Millis wall_clock_offset = 0;      // unix ms = monotonic ms + offset
+  std::uint64_t files_quota = 0;     // bytes of shared files kept; 0 = no files
 };
 
 class Server {
@@ -113,6 +121,11 @@ class Server {
   // Where a voice frame from `from` goes; nullopt drops it (unbound peer).
   std::optional<VoiceRoute> voice_route(PeerId from) const;
   void on_voice_peer_gone(PeerId peer);
+
+  // The transport has every byte of upload `id` and they match its hash
+  // (`ok`), or they did not and were removed: the file is announced (FILE)
+  // to its conversation, or forgotten.
+  void on_file_uploaded(const std::string& id, bool ok, Millis now);
 
   // Introspection for tests, the benchmark and the GUI.
   std::size_t connection_count() const;

@@ -5,8 +5,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/file_stream.hpp"
 #include "core/sealed_stream.hpp"
 #include "net/discovery.hpp"
+#include "net/file_server.hpp"
 #include "net/random.hpp"
 #include "net/voice_server.hpp"
 
@@ -65,6 +67,7 @@ class ChatServer::Impl : public core::Outbox,
         m_server(config, *this, secure_random()),
         m_server_max_peers(config.max_clients),
         m_locked(!config.password.empty()),
+        m_files_quota(config.files_quota),
         m_identity(m_options.identity ? m_options.identity
                                       : std::make_shared<core::Identity>(core::Identity::generate())) {
     asio::error_code ec;
@@ -105,6 +108,20 @@ class ChatServer::Impl : public core::Outbox,
           },
           m_options.log, m_acceptor.local_endpoint().address().is_v6());
     }
+    if (!m_options.files_directory.empty() && m_files_quota > 0) {
+      FileServerOptions files;
+      files.directory = m_options.files_directory;
+      files.identity = m_identity;
+      files.log = m_options.log;
+      // On the file thread: the core hears of it on the network thread.
+      files.on_uploaded = [weak = weak_from_this(), io = &m_io](const std::string& id, bool ok) {
+        asio::post(*io, [weak, id, ok] {
+          if (auto self = weak.lock(); self && !self->m_stopped)
+            self->m_server.on_file_uploaded(id, ok, self->now());
+        });
+      };
+      m_files = std::make_unique<FileServer>(std::move(files));
+    }
     accept();
     schedule_tick();
   }
@@ -124,6 +141,7 @@ class ChatServer::Impl : public core::Outbox,
     m_server.shutdown(reason);
     if (m_voice) m_voice->shutdown();
     m_discovery.reset();  // gone from the LAN's lists at once
+    m_files.reset();
   }
 
   // ---- core::Outbox --------------------------------------------------------
@@ -143,6 +161,16 @@ class ChatServer::Impl : public core::Outbox,
     c.out.append(line);
     c.out.push_back('\n');
     mark_dirty(it->second);
+  }
+
+  void file_grant(ConnId to, const core::FileGrant& grant) override {
+    if (m_files) m_files->grant(to, grant);
+  }
+  void file_revoke(ConnId to) override {
+    if (m_files) m_files->revoke(to);
+  }
+  void file_drop(const std::string& id) override {
+    if (m_files) m_files->drop(id);
   }
 
   void close(ConnId to, std::string_view reason) override {
@@ -236,6 +264,18 @@ class ChatServer::Impl : public core::Outbox,
   // The first bytes tell a sealed client from a plain one. Returns false
   // when the plain path is not to go on (sealed, or refused).
   bool choose_mode(const std::shared_ptr<Conn>& c) {
+    if (static_cast<std::uint8_t>(c->in[0]) == core::kFileStreamFirstByte && m_files) {
+      // Not a session: the core forgets it, the file thread takes the socket.
+      m_server.on_closed(c->id, now());
+      std::string first(c->in.data(), c->in_len);
+      c->closed = true;
+      c->timer.cancel();
+      asio::error_code ec;
+      auto fd = c->socket.release(ec);
+      m_conns.erase(c->id);
+      if (!ec) m_files->adopt(fd, std::move(first));
+      return false;
+    }
     if (static_cast<std::uint8_t>(c->in[0]) == core::kSealedFirstByte) {
       c->mode = Conn::Mode::Sealed;
       c->sealed = std::make_unique<core::SealedServerSide>(*m_identity);
@@ -478,9 +518,11 @@ class ChatServer::Impl : public core::Outbox,
   core::Server m_server;
   std::size_t m_server_max_peers;
   bool m_locked;  // a password is needed (announced on the LAN)
+  std::uint64_t m_files_quota;
   std::shared_ptr<const core::Identity> m_identity;
   std::unique_ptr<VoiceServer> m_voice;
   std::unique_ptr<DiscoveryResponder> m_discovery;
+  std::unique_ptr<FileServer> m_files;
   std::unordered_map<ConnId, std::shared_ptr<Conn>> m_conns;
   std::vector<std::shared_ptr<Conn>> m_dirty;
   std::chrono::steady_clock::time_point m_last_flush{};

@@ -13,7 +13,9 @@
 // A connection whose first byte is core::kSealedFirstByte is sealed
 // (core/sealed_stream.hpp): its bytes go through the handshake and the
 // records, and only opened lines reach the core. Any other first byte is a
-// plain seed-protocol client, refused when encryption is required.
+// plain seed-protocol client, refused when encryption is required; and
+// core::kFileStreamFirstByte starts a file stream, handed to the file
+// server's thread (net/file_server.hpp).
 #pragma once
 
 #include <asio.hpp>
@@ -56,6 +58,9 @@ struct ChatServerOptions {
   // Refuse plain (seed protocol) connections with one ERROR line.
   bool require_encryption = false;
   std::optional<DiscoveryOptions> discovery;  // none: not announced on the LAN
+  // Where shared files are kept (net/file_server.hpp), with
+  // core::ServerConfig::files_quota; empty: the server keeps no files.
+  std::string files_directory;
   VoiceLimits voice_limits;                    // what a voice peer may hold
 };
 

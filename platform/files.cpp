@@ -31,6 +31,26 @@ std::string xdg_dir(const char* variable, const char* fallback_under_home) {
 std::string config_dir() { return xdg_dir("XDG_CONFIG_HOME", ".config"); }
 std::string data_dir() { return xdg_dir("XDG_DATA_HOME", ".local/share"); }
 
+std::string download_dir() {
+  if (const char* x = std::getenv("XDG_DOWNLOAD_DIR"); x && *x) return x;
+  const char* h = std::getenv("HOME");
+  std::filesystem::path home = h && *h ? h : ".";
+  // xdg-user-dirs writes XDG_DOWNLOAD_DIR="$HOME/Downloads" (localised).
+  const char* config = std::getenv("XDG_CONFIG_HOME");
+  std::filesystem::path dirs =
+      (config && *config ? std::filesystem::path(config) : home / ".config") / "user-dirs.dirs";
+  std::ifstream in(dirs);
+  std::string line;
+  const std::string key = "XDG_DOWNLOAD_DIR=\"";
+  while (std::getline(in, line)) {
+    if (line.rfind(key, 0) != 0 || line.size() < key.size() + 1 || line.back() != '"') continue;
+    std::string value = line.substr(key.size(), line.size() - key.size() - 1);
+    if (value.rfind("$HOME", 0) == 0) value = home.string() + value.substr(5);
+    if (!value.empty() && value[0] == '/') return value;
+  }
+  return (home / "Downloads").string();
+}
+
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;

@@ -13,6 +13,10 @@ std::string config_dir();
 // $XDG_DATA_HOME/voixer, else ~/.local/share/voixer (a server's identity).
 std::string data_dir();
 
+// Where a user's downloads go: XDG_DOWNLOAD_DIR (from the environment or
+// user-dirs.dirs), else ~/Downloads.
+std::string download_dir();
+
 // The whole file, or nullopt when it cannot be read.
 std::optional<std::string> read_file(const std::string& path);
 // Writes `text` to a temporary file beside `path` and renames it over, so a

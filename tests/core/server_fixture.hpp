@@ -20,6 +20,13 @@ struct Recorder : Outbox {
   std::map<ConnId, std::string> closed;
   void send(ConnId to, std::string_view line) override { lines[to].emplace_back(line); }
   void close(ConnId to, std::string_view reason) override { closed[to] = std::string(reason); }
+  // Files: what the transport would let file streams do.
+  std::vector<std::pair<ConnId, FileGrant>> grants;
+  std::vector<ConnId> revoked;
+  std::vector<std::string> dropped;
+  void file_grant(ConnId to, const FileGrant& g) override { grants.emplace_back(to, g); }
+  void file_revoke(ConnId to) override { revoked.push_back(to); }
+  void file_drop(const std::string& id) override { dropped.push_back(id); }
 };
 
 // Deterministic bytes; the real server uses libsodium.
