@@ -55,6 +55,14 @@ std::string unique_name(const std::string& name,
   }
 }
 
+bool is_image_name(std::string_view name) {
+  auto dot = name.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  std::string ext;
+  for (char c : name.substr(dot + 1)) ext += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return ext == "png" || ext == "jpg" || ext == "jpeg" || ext == "gif" || ext == "bmp";
+}
+
 std::string human_size(std::uint64_t bytes) {
   static constexpr const char* kUnits[] = {"KB", "MB", "GB", "TB"};
   if (bytes < 1000) return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");

@@ -34,6 +34,9 @@ std::string download_name(std::string_view name);
 // `exists` is false: a download never replaces a file already there.
 std::string unique_name(const std::string& name, const std::function<bool(const std::string&)>& exists);
 
+// By its name, a picture the window can show (png, jpg, jpeg, gif, bmp).
+bool is_image_name(std::string_view name);
+
 // "1.5 GB", "312 KB", "17 bytes": sizes for people (powers of 1000).
 std::string human_size(std::uint64_t bytes);
 // "4GB", "500 MB", "1.5G", "2GiB", "1000": a size a person typed (KB, MB,

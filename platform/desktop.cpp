@@ -87,15 +87,28 @@ void DesktopNotifier::notify(const std::string& summary, const std::string& body
 }
 std::string DesktopNotifier::last_error() const { return m_impl->last_error(); }
 
-bool open_link(const std::string& url) {
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) return false;
-  const char* argv[] = {"xdg-open", url.c_str(), nullptr};
+namespace {
+
+bool xdg_open(const std::string& what) {
+  const char* argv[] = {"xdg-open", what.c_str(), nullptr};
   pid_t pid = 0;
   if (posix_spawnp(&pid, "xdg-open", nullptr, nullptr, const_cast<char* const*>(argv), environ) != 0)
     return false;
   // xdg-open hands the link to the browser and exits; reap it off the UI thread.
   std::thread([pid] { waitpid(pid, nullptr, 0); }).detach();
   return true;
+}
+
+}  // namespace
+
+bool open_link(const std::string& url) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) return false;
+  return xdg_open(url);
+}
+
+bool open_file(const std::string& path) {
+  if (path.empty() || path[0] != '/') return false;  // never an option to xdg-open
+  return xdg_open(path);
 }
 
 }  // namespace voixer::platform

@@ -29,5 +29,7 @@ class DesktopNotifier {
 // Opens an http:// or https:// link with xdg-open, without a shell; false
 // (nothing run) for anything else.
 bool open_link(const std::string& url);
+// Opens a file (an absolute path) with the desktop's application for it.
+bool open_file(const std::string& path);
 
 }  // namespace voixer::platform

@@ -31,6 +31,8 @@ std::string xdg_dir(const char* variable, const char* fallback_under_home) {
 std::string config_dir() { return xdg_dir("XDG_CONFIG_HOME", ".config"); }
 std::string data_dir() { return xdg_dir("XDG_DATA_HOME", ".local/share"); }
 
+std::string cache_dir() { return xdg_dir("XDG_CACHE_HOME", ".cache"); }
+
 std::string download_dir() {
   if (const char* x = std::getenv("XDG_DOWNLOAD_DIR"); x && *x) return x;
   const char* h = std::getenv("HOME");

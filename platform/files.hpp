@@ -13,6 +13,8 @@ std::string config_dir();
 // $XDG_DATA_HOME/voixer, else ~/.local/share/voixer (a server's identity).
 std::string data_dir();
 
+// $XDG_CACHE_HOME/voixer, else ~/.cache/voixer (thumbnails' images).
+std::string cache_dir();
 // Where a user's downloads go: XDG_DOWNLOAD_DIR (from the environment or
 // user-dirs.dirs), else ~/Downloads.
 std::string download_dir();

@@ -10,7 +10,7 @@ packages=(
   libopus-dev libenet-dev libspeexdsp-dev libsqlite3-dev libfontconfig-dev
   xvfb xauth x11-utils xdotool imagemagick sox espeak-ng fonts-dejavu-core python3
   dpkg-dev desktop-file-utils fontconfig binutils iproute2
-  libnotify-dev dbus-daemon dbus-bin
+  libnotify-dev dbus-daemon dbus-bin libstb-dev
   pulseaudio pulseaudio-utils
 )
 

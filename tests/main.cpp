@@ -1,6 +1,7 @@
 // doctest's main, in a file of its own because it is slow to compile.
 //
-// Every test process gets configuration and data directories of its own
+// Every test process gets configuration, data, cache and download
+// directories of its own
 // (and so do the voixer processes it starts): what a client remembers of
 // the servers it met, and a server's identity, never leak from one test
 // into another, nor into the home directory of whoever runs the tests.
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
   if (own_dirs) {
     setenv("XDG_CONFIG_HOME", (std::string(dir) + "/config").c_str(), 1);
     setenv("XDG_DATA_HOME", (std::string(dir) + "/data").c_str(), 1);
+    setenv("XDG_CACHE_HOME", (std::string(dir) + "/cache").c_str(), 1);
+    setenv("XDG_DOWNLOAD_DIR", (std::string(dir) + "/downloads").c_str(), 1);
   }
   doctest::Context context(argc, argv);
   int result = context.run();

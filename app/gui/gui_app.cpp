@@ -1,24 +1,28 @@
 #include "app/gui/gui_app.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "audio/sdl_device.hpp"
 #include "core/address.hpp"
 #include "core/calls.hpp"
 #include "core/discovery.hpp"
+#include "core/file_names.hpp"
 #include "core/names.hpp"
 #include "net/chat_server.hpp"
 #include "net/lan_addresses.hpp"
 #include "platform/desktop.hpp"
+#include "platform/files.hpp"
 #include "platform/paths.hpp"
 
 namespace voixer::app {
 
 namespace {
 
-client::EngineOptions engine_options() {
+client::EngineOptions engine_options(const GuiOptions& options) {
   client::EngineOptions o;
   o.audio = client::AudioLifetime::WhileInCall;  // the microphone is open only in a call
+  if (!options.download_dir.empty()) o.download_dir = options.download_dir;
   return o;
 }
 
@@ -35,13 +39,14 @@ GuiApp::GuiApp(AppSettings settings, std::string settings_path, std::function<vo
     : m_settings(std::move(settings)),
       m_settings_path(std::move(settings_path)),
       m_options(std::move(options)),
-      m_engine(engine_options(), wake_ui),
+      m_engine(engine_options(m_options), wake_ui),
       m_wake_ui(std::move(wake_ui)) {
   m_form.nickname = m_settings.nickname;
   m_form.port = std::to_string(m_settings.host_port);
   m_form.address = m_settings.recent.empty() ? "" : m_settings.recent.front();
   if (auto ring = platform::find_asset("ring.wav"); !ring.empty()) m_ring.load(ring);
   m_engine.set_voice_options(voice_options());
+  m_images_dir = (std::filesystem::path(platform::cache_dir()) / "images").string();
 }
 
 GuiApp::~GuiApp() {
@@ -197,6 +202,14 @@ bool GuiApp::pump() {
       case client::ClientEvent::Kind::VoiceProblem:
         m_voice_problem = e.text;
         break;
+      case client::ClientEvent::Kind::FileFailed:
+        m_file_problem = e.text;
+        trace("file failed " + e.text);
+        break;
+      case client::ClientEvent::Kind::FileDone:
+        m_file_problem.clear();
+        trace("file done " + e.text);
+        break;
       case client::ClientEvent::Kind::AudioRestored:
         // The call panel shows what is still missing, or nothing.
         m_voice_problem = m_engine.voice().sound_problem();
@@ -225,6 +238,7 @@ bool GuiApp::pump() {
   if (m_screen == Screen::Main) m_lan.reset();
   bool lan_changed = m_lan && m_lan->version() != m_lan_version;
   if (m_lan) m_lan_version = m_lan->version();
+  fetch_images();
   if (!model().incoming() && m_ring.playing()) m_ring.stop();
   if (model().incoming()) m_ring.keep_looping();
   m_shown_engine = m_engine.voice().engine();
@@ -248,7 +262,68 @@ GuiApp::Attention GuiApp::take_attention() {
 }
 
 bool GuiApp::animating() const {
-  return model().call_state().phase != core::CallPhase::None || model().incoming().has_value();
+  return model().call_state().phase != core::CallPhase::None || model().incoming().has_value() ||
+         m_engine.files_moving();
+}
+
+// ---- files ------------------------------------------------------------------
+
+void GuiApp::share_files(const std::vector<std::string>& paths) {
+  const core::Conversation* c = model().active();
+  if (!c) return;
+  for (const auto& path : paths) {
+    std::string why = m_engine.send_file(c->name, path);
+    trace(why.empty() ? "sending file " + path + " to " + c->name : "file refused " + why);
+    if (!why.empty()) m_file_problem = why;
+  }
+}
+
+void GuiApp::fetch_file(const std::string& id) {
+  std::string why = m_engine.fetch_file(id);
+  trace(why.empty() ? "fetching file " + id : "file refused " + why);
+  if (!why.empty()) m_file_problem = why;
+}
+
+std::optional<client::FileJobView> GuiApp::file_job(const std::string& id) const {
+  std::optional<client::FileJobView> found;
+  for (auto& j : m_engine.file_jobs())
+    if (j.id == id) found = j;
+  return found;
+}
+
+std::vector<client::FileJobView> GuiApp::uploads(const std::string& conversation) const {
+  std::vector<client::FileJobView> out;
+  for (auto& j : m_engine.file_jobs())
+    if (j.upload && j.conversation == conversation && j.state != client::FileJobView::State::Done &&
+        j.state != client::FileJobView::State::Failed)
+      out.push_back(j);
+  return out;
+}
+
+std::string GuiApp::image_path(const std::string& id) const {
+  for (auto& j : m_engine.file_jobs())
+    if (j.id == id && j.state == client::FileJobView::State::Done && !j.saved_path.empty() &&
+        j.saved_path.rfind(m_images_dir, 0) == 0)
+      return j.saved_path;
+  return {};
+}
+
+void GuiApp::open_file(const std::string& path) {
+  trace("opened file " + path);
+  if (!platform::open_file(path)) m_file_problem = "cannot open " + path;
+}
+
+// Images shared in the open conversation come on their own, small ones
+// only, for their thumbnails.
+void GuiApp::fetch_images() {
+  const core::Conversation* c = model().active();
+  if (!c) return;
+  for (const auto& l : c->lines) {
+    if (!l.file || l.file->size > kMaxThumbnailSource || !core::is_image_name(l.file->name) ||
+        !m_images_asked.insert(l.file->id).second)
+      continue;
+    m_engine.fetch_file(l.file->id, m_images_dir);
+  }
 }
 
 // ---- intents --------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <set>
 #include <vector>
@@ -37,10 +38,14 @@ struct GuiOptions {
   std::string trace_path;      // --trace FILE: what the views put on screen, a line each
   std::uint16_t discovery_port = core::kDiscoveryPort;  // --discovery-port: LAN discovery
   std::string wav_in, wav_out; // --audio-in / --audio-out: WAV files instead of SDL devices
+  std::string download_dir;    // --download-dir: where fetched files go ("": the user's Downloads)
 };
 
 class GuiApp {
  public:
+  // Images up to this size are fetched on their own for a thumbnail.
+  static constexpr std::uint64_t kMaxThumbnailSource = 16'000'000;
+
   GuiApp(AppSettings settings, std::string settings_path, std::function<void()> wake_ui,
          GuiOptions options = {});
   ~GuiApp();
@@ -115,6 +120,23 @@ class GuiApp {
   // The sound devices the system offers (input or output), for Settings.
   std::vector<std::string> audio_devices(bool input) const;
 
+  // ---- files ----------------------------------------------------------------
+  // Files dropped on the window: shared in the open conversation. A file
+  // that cannot be sent is said in the conversation.
+  void share_files(const std::vector<std::string>& paths);
+  // Fetches a shared file into the download directory.
+  void fetch_file(const std::string& id);
+  // My uploads to `conversation` that are not done yet.
+  std::vector<client::FileJobView> uploads(const std::string& conversation) const;
+  // The newest transfer of file `id`, if any.
+  std::optional<client::FileJobView> file_job(const std::string& id) const;
+  // Where an image shared in the open conversation was fetched to (on its
+  // own, for its thumbnail), "" until it is there.
+  std::string image_path(const std::string& id) const;
+  // Opens a fetched file with the desktop's application for it.
+  void open_file(const std::string& path);
+  const std::string& file_problem() const { return m_file_problem; }
+
   // After a pump in which a message named me or a private message
   // arrived: whether the taskbar should flash, and the desktop
   // notification to show (summary "" for none), as Settings allow. The
@@ -134,6 +156,7 @@ class GuiApp {
 
  private:
   void connect_to(const std::string& host, std::uint16_t port);
+  void fetch_images();
   client::VoiceOptions voice_options() const;
 
   AppSettings m_settings;
@@ -155,6 +178,9 @@ class GuiApp {
   std::unique_ptr<client::LanWatch> m_lan;  // while the start screen shows
   std::uint64_t m_lan_version = 0;
   std::set<std::string> m_traced;  // what trace_once() wrote
+  std::string m_images_dir;        // images fetched for thumbnails
+  std::set<std::string> m_images_asked;  // file ids
+  std::string m_file_problem;
 };
 
 }  // namespace voixer::app

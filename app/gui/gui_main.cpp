@@ -39,6 +39,7 @@ const char* const kGuiHelp =
     "  --audio-in FILE.wav  microphone from a WAV file (as in voixer cli)\n"
     "  --audio-out FILE.wav record what would be played to a WAV file\n"
     "  --trace FILE         append a line to FILE for what the window shows\n"
+    "  --download-dir DIR   where downloaded files go (default: ~/Downloads)\n"
     "  --discovery-port N   UDP port of LAN discovery (default 8648)\n"
     "  --report-startup     print the time to the first frame on stderr\n"
     "  --help               this text\n";
@@ -52,6 +53,10 @@ volatile std::sig_atomic_t g_stop = 0;
 
 void mark_input(GLFWwindow*) { g_input = true; }
 
+// Files dropped on the window, taken by the UI loop (GLFW calls back from
+// glfwWaitEvents, on the UI thread).
+std::vector<std::string> g_dropped;
+
 void install_input_callbacks(GLFWwindow* w) {
   glfwSetCursorPosCallback(w, [](GLFWwindow* win, double, double) { mark_input(win); });
   glfwSetMouseButtonCallback(w, [](GLFWwindow* win, int, int, int) { mark_input(win); });
@@ -61,6 +66,10 @@ void install_input_callbacks(GLFWwindow* w) {
   glfwSetWindowFocusCallback(w, [](GLFWwindow* win, int) { mark_input(win); });
   glfwSetWindowSizeCallback(w, [](GLFWwindow* win, int, int) { mark_input(win); });
   glfwSetWindowRefreshCallback(w, [](GLFWwindow* win) { mark_input(win); });
+  glfwSetDropCallback(w, [](GLFWwindow* win, int count, const char** paths) {
+    for (int i = 0; i < count; ++i) g_dropped.emplace_back(paths[i]);
+    mark_input(win);
+  });
 }
 
 void load_fonts(float scale) {
@@ -147,7 +156,8 @@ bool push_to_talk_held(GLFWwindow* window, const std::string& name) {
 }  // namespace
 
 int run_gui(const std::vector<std::string>& argv) {
-  Args args(argv, {"--nick", "--join", "--port", "--audio-in", "--audio-out", "--trace", "--discovery-port"},
+  Args args(argv, {"--nick", "--join", "--port", "--audio-in", "--audio-out", "--trace", "--discovery-port",
+                   "--download-dir"},
             {"--host", "--help", "--report-startup"});
   if (args.has("--help")) {
     std::cout << kGuiHelp;
@@ -215,6 +225,7 @@ int run_gui(const std::vector<std::string>& argv) {
         args.number("--discovery-port", core::kDiscoveryPort, 1, 65535));
     options.wav_in = args.value("--audio-in").value_or("");
     options.wav_out = args.value("--audio-out").value_or("");
+    options.download_dir = args.value("--download-dir").value_or("");
     GuiApp app(settings, settings_path, [] { glfwPostEmptyEvent(); }, options);
     ViewState view;
     platform::DesktopNotifier notifier;
@@ -234,9 +245,11 @@ int run_gui(const std::vector<std::string>& argv) {
     while (!glfwWindowShouldClose(window) && !g_stop) {
       // Sleep until something happens. While a call is on screen, redraw at
       // 20 fps for the talking indicators and the call timer.
-      double timeout = active_frames > 0 ? 0.0 : app.animating() ? 0.05 : 1.0;
+      bool moving = app.animating() || view.thumbnails.decoding();
+      double timeout = active_frames > 0 ? 0.0 : moving ? 0.05 : 1.0;
       glfwWaitEventsTimeout(timeout);
       bool changed = app.pump();
+      if (!g_dropped.empty()) app.share_files(std::exchange(g_dropped, {}));
       // Named in a message, or a private message, while in a game: flash,
       // and tell the desktop.
       if (auto a = app.take_attention(); !glfwGetWindowAttrib(window, GLFW_FOCUSED)) {
@@ -245,7 +258,7 @@ int run_gui(const std::vector<std::string>& argv) {
       }
       if (g_input || changed) active_frames = std::max(active_frames, 3);
       g_input = false;
-      bool timed_redraw = app.animating() && Clock::now() - last_frame > std::chrono::milliseconds(45);
+      bool timed_redraw = moving && Clock::now() - last_frame > std::chrono::milliseconds(45);
       if (active_frames == 0 && !timed_redraw) continue;
       if (active_frames > 0) --active_frames;
       // No vsync under Xvfb (and some drivers): cap at ~120 fps ourselves.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/gui/gui_app.hpp"
+#include "app/gui/thumbnails.hpp"
 
 namespace voixer::app {
 
@@ -22,6 +23,9 @@ void draw_call_panel(GuiApp& app, ViewState& v);
 void draw_incoming_call(GuiApp& app, ViewState& v);
 void draw_status_bar(GuiApp& app, ViewState& v);
 void draw_settings(GuiApp& app, ViewState& v);
+// A shared file in a conversation (views_files.cpp), and my uploads under way.
+void draw_file_line(GuiApp& app, ViewState& v, const core::ChatLine& line);
+void draw_uploads(GuiApp& app, const std::string& conversation);
 
 // The keys offered for push-to-talk: name and GLFW key code.
 const std::vector<std::pair<const char*, int>>& push_to_talk_keys();
@@ -42,6 +46,7 @@ struct ViewState {
   std::size_t seen_lines = 0;   // lines of the active conversation already drawn
   std::string seen_conversation;
   std::vector<std::string> input_devices, output_devices;  // for Settings
+  Thumbnails thumbnails;        // of the images shared in conversations
 };
 
 }  // namespace voixer::app

@@ -166,6 +166,10 @@ void draw_status_bar(GuiApp& app, ViewState& v) {
       ImGui::TextColored(kError, "Disconnected: %s", model.status_text().c_str());
       break;
   }
+  if (!app.file_problem().empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(kError, "  %s", app.file_problem().c_str());
+  }
   if (app.hosting()) {
     ImGui::SameLine();
     std::string where;

@@ -3,6 +3,7 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "app/gui/colors.hpp"
@@ -131,43 +132,56 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
   ImGui::Separator();
 
   // The log: clipped, and it follows new lines only if already at the bottom.
-  const float input_height = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
+  const float input_height =
+      ImGui::GetFrameHeightWithSpacing() * (1 + app.uploads(c->name).size()) +
+      ImGui::GetStyle().ItemSpacing.y;
   ImGui::BeginChild("log", ImVec2(0, -input_height), false);
   if (c->older_before_unix_ms != 0 && ImGui::SmallButton("Load older messages"))
     app.load_older(c->name);
   bool new_lines = v.seen_conversation != c->name || v.seen_lines != c->lines.size();
   bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 2;
-  ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(c->lines.size()));
-  while (clipper.Step()) {
-    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-      const auto& line = c->lines[static_cast<std::size_t>(i)];
-      ImGui::TextColored(kDim, "%s", clock_text(line.unix_ms).c_str());
-      ImGui::SameLine();
-      switch (line.kind) {
-        case core::ChatLine::Kind::Notice:
-          ImGui::TextColored(kDim, "%s", line.text.c_str());
-          break;
-        case core::ChatLine::Kind::Error:
-          ImGui::TextColored(kError, "%s", line.text.c_str());
-          break;
-        default: {
-          ImGui::TextColored(line.kind == core::ChatLine::Kind::Own ? kOwn : kAccent, "%s",
-                             line.sender.c_str());
-          ImGui::SameLine();
-          ImGui::PushTextWrapPos(0);
-          if (line.mention) {
-            ImGui::TextColored(kMention, "%s", line.text.c_str());
-          } else if (line.kind == core::ChatLine::Kind::History) {
-            ImGui::TextColored(kText, "%s", line.text.c_str());
-          } else {
-            ImGui::TextUnformatted(line.text.c_str());
-          }
-          ImGui::PopTextWrapPos();
-          draw_links(app, line.text, i);
+  // The clipper draws only the lines in view, but it takes every line to
+  // be as tall as the first: with files (thumbnails) every line is drawn.
+  bool has_files = std::any_of(c->lines.begin(), c->lines.end(),
+                               [](const core::ChatLine& l) { return l.file.has_value(); });
+  auto draw_line = [&](int i) {
+    const auto& line = c->lines[static_cast<std::size_t>(i)];
+    ImGui::TextColored(kDim, "%s", clock_text(line.unix_ms).c_str());
+    ImGui::SameLine();
+    switch (line.kind) {
+      case core::ChatLine::Kind::File:
+        draw_file_line(app, v, line);
+        break;
+      case core::ChatLine::Kind::Notice:
+        ImGui::TextColored(kDim, "%s", line.text.c_str());
+        break;
+      case core::ChatLine::Kind::Error:
+        ImGui::TextColored(kError, "%s", line.text.c_str());
+        break;
+      default: {
+        ImGui::TextColored(line.kind == core::ChatLine::Kind::Own ? kOwn : kAccent, "%s",
+                           line.sender.c_str());
+        ImGui::SameLine();
+        ImGui::PushTextWrapPos(0);
+        if (line.mention) {
+          ImGui::TextColored(kMention, "%s", line.text.c_str());
+        } else if (line.kind == core::ChatLine::Kind::History) {
+          ImGui::TextColored(kText, "%s", line.text.c_str());
+        } else {
+          ImGui::TextUnformatted(line.text.c_str());
         }
+        ImGui::PopTextWrapPos();
+        draw_links(app, line.text, i);
       }
     }
+  };
+  if (has_files) {
+    for (int i = 0; i < static_cast<int>(c->lines.size()); ++i) draw_line(i);
+  } else {
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(c->lines.size()));
+    while (clipper.Step())
+      for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) draw_line(i);
   }
   if (new_lines && (at_bottom || v.seen_conversation != c->name)) ImGui::SetScrollHereY(1.0f);
   if (new_lines) {
@@ -181,12 +195,13 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
 
   // Input: Enter sends and keeps the focus here.
   ImGui::Separator();
+  draw_uploads(app, c->name);
   if (v.refocus_input) {
     ImGui::SetKeyboardFocusHere();
     v.refocus_input = false;
   }
   ImGui::SetNextItemWidth(-80);
-  std::string hint = "Message " + c->name;
+  std::string hint = "Message " + c->name + " (drop files here to share them)";
   if (ImGui::InputTextWithHint("##message", hint.c_str(), &v.message,
                                ImGuiInputTextFlags_EnterReturnsTrue)) {
     app.send_text(v.message);

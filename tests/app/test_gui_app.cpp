@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <cstdlib>
+#include <fstream>
 #include <algorithm>
 #include <filesystem>
 #include <mutex>
@@ -58,8 +59,11 @@ struct Harness {
     for (;;) {
       app->pump();
       if (done()) return true;
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      // Woken by the network, or every 50 ms as the window polls while
+      // something moves (file transfers).
       std::unique_lock l(waker.m);
-      if (!waker.cv.wait_until(l, deadline, [&] { return waker.woken; })) return false;
+      waker.cv.wait_for(l, std::chrono::milliseconds(50), [&] { return waker.woken; });
       waker.woken = false;
     }
   }
@@ -329,4 +333,87 @@ TEST_CASE("the start screen lists the servers on the network and joins one with 
   CHECK(h.app->connected_to() == found->address());
   CHECK(h.app->lan_servers().empty());  // not watched any more
   CHECK(test::on_server_thread(s, [&] { return s.server->state().user_count(); }) == 1);
+}
+
+namespace {
+
+// A small picture in BMP, a format simple enough to write by hand.
+void write_bmp(const std::string& path, int w, int h) {
+  std::uint32_t row = static_cast<std::uint32_t>(w * 3 + 3) / 4 * 4, size = 54 + row * h;
+  std::vector<std::uint8_t> b(size, 0);
+  auto put32 = [&](std::size_t at, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) b[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+  };
+  b[0] = 'B';
+  b[1] = 'M';
+  put32(2, size);
+  put32(10, 54);
+  put32(14, 40);
+  put32(18, static_cast<std::uint32_t>(w));
+  put32(22, static_cast<std::uint32_t>(h));
+  b[26] = 1;
+  b[28] = 24;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) b[54 + y * row + x * 3 + 2] = 0xd0;  // red
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), size);
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+const core::FileShared* shared_file(Harness& h, const std::string& name) {
+  const auto* c = h.conversation("#lobby");
+  if (!c) return nullptr;
+  for (const auto& l : c->lines)
+    if (l.file && l.file->name == name) return &*l.file;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("files in the window: dropped files are shared, an image comes for its thumbnail, Download saves one") {
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     ("voixer-gui-files-" + std::to_string(::getpid()))).string();
+  std::filesystem::create_directories(dir);
+  auto config = RunningServer::test_config();
+  config.files_quota = 100'000'000;
+  auto server_options = RunningServer::test_options();
+  server_options.files_directory = dir + "/server";
+  RunningServer s(config, server_options);
+  std::string address = "127.0.0.1:" + std::to_string(s.port());
+  Harness alice, bob;
+  bob.app->form().nickname = "bob";
+  for (Harness* h : {&alice, &bob}) {
+    h->app->form().address = address;
+    h->app->join();
+    REQUIRE(h->until([&] { return h->app->model().phase() == core::ConnectionPhase::Connected &&
+                                  h->app->model().active(); }));
+  }
+  write_bmp(dir + "/red square.bmp", 64, 32);
+  std::ofstream(dir + "/notes.txt") << "bring a power strip\n";
+  alice.app->share_files({dir + "/red square.bmp", dir + "/notes.txt", dir + "/gone.txt"});
+  CHECK(alice.app->file_problem() == "no file " + dir + "/gone.txt");
+  CHECK(alice.app->uploads("#lobby").size() == 2);
+  // Both windows run (alice's sends as bob's receives).
+  auto both = [&](auto done) { return bob.until([&] { alice.app->pump(); return done(); }); };
+  REQUIRE(both([&] { return shared_file(bob, "red square.bmp") && shared_file(bob, "notes.txt"); }));
+  const auto image = *shared_file(bob, "red square.bmp");
+  const auto text = *shared_file(bob, "notes.txt");
+  CHECK(image.sender == "alice");
+  // The picture comes on its own (for the thumbnail); the text file waits for a click.
+  REQUIRE(both([&] { return !bob.app->image_path(image.id).empty(); }));
+  CHECK(read_all(bob.app->image_path(image.id)) == read_all(dir + "/red square.bmp"));
+  CHECK_FALSE(bob.app->file_job(text.id));
+  bob.app->fetch_file(text.id);
+  REQUIRE(bob.until([&] {
+    auto j = bob.app->file_job(text.id);
+    return j && j->state == client::FileJobView::State::Done;
+  }));
+  std::string saved = bob.app->file_job(text.id)->saved_path;
+  CHECK(saved == std::string(std::getenv("XDG_DOWNLOAD_DIR")) + "/notes.txt");
+  CHECK(read_all(saved) == "bring a power strip\n");
+  REQUIRE(alice.until([&] { return alice.app->uploads("#lobby").empty(); }));
+  std::filesystem::remove_all(dir);
 }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Files in the window: under Xvfb, alice (voixer cli) shares a text file
+# and a picture in #lobby; bob's window shows both, the picture as a
+# thumbnail (fetched and decoded on its own); a click on the text file's
+# Download button saves it in bob's download directory and shows Open.
+# Screenshots in ARTEFACTS_DIR.
+#
+#   gui_files.sh VOIXER_EXE ARTEFACTS_DIR
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+# Where the first file's Download button is in the 1200x760 window at font
+# scale 1 (from a screenshot): the first line after "alice joined".
+DOWNLOAD_X=587 DOWNLOAD_Y=77
+
+free_port() { python3 -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"; }
+
+start_display
+
+port=$(free_port)
+"$exe" serve --port "$port" --no-discovery --data-dir "$work/server" 2>"$work/serve.err" &
+pids+=($!)
+wait_for "$work/serve.err" "serving on" 10
+
+"$exe" --nick bob --join "127.0.0.1:$port" --trace "$work/trace" --download-dir "$work/downloads" \
+  >"$work/gui.out" 2>"$work/gui.err" &
+pids+=($!)
+wait_for "$work/trace" "^shown main screen$" 10
+
+convert -size 480x300 gradient:SteelBlue-Orange -fill white -pointsize 48 \
+  -font DejaVu-Sans -annotate +70+170 'de_dust2 at 9' "$work/tonight.png"
+printf 'bring a power strip\n' >"$work/notes.txt"
+mkfifo "$work/alice.in"
+"$exe" cli --no-voice --nick alice "127.0.0.1:$port" <"$work/alice.in" >"$work/alice.out" 2>&1 &
+pids+=($!)
+exec 4>"$work/alice.in"
+wait_for "$work/alice.out" "^USERLIST #lobby" 10
+# One after the other, so that the lines come in this order.
+echo "/send $work/notes.txt" >&4
+wait_for "$work/alice.out" "notes.txt: sent to #lobby" 20
+echo "/send $work/tonight.png" >&4
+wait_for "$work/trace" "^shown thumbnail tonight.png$" 20
+wait_for "$work/trace" "^shown #lobby alice: notes.txt$" 10
+sleep 0.5
+import -window root "$out/files-1-thumbnail.png"
+xdotool mousemove "$DOWNLOAD_X" "$DOWNLOAD_Y" click 1
+wait_for "$work/trace" "^file done notes.txt: saved $work/downloads/notes.txt" 10
+cmp "$work/notes.txt" "$work/downloads/notes.txt" || fail "the downloaded file differs"
+sleep 0.3
+import -window root "$out/files-2-downloaded.png"
+exec 4>&-
+echo "PASS: bob's window shows alice's picture as a thumbnail, and one click saved her text file; screenshots in $out"
