@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "support/analysis.hpp"
+#include "support/ports.hpp"
 #include "audio/opus_codec.hpp"
 #include "audio/wav.hpp"
 #include "core/voice_frame.hpp"
@@ -51,17 +52,6 @@ using Clock = std::chrono::steady_clock;
   std::exit(1);
 }
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 double cpu_seconds(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
@@ -172,7 +162,7 @@ int main(int argc, char** argv) {
     else fail("unknown option " + k);
   }
   const int users = calls * members;
-  std::uint16_t port = connect_port ? static_cast<std::uint16_t>(connect_port) : free_port();
+  std::uint16_t port = connect_port ? static_cast<std::uint16_t>(connect_port) : voixer::test::free_tcp_port();
   pid_t server = server_pid;
   if (!connect_port) {
     server = ::fork();
