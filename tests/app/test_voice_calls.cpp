@@ -21,6 +21,7 @@
 #include "support/speech.hpp"
 #include "support/analysis.hpp"
 #include "audio/wav.hpp"
+#include "core/protocol.hpp"
 #include "net/test_client.hpp"
 
 using namespace voixer;
@@ -273,6 +274,44 @@ TEST_CASE("voice: in a group call of three, carol hears both alice and bob") {
   REQUIRE(stdout_line_starting(*bob, "TALKMEMBERS ") != "");
   bob->write_stdin("/invite carol\n");
   REQUIRE(stdout_line_starting(*carol, "TALKMEMBERS ").find("alice, bob, carol") != std::string::npos);
+  REQUIRE(stderr_has(*bob, "audio input finished", 20000));
+  REQUIRE(stderr_has(*carol, "bob stopped talking", 5000));
+  for (auto* p : {alice.get(), bob.get(), carol.get()}) p->close_stdin();
+  for (auto* p : {alice.get(), bob.get(), carol.get()}) CHECK(p->wait(5000) == 0);
+  Heard from_alice = compare(alice_speech, dir + "/carol-heard.wav");
+  Heard from_bob = compare(bob_speech, dir + "/carol-heard.wav");
+  CHECK(from_alice.similarity > 0.8);
+  CHECK(from_bob.similarity > 0.8);
+  CHECK(from_alice.dropout_ms < 60);
+  CHECK(from_bob.dropout_ms < 60);
+}
+
+TEST_CASE("voice rooms: three people in #lobby's room hear each other, with no ringing, and see who talks") {
+  std::string dir = test::temp_dir("room");
+  std::string alice_speech = dir + "/alice.wav", bob_speech = dir + "/bob.wav";
+  REQUIRE(test::make_speech(alice_speech, "Alice here. Who has the map pack?", 2.5, 4.5));
+  REQUIRE(test::make_speech(bob_speech, "Bob speaking. I have it on my laptop.", 6.0, 1.0));
+  Served s;
+  auto carol = client(s, "carol", "", dir + "/carol-heard.wav");
+  auto bob = client(s, "bob", bob_speech, "");
+  auto alice = client(s, "alice", alice_speech, "");
+  for (auto* p : {carol.get(), bob.get(), alice.get()}) {
+    REQUIRE(stdout_line_starting(*p, "USERLIST #lobby:") != "");
+    p->write_stdin("/voice\n");  // no call, no ringing: in
+    REQUIRE(stdout_line_starting(*p, "VOICEJOINED #lobby: ") != "");
+  }
+  // Everyone in the channel sees who is in the room.
+  std::vector<std::string> in_room;
+  while (in_room.size() < 3) {
+    std::string line = stdout_line_starting(*carol, "VOICEROOM #lobby: ");
+    REQUIRE(line != "");
+    auto room = std::get<core::VoiceRoom>(std::get<core::ServerMessage>(core::parse_server(line)));
+    in_room.clear();
+    for (const auto& m : room.members) in_room.push_back(m.nickname);
+  }
+  CHECK(in_room == std::vector<std::string>{"carol", "bob", "alice"});
+  // ...and who talks.
+  CHECK(stdout_line_starting(*carol, "VOICESTATE #lobby alice: talking", 10000) != "");
   REQUIRE(stderr_has(*bob, "audio input finished", 20000));
   REQUIRE(stderr_has(*carol, "bob stopped talking", 5000));
   for (auto* p : {alice.get(), bob.get(), carol.get()}) p->close_stdin();
