@@ -134,6 +134,7 @@ void SdlDevice::close(Direction d) {
 void SdlDevice::start(DeviceRings rings) {
   m_capture = &rings.capture;
   m_playback = &rings.playback;
+  m_played = &rings.played;
   m_waker = &rings.waker;
   m_starved = &rings.starved;
   open(Direction::Playback);
@@ -187,6 +188,7 @@ void SdlDevice::playback_callback(void* self, Uint8* stream, int len) {
     std::memset(out + got, 0, (want - got) * sizeof(std::int16_t));
     d->m_starved->fetch_add(want - got, std::memory_order_relaxed);
   }
+  d->m_played->push(out, want);
   d->m_waker->wake();
 }
 

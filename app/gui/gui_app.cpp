@@ -74,6 +74,7 @@ client::VoiceOptions GuiApp::voice_options() const {
   o.settings.input_mode = m_settings.input_mode;
   o.settings.activation_level = m_settings.activation_level;
   o.settings.noise_suppression = m_settings.noise_suppression;
+  o.settings.echo_cancellation = m_settings.echo_cancellation;
   o.wav_in = m_options.wav_in;
   o.wav_out = m_options.wav_out;
   return o;

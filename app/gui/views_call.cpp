@@ -256,6 +256,10 @@ void draw_settings(GuiApp& app, ViewState& v) {
     ImGui::TextDisabled("Hold it while the window has the focus (not while typing).");
   }
   ImGui::Checkbox("Noise suppression", &s.noise_suppression);
+  ImGui::Checkbox("Echo cancellation", &s.echo_cancellation);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("On speakers, others do not hear themselves back through your microphone.\n"
+                      "Not needed with a headset.");
   ImGui::Checkbox("Flash the taskbar when someone names me or writes to me", &s.flash_on_mention);
   ImGui::Checkbox("Show a desktop notification for them too", &s.notify_desktop);
   int frame = s.frame_ms == 10 ? 0 : 1;
@@ -263,7 +267,7 @@ void draw_settings(GuiApp& app, ViewState& v) {
   ImGui::SameLine();
   ImGui::RadioButton("20 ms frames (less bandwidth)", &frame, 1);
   s.frame_ms = frame == 0 ? 10 : 20;
-  ImGui::TextWrapped("Devices, noise suppression and frame size apply from the next call.");
+  ImGui::TextWrapped("Devices, noise suppression, echo cancellation and frame size apply from the next call.");
   if (ImGui::Button("Save")) {
     app.save_settings();
     v.show_settings = false;
