@@ -18,6 +18,9 @@ void ensure_sdl_audio() {
   if (SDL_WasInit(SDL_INIT_AUDIO)) return;
   SDL_SetHintWithPriority(SDL_HINT_AUDIO_INCLUDE_MONITORS, "1", SDL_HINT_DEFAULT);
   SDL_SetHintWithPriority(SDL_HINT_AUDIO_DEVICE_APP_NAME, "Voixer", SDL_HINT_DEFAULT);
+  // SDL's audio brings its event subsystem, which would catch SIGINT and
+  // SIGTERM for an SDL_QUIT event nobody reads: the cli would outlive both.
+  SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
   if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0)
     throw std::runtime_error(std::string("cannot start audio: ") + SDL_GetError());
 }
