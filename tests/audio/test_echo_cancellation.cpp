@@ -18,6 +18,7 @@
 #include "audio/wav_device.hpp"
 #include "core/voice_frame.hpp"
 #include "support/analysis.hpp"
+#include "support/eventually.hpp"
 #include "support/speech.hpp"
 
 using namespace voixer;
@@ -67,11 +68,9 @@ std::vector<std::int16_t> run_call(bool cancel, const std::string& near_path,
     next += std::chrono::milliseconds(20);
     std::this_thread::sleep_until(next);
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!device.input_done() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  bool done = test::eventually([&] { return device.input_done(); }, std::chrono::seconds(30));
   engine.stop();
-  REQUIRE(device.input_done());
+  REQUIRE(done);
 
   audio::Decoder decoder;
   std::vector<std::int16_t> out;
