@@ -8,6 +8,7 @@
 #include "app/gui/colors.hpp"
 #include "app/gui/metrics.hpp"
 #include "app/gui/views.hpp"
+#include "platform/global_keys.hpp"
 
 namespace voixer::app {
 
@@ -249,11 +250,21 @@ void draw_settings(GuiApp& app, ViewState& v) {
   }
   if (s.input_mode == audio::InputMode::PushToTalk) {
     if (ImGui::BeginCombo("Push-to-talk key", s.ptt_key.c_str())) {
-      for (const auto& [name, key] : push_to_talk_keys())
-        if (ImGui::Selectable(name, s.ptt_key == name)) s.ptt_key = name;
+      for (const auto& key : platform::push_to_talk_keys())
+        if (ImGui::Selectable(key.name, s.ptt_key == key.name)) s.ptt_key = key.name;
       ImGui::EndCombo();
     }
-    ImGui::TextDisabled("Hold it while the window has the focus (not while typing).");
+    if (std::string problem = app.push_to_talk_problem(); problem.empty()) {
+      ImGui::TextDisabled("Hold it while any window has the focus, a game too (not while typing "
+                          "here).\nOnly this key is watched.");
+    } else {
+      ImGui::PushStyleColor(ImGuiCol_Text, kWarn);
+      ImGui::TextWrapped("%s", problem.c_str());
+      ImGui::PopStyleColor();
+      app.trace_once("shown push-to-talk problem: " + problem);
+      if (ImGui::Button("Use voice activation instead"))
+        s.input_mode = audio::InputMode::VoiceActivation;
+    }
   }
   ImGui::Checkbox("Noise suppression", &s.noise_suppression);
   ImGui::Checkbox("Echo cancellation", &s.echo_cancellation);
