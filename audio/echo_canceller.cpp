@@ -46,10 +46,11 @@ void EchoCanceller::add_played(const std::int16_t* samples, std::size_t n) {
   }
   std::memcpy(m_reference.data() + m_level, samples, n * sizeof(std::int16_t));
   m_level += n;
+  if (n > 0) m_speakers_stopped = false;
 }
 
 bool EchoCanceller::ready(std::size_t n, std::size_t capture_waiting) const {
-  return m_level >= n || capture_waiting >= n + kMaxLagSamples;
+  return m_level >= n || m_speakers_stopped || capture_waiting >= n + kMaxLagSamples;
 }
 
 bool EchoCanceller::process(std::int16_t* frame, std::size_t n) {
@@ -58,8 +59,10 @@ bool EchoCanceller::process(std::int16_t* frame, std::size_t n) {
   for (std::size_t at = 0; at + kFrameSamples <= n; at += kFrameSamples) {
     // Missing reference (the speakers stopped): silence was played.
     std::size_t have = std::min<std::size_t>(m_level, kFrameSamples);
-    if (have < kFrameSamples)
+    if (have < kFrameSamples) {
       std::memset(m_reference.data() + have, 0, (kFrameSamples - have) * sizeof(std::int16_t));
+      m_speakers_stopped = true;
+    }
     audible = audible || loudest(m_reference.data(), kFrameSamples) > kAudible;
     speex_echo_cancellation(m_state.get(), frame + at, m_reference.data(), m_out);
     std::memcpy(frame + at, m_out, sizeof m_out);

@@ -12,7 +12,8 @@
 // the microphone later (output buffer + air + input buffer): the filter
 // (kTailMs long) finds that delay by itself. Only the skew between the two
 // device callbacks is absorbed here: a capture frame waits for its
-// reference, unless the speakers have stopped (then silence stands in),
+// reference, unless the speakers have stopped (then silence stands in, and
+// frames wait no more until the speakers play again),
 // and reference piling up beyond kMaxLeadSamples (the speakers running
 // faster than the microphone, or the microphone stalled) is dropped, oldest
 // first, so the pairing never drifts out of the filter's reach.
@@ -72,6 +73,7 @@ class EchoCanceller {
   std::unique_ptr<SpeexEchoState_, Deleter> m_state;
   std::vector<std::int16_t> m_reference;  // kMaxLeadSamples, oldest first
   std::size_t m_level = 0;
+  bool m_speakers_stopped = false;  // reference given up on, none since
   std::int16_t m_out[kFrameSamples] = {};
 };
 

@@ -24,6 +24,10 @@ TEST_CASE("echo canceller: a capture frame waits for its reference, then gives u
   CHECK(echo.reference_waiting() == 0);
   CHECK_FALSE(echo.process(frame.data(), n));  // and now nothing (silence stood in)
   CHECK(echo.reference_waiting() == 0);
+  // The speakers stopped: frames wait for them no more, until they play again.
+  CHECK(echo.ready(n, n));
+  echo.add_played(played.data(), 120);
+  CHECK_FALSE(echo.ready(n, n));
 }
 
 TEST_CASE("echo canceller: reference far ahead of the microphone is dropped, oldest first") {
