@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what is missing, build, and run every test: the plain build, then
 # the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then the threaded code (network, audio engine, clients) under
+# then the threaded code (network, audio engine, the push-to-talk key
+# watcher, clients) under
 # ThreadSanitizer. `./test.sh --quick` runs the plain build only.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -23,9 +24,9 @@ cmake --build build-asan -j"$jobs" >/dev/null
 echo "== threaded code under ThreadSanitizer"
 [ -f build-tsan/CMakeCache.txt ] ||
   cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOIXER_SANITIZE=thread >/dev/null
-cmake --build build-tsan -j"$jobs" --target voixer net_tests audio_tests client_tests app_tests \
-  voice_tests >/dev/null
-for t in net_tests audio_tests client_tests app_tests voice_tests; do
+cmake --build build-tsan -j"$jobs" --target voixer net_tests audio_tests platform_tests client_tests \
+  app_tests voice_tests >/dev/null
+for t in net_tests audio_tests platform_tests client_tests app_tests voice_tests; do
   # A report in the test or in a voixer it starts makes that process fail.
   # Left out here, as TSan cannot see how the libraries they drive
   # synchronise and reports races inside them only: the sound-server tests

@@ -78,6 +78,7 @@ AppSettings load_settings(const std::string& path, std::vector<std::string>* war
   if (mode == "always-on") s.input_mode = audio::InputMode::AlwaysOn;
   s.activation_level = static_cast<float>(number("activation_level", s.activation_level, 0, 1));
   s.noise_suppression = t.get("noise_suppression", "on") != "off";
+  s.echo_cancellation = t.get("echo_cancellation", "on") != "off";
   s.frame_ms = number("frame_ms", 20, 10, 20) == 10 ? 10 : 20;
   s.ptt_key = t.get("ptt_key", s.ptt_key);
   s.flash_on_mention = t.get("flash_on_mention", "on") != "off";
@@ -95,6 +96,7 @@ std::string save_settings(const std::string& path, const AppSettings& s) {
   e.emplace_back("input_mode", mode_name(s.input_mode));
   e.emplace_back("activation_level", std::to_string(s.activation_level));
   e.emplace_back("noise_suppression", s.noise_suppression ? "on" : "off");
+  e.emplace_back("echo_cancellation", s.echo_cancellation ? "on" : "off");
   e.emplace_back("frame_ms", std::to_string(s.frame_ms));
   e.emplace_back("ptt_key", s.ptt_key);
   e.emplace_back("flash_on_mention", s.flash_on_mention ? "on" : "off");

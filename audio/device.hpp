@@ -37,6 +37,10 @@ class Waker {
 struct DeviceRings {
   SpscRing<std::int16_t>& capture;   // device -> engine
   SpscRing<std::int16_t>& playback;  // engine -> device
+  // device -> engine: every sample the speakers got, silence included, in
+  // step with capture (the echo canceller's reference). The device pushes
+  // what fits; a full ring only costs the canceller its reference.
+  SpscRing<std::int16_t>& played;
   Waker& waker;                      // woken after every device period
   // Samples the playback side wanted but found missing (played as silence):
   // the engine tells a gap in its own playing from the end of a talk spurt.

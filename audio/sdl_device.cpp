@@ -18,6 +18,9 @@ void ensure_sdl_audio() {
   if (SDL_WasInit(SDL_INIT_AUDIO)) return;
   SDL_SetHintWithPriority(SDL_HINT_AUDIO_INCLUDE_MONITORS, "1", SDL_HINT_DEFAULT);
   SDL_SetHintWithPriority(SDL_HINT_AUDIO_DEVICE_APP_NAME, "Voixer", SDL_HINT_DEFAULT);
+  // SDL's audio brings its event subsystem, which would catch SIGINT and
+  // SIGTERM for an SDL_QUIT event nobody reads: the cli would outlive both.
+  SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
   if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0)
     throw std::runtime_error(std::string("cannot start audio: ") + SDL_GetError());
 }
@@ -134,6 +137,7 @@ void SdlDevice::close(Direction d) {
 void SdlDevice::start(DeviceRings rings) {
   m_capture = &rings.capture;
   m_playback = &rings.playback;
+  m_played = &rings.played;
   m_waker = &rings.waker;
   m_starved = &rings.starved;
   open(Direction::Playback);
@@ -187,6 +191,7 @@ void SdlDevice::playback_callback(void* self, Uint8* stream, int len) {
     std::memset(out + got, 0, (want - got) * sizeof(std::int16_t));
     d->m_starved->fetch_add(want - got, std::memory_order_relaxed);
   }
+  d->m_played->push(out, want);
   d->m_waker->wake();
 }
 

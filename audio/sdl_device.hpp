@@ -87,6 +87,7 @@ class SdlDevice : public AudioDevice {
   std::atomic<int> m_period{kSdlBufferSamples};
   SpscRing<std::int16_t>* m_capture = nullptr;
   SpscRing<std::int16_t>* m_playback = nullptr;
+  SpscRing<std::int16_t>* m_played = nullptr;
   Waker* m_waker = nullptr;
   std::atomic<std::uint64_t>* m_starved = nullptr;
   std::vector<std::string> m_warnings;

@@ -1,12 +1,11 @@
 #include "audio/voice_engine.hpp"
 
-#include <speex/speex_preprocess.h>
-
 #include <chrono>
 #include <cmath>
 #include <climits>
 #include <cstring>
 
+#include "audio/mic_filter.hpp"
 #include "audio/mixer.hpp"
 #include "audio/opus_codec.hpp"
 #include "core/jitter_buffer.hpp"
@@ -19,7 +18,6 @@ namespace {
 constexpr int kMaxFrame = 960 * 3;                 // 60 ms, the most a sender may use
 constexpr std::size_t kInboundSlots = 512;
 constexpr std::int64_t kForgetSpeakerMs = 10'000;  // silent this long: dropped
-constexpr int kPreprocessSamples = 240;
 // Delay given back after a playback gap or found in excess is cut from the
 // quietest moments: a frame is cut into only below this level (-40 dBFS,
 // between words), unless the excess has waited this long for a pause.
@@ -32,10 +30,6 @@ constexpr std::int64_t kExcessWindowMs = 1000;
 struct InboundSlot {
   std::uint16_t size;
   std::uint8_t bytes[core::kMaxServerVoiceFrame];
-};
-
-struct SpeexPreprocessDeleter {
-  void operator()(SpeexPreprocessState* s) const { speex_preprocess_state_destroy(s); }
 };
 
 // One remote speaker: jitter buffer, decoder, and decoded samples waiting
@@ -75,6 +69,7 @@ struct VoiceEngine::Impl {
   int frame = 0;  // samples per frame, ours
   SpscRing<std::int16_t> capture{kSampleRate};   // 1 s of room
   SpscRing<std::int16_t> playback{kSampleRate};
+  SpscRing<std::int16_t> played{kSampleRate};
   SpscRing<InboundSlot> inbound{kInboundSlots};
   Waker waker;
   std::atomic<std::uint64_t> starved{0};  // counted by the playback device
@@ -85,7 +80,8 @@ struct VoiceEngine::Impl {
   // Voice thread only.
   Encoder encoder;
   Mixer mixer;
-  std::unique_ptr<SpeexPreprocessState, SpeexPreprocessDeleter> preprocess;
+  MicFilter mic_filter;
+  std::int16_t played_chunk[480];
   std::map<std::string, std::unique_ptr<Speaker>, std::less<>> speakers;
   core::NetSim sim;
   std::vector<std::int16_t> frame_in, frame_out, decoded;
@@ -110,6 +106,8 @@ struct VoiceEngine::Impl {
         settings(s),
         send(std::move(f)),
         encoder(make_encoder_settings(s)),
+        mic_filter(s.noise_suppression ? NoiseSuppression::On : NoiseSuppression::Off,
+                   s.echo_cancellation ? EchoCancellation::On : EchoCancellation::Off),
         sim(s.receive_sim) {
     frame = encoder.frame_samples();
     frame_in.resize(frame);
@@ -117,16 +115,6 @@ struct VoiceEngine::Impl {
     decoded.resize(kMaxFrame);
     packet.resize(core::kMaxOpusPacket);
     wire.reserve(3 + core::kMaxOpusPacket);
-    if (settings.noise_suppression) {
-      // The preprocessor delays its output by about three quarters of its
-      // frame; short sub-frames keep that to a few milliseconds.
-      preprocess.reset(speex_preprocess_state_init(kPreprocessSamples, kSampleRate));
-      int on = 1;
-      speex_preprocess_ctl(preprocess.get(), SPEEX_PREPROCESS_SET_DENOISE, &on);
-      speex_preprocess_ctl(preprocess.get(), SPEEX_PREPROCESS_SET_AGC, &on);
-      int agc_level = 16000;
-      speex_preprocess_ctl(preprocess.get(), SPEEX_PREPROCESS_SET_AGC_TARGET, &agc_level);
-    }
   }
 
   static EncoderSettings make_encoder_settings(const VoiceSettings& s) {
@@ -198,13 +186,20 @@ struct VoiceEngine::Impl {
 
   // ---- send ----------------------------------------------------------------
 
+  // The echo canceller's reference, kept current even while the
+  // microphone stalls (it keeps only the newest).
+  void take_played() {
+    for (std::size_t n; (n = played.pop(played_chunk, std::size(played_chunk))) > 0;)
+      mic_filter.add_played(played_chunk, n);
+  }
+
   void process_capture(std::int64_t now) {
+    take_played();
     while (capture.size() >= static_cast<std::size_t>(frame)) {
+      if (!mic_filter.ready(frame, capture.size())) break;  // its echo reference is on its way
       capture.pop(frame_in.data(), frame);
       ++frames_captured;
-      if (preprocess)
-        for (int at = 0; at + kPreprocessSamples <= frame; at += kPreprocessSamples)
-          speex_preprocess_run(preprocess.get(), frame_in.data() + at);
+      mic_filter.process(frame_in.data(), frame);
       float level = rms_level(frame_in.data(), frame);
       owner.m_input_level.store(level, std::memory_order_relaxed);
       bool open = false;
@@ -410,7 +405,8 @@ VoiceEngine::~VoiceEngine() { stop(); }
 
 void VoiceEngine::start() {
   if (m_impl->running.load()) return;
-  m_impl->device.start(DeviceRings{m_impl->capture, m_impl->playback, m_impl->waker, m_impl->starved});
+  m_impl->device.start(DeviceRings{m_impl->capture, m_impl->playback, m_impl->played,
+                                   m_impl->waker, m_impl->starved});
   m_impl->running.store(true);
   m_impl->thread = std::thread([this] { m_impl->run(); });
 }

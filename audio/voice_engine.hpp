@@ -1,5 +1,6 @@
 // The client's voice engine, on a thread of its own: microphone frames are
-// cleaned up (speexdsp), gated (voice activation, push-to-talk, mute),
+// cleaned up (speexdsp: echo cancellation against what the speakers
+// played, noise suppression), gated (voice activation, push-to-talk, mute),
 // Opus-encoded and handed to the network; frames from the network go into
 // one adaptive jitter buffer per speaker, are decoded (FEC from the next
 // packet first, concealment for the rest), mixed with per-speaker volume
@@ -43,6 +44,9 @@ struct VoiceSettings {
   float activation_level = kDefaultActivationLevel;  // RMS that opens the voice gate
   int activation_hold_ms = 300;    // the gate stays open this long after speech
   bool noise_suppression = true;
+  // Takes what the speakers play out of the microphone (echo_canceller.hpp);
+  // with noise_suppression also the residue the filter leaves.
+  bool echo_cancellation = true;
   int bitrate = 24000;
   int expected_loss_percent = 10;
   core::NetSimConfig receive_sim;  // impairments on the receive path (tests)

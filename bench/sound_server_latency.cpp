@@ -1,4 +1,4 @@
-// sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N]
+// sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] [--echo-cancellation off]
 //
 // Mouth-to-ear delay of the echo call (the mic test) through a real sound
 // server, beside the same call on the WAV-file devices, in one run.
@@ -93,10 +93,13 @@ bool wait_for(test::Process& p, const std::string& text, int timeout_ms) {
 }
 
 // Starts a cli, waits until it is in the echo call, returns it.
+// Echo cancellation is on unless `no_aec`.
 std::unique_ptr<test::Process> echo_client(const std::string& exe, std::uint16_t port,
-                                           std::vector<std::string> devices, int frame_ms) {
+                                           std::vector<std::string> devices, int frame_ms,
+                                           bool no_aec) {
   std::vector<std::string> args = {exe, "cli", "127.0.0.1:" + std::to_string(port), "--nick", "bench",
                                    "--input-mode", "always", "--frame-ms", std::to_string(frame_ms)};
+  if (no_aec) args.push_back("--no-echo-cancellation");
   args.insert(args.end(), devices.begin(), devices.end());
   auto cli = std::make_unique<test::Process>(args);
   while (auto line = cli->stdout_line(5000))
@@ -108,8 +111,9 @@ std::unique_ptr<test::Process> echo_client(const std::string& exe, std::uint16_t
 
 Figures through_sound_server(const std::string& exe, std::uint16_t port, test::PulseServer& pulse,
                              const std::string& dir, const std::string& speech, double seconds,
-                             int frame_ms) {
-  auto cli = echo_client(exe, port, {"--input-device", "mic", "--output-device", "ear"}, frame_ms);
+                             int frame_ms, bool no_aec) {
+  auto cli = echo_client(exe, port, {"--input-device", "mic", "--output-device", "ear"}, frame_ms,
+                         no_aec);
   std::string raw = dir + "/rec.raw";
   pulse.record(raw);
   pulse.play(speech, "mouth");
@@ -123,9 +127,9 @@ Figures through_sound_server(const std::string& exe, std::uint16_t port, test::P
 }
 
 Figures through_wav_devices(const std::string& exe, std::uint16_t port, const std::string& dir,
-                            const std::string& speech, double seconds, int frame_ms) {
+                            const std::string& speech, double seconds, int frame_ms, bool no_aec) {
   std::string heard = dir + "/heard.wav";
-  auto cli = echo_client(exe, port, {"--audio-in", speech, "--audio-out", heard}, frame_ms);
+  auto cli = echo_client(exe, port, {"--audio-in", speech, "--audio-out", heard}, frame_ms, no_aec);
   wait_for(*cli, "audio input finished", static_cast<int>(seconds * 1000) + 20000);
   cli->close_stdin();
   cli->wait(5000);
@@ -138,16 +142,19 @@ Figures through_wav_devices(const std::string& exe, std::uint16_t port, const st
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N]\n");
+    std::fprintf(stderr, "usage: sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] "
+                         "[--echo-cancellation off]\n");
     return 2;
   }
   std::string exe = argv[1];
   int frame_ms = 20, runs = 1;
   double seconds = 10;
+  bool no_aec = false;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--frame-ms")) frame_ms = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--echo-cancellation")) no_aec = !std::strcmp(argv[i + 1], "off");
   }
   std::string dir = test::temp_dir("sound-server-latency");
   test::PulseServer pulse(dir + "/pulse");
@@ -171,10 +178,12 @@ int main(int argc, char** argv) {
   test::Process server({exe, "serve", "--bind", "127.0.0.1", "--port", std::to_string(port), "--quiet"},
                        dir + "/server.log");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a bench, not a test: it listens by then
-  std::printf("echo call, %d ms frames, %.0f s of speech, %d run(s)\n", frame_ms, speech_s, runs);
+  std::printf("echo call, %d ms frames, %.0f s of speech, %d run(s), echo cancellation %s\n",
+              frame_ms, speech_s, runs, no_aec ? "off" : "on");
   for (int r = 0; r < runs; ++r) {
-    print("sound server", through_sound_server(exe, port, pulse, dir, speech, speech_s, frame_ms));
-    print("WAV devices", through_wav_devices(exe, port, dir, speech, speech_s, frame_ms));
+    print("sound server",
+          through_sound_server(exe, port, pulse, dir, speech, speech_s, frame_ms, no_aec));
+    print("WAV devices", through_wav_devices(exe, port, dir, speech, speech_s, frame_ms, no_aec));
   }
   server.stop();
   return 0;

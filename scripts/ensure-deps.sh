@@ -11,6 +11,7 @@ packages=(
   xvfb xauth x11-utils xdotool imagemagick sox espeak-ng fonts-dejavu-core python3
   dpkg-dev desktop-file-utils fontconfig binutils iproute2
   libnotify-dev dbus-daemon dbus-bin libstb-dev
+  libx11-dev libxi-dev
   pulseaudio pulseaudio-utils
 )
 

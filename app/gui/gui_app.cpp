@@ -13,6 +13,7 @@
 #include "net/lan_addresses.hpp"
 #include "platform/desktop.hpp"
 #include "platform/files.hpp"
+#include "platform/global_keys.hpp"
 #include "platform/paths.hpp"
 
 namespace voixer::app {
@@ -74,6 +75,7 @@ client::VoiceOptions GuiApp::voice_options() const {
   o.settings.input_mode = m_settings.input_mode;
   o.settings.activation_level = m_settings.activation_level;
   o.settings.noise_suppression = m_settings.noise_suppression;
+  o.settings.echo_cancellation = m_settings.echo_cancellation;
   o.wav_in = m_options.wav_in;
   o.wav_out = m_options.wav_out;
   return o;
@@ -395,7 +397,33 @@ void GuiApp::set_volume(const std::string& speaker, float gain) {
 void GuiApp::toggle_mute() { m_engine.voice().set_muted(!muted()); }
 void GuiApp::toggle_deafen() { m_engine.voice().set_deafened(!deafened()); }
 void GuiApp::set_push_to_talk(bool pressed) {
-  if (pressed != m_engine.voice().push_to_talk()) m_engine.voice().set_push_to_talk(pressed);
+  if (pressed == m_engine.voice().push_to_talk()) return;
+  m_engine.voice().set_push_to_talk(pressed);
+  if (auto engine = m_engine.voice().engine()) {
+    auto st = engine->stats();  // as published, up to 50 ms ago
+    trace(std::string("push-to-talk ") + (pressed ? "pressed" : "released") + ": " +
+          std::to_string(st.frames_sent) + " frames sent of " + std::to_string(st.frames_captured) +
+          " captured");
+  }
+}
+
+void GuiApp::update_push_to_talk(bool window_held, bool typing) {
+  if (m_settings.input_mode != audio::InputMode::PushToTalk) {
+    m_global_key.reset();  // no key is watched unless push-to-talk is chosen
+    return;
+  }
+  if (!m_global_key || m_global_key->key_name() != m_settings.ptt_key) {
+    m_global_key.reset();
+    m_global_key = std::make_unique<platform::GlobalKey>(m_settings.ptt_key, m_wake_ui);
+    trace(m_global_key->watching() ? "push-to-talk key watched in every window"
+                                   : "push-to-talk key only in this window");
+  }
+  bool held = m_global_key->watching() ? m_global_key->held() : window_held;
+  set_push_to_talk(held && !typing);
+}
+
+std::string GuiApp::push_to_talk_problem() const {
+  return m_global_key ? m_global_key->problem() : std::string();
 }
 
 void GuiApp::save_settings() {

@@ -18,6 +18,10 @@
 #include "client/lan_watch.hpp"
 #include "core/client_model.hpp"
 
+namespace voixer::platform {
+class GlobalKey;
+}
+
 namespace voixer::app {
 
 enum class Screen { Start, Main };
@@ -109,6 +113,14 @@ class GuiApp {
   void toggle_mute();
   void toggle_deafen();
   void set_push_to_talk(bool pressed);
+  // Once a frame (and when woken): while the settings ask for push-to-talk,
+  // the chosen key is watched in every window (platform/global_keys.hpp) and
+  // decides; where that is impossible, `window_held` (the key as the
+  // focused window sees it) does. Never while `typing` in this window.
+  void update_push_to_talk(bool window_held, bool typing);
+  // Why the push-to-talk key does not work whatever window has the focus,
+  // or "" (also "" while push-to-talk is not chosen).
+  std::string push_to_talk_problem() const;
 
   bool muted() const { return m_engine.voice().muted(); }
   bool deafened() const { return m_engine.voice().deafened(); }
@@ -178,6 +190,7 @@ class GuiApp {
   std::uint64_t m_attention_seen = 0;
   audio::SoundPlayer m_ring;
   std::function<void()> m_wake_ui;
+  std::unique_ptr<platform::GlobalKey> m_global_key;  // while push-to-talk is chosen
   std::unique_ptr<client::LanWatch> m_lan;  // while the start screen shows
   std::uint64_t m_lan_version = 0;
   std::set<std::string> m_traced;  // what trace_once() wrote

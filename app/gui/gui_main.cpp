@@ -131,21 +131,19 @@ void style(float scale) {
 
 }  // namespace
 
-const std::vector<std::pair<const char*, int>>& push_to_talk_keys() {
-  static const std::vector<std::pair<const char*, int>> keys = {
+namespace {
+
+// Is the chosen push-to-talk key (or mouse button) held, as this window
+// sees it (only while it has the focus)? The names are those of
+// platform::push_to_talk_keys().
+bool push_to_talk_held(GLFWwindow* window, const std::string& name) {
+  static const std::pair<const char*, int> kCodes[] = {
       {"Left Ctrl", GLFW_KEY_LEFT_CONTROL}, {"Right Ctrl", GLFW_KEY_RIGHT_CONTROL},
       {"Left Alt", GLFW_KEY_LEFT_ALT},      {"Left Shift", GLFW_KEY_LEFT_SHIFT},
       {"Caps Lock", GLFW_KEY_CAPS_LOCK},    {"Space", GLFW_KEY_SPACE},
-      {"F1", GLFW_KEY_F1},                  {"Mouse button 4", -4},
-      {"Mouse button 5", -5}};
-  return keys;
-}
-
-namespace {
-
-// Is the chosen push-to-talk key (or mouse button) held?
-bool push_to_talk_held(GLFWwindow* window, const std::string& name) {
-  for (const auto& [key_name, code] : push_to_talk_keys()) {
+      {"F1", GLFW_KEY_F1},                  {"Mouse button 4", -GLFW_MOUSE_BUTTON_4 - 1},
+      {"Mouse button 5", -GLFW_MOUSE_BUTTON_5 - 1}};
+  for (const auto& [key_name, code] : kCodes) {
     if (name != key_name) continue;
     if (code < 0) return glfwGetMouseButton(window, -code - 1) == GLFW_PRESS;
     return glfwGetKey(window, code) == GLFW_PRESS;
@@ -256,6 +254,11 @@ int run_gui(const std::vector<std::string>& argv) {
         if (a.flash) glfwRequestWindowAttention(window);
         if (!a.summary.empty()) notifier.notify(a.summary, a.body);
       }
+      // Push-to-talk on every wake-up, drawn or not: the key may be watched
+      // in other windows, whose presses wake this loop.
+      app.update_push_to_talk(push_to_talk_held(window, app.settings().ptt_key),
+                              glfwGetWindowAttrib(window, GLFW_FOCUSED) &&
+                                  ImGui::GetIO().WantTextInput);
       if (g_input || changed) active_frames = std::max(active_frames, 3);
       g_input = false;
       bool timed_redraw = moving && Clock::now() - last_frame > std::chrono::milliseconds(45);
@@ -266,10 +269,6 @@ int run_gui(const std::vector<std::string>& argv) {
       if (since < std::chrono::milliseconds(8))
         std::this_thread::sleep_for(std::chrono::milliseconds(8) - since);
       last_frame = Clock::now();
-
-      if (app.settings().input_mode == audio::InputMode::PushToTalk)
-        app.set_push_to_talk(!ImGui::GetIO().WantTextInput &&
-                             push_to_talk_held(window, app.settings().ptt_key));
 
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();

@@ -28,9 +28,6 @@ void draw_settings(GuiApp& app, ViewState& v);
 void draw_file_line(GuiApp& app, ViewState& v, const core::ChatLine& line);
 void draw_uploads(GuiApp& app, const std::string& conversation);
 
-// The keys offered for push-to-talk: name and GLFW key code.
-const std::vector<std::pair<const char*, int>>& push_to_talk_keys();
-
 // Everything on the main screen, laid out: left, middle, right, bottom.
 void draw_main_screen(GuiApp& app, ViewState& v);
 

@@ -8,6 +8,7 @@
 #include "app/gui/colors.hpp"
 #include "app/gui/metrics.hpp"
 #include "app/gui/views.hpp"
+#include "platform/global_keys.hpp"
 
 namespace voixer::app {
 
@@ -249,13 +250,27 @@ void draw_settings(GuiApp& app, ViewState& v) {
   }
   if (s.input_mode == audio::InputMode::PushToTalk) {
     if (ImGui::BeginCombo("Push-to-talk key", s.ptt_key.c_str())) {
-      for (const auto& [name, key] : push_to_talk_keys())
-        if (ImGui::Selectable(name, s.ptt_key == name)) s.ptt_key = name;
+      for (const auto& key : platform::push_to_talk_keys())
+        if (ImGui::Selectable(key.name, s.ptt_key == key.name)) s.ptt_key = key.name;
       ImGui::EndCombo();
     }
-    ImGui::TextDisabled("Hold it while the window has the focus (not while typing).");
+    if (std::string problem = app.push_to_talk_problem(); problem.empty()) {
+      ImGui::TextDisabled("Hold it while any window has the focus, a game too (not while typing "
+                          "here).\nOnly this key is watched.");
+    } else {
+      ImGui::PushStyleColor(ImGuiCol_Text, kWarn);
+      ImGui::TextWrapped("%s", problem.c_str());
+      ImGui::PopStyleColor();
+      app.trace_once("shown push-to-talk problem: " + problem);
+      if (ImGui::Button("Use voice activation instead"))
+        s.input_mode = audio::InputMode::VoiceActivation;
+    }
   }
   ImGui::Checkbox("Noise suppression", &s.noise_suppression);
+  ImGui::Checkbox("Echo cancellation", &s.echo_cancellation);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("On speakers, others do not hear themselves back through your microphone.\n"
+                      "Not needed with a headset.");
   ImGui::Checkbox("Flash the taskbar when someone names me or writes to me", &s.flash_on_mention);
   ImGui::Checkbox("Show a desktop notification for them too", &s.notify_desktop);
   int frame = s.frame_ms == 10 ? 0 : 1;
@@ -263,7 +278,7 @@ void draw_settings(GuiApp& app, ViewState& v) {
   ImGui::SameLine();
   ImGui::RadioButton("20 ms frames (less bandwidth)", &frame, 1);
   s.frame_ms = frame == 0 ? 10 : 20;
-  ImGui::TextWrapped("Devices, noise suppression and frame size apply from the next call.");
+  ImGui::TextWrapped("Devices, noise suppression, echo cancellation and frame size apply from the next call.");
   if (ImGui::Button("Save")) {
     app.save_settings();
     v.show_settings = false;

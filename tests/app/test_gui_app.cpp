@@ -255,7 +255,7 @@ TEST_CASE("hosting: the host bans a user from the user list, sees the ban, and l
   back.login("bob");
 }
 
-TEST_CASE("settings: the window's choices are saved and read back, the mention flash included") {
+TEST_CASE("settings: the window's choices are saved and read back, the mention flash and echo cancellation included") {
   std::string path = (std::filesystem::temp_directory_path() /
                       ("voixer-settings-" + std::to_string(::getpid()) + ".conf")).string();
   app::AppSettings s;
@@ -263,13 +263,16 @@ TEST_CASE("settings: the window's choices are saved and read back, the mention f
   s.flash_on_mention = false;
   s.ptt_key = "F1";
   s.frame_ms = 10;
+  s.echo_cancellation = false;
   REQUIRE(app::save_settings(path, s) == "");
   app::AppSettings back = app::load_settings(path);
   CHECK(back.nickname == "zoe");
   CHECK_FALSE(back.flash_on_mention);
   CHECK(back.ptt_key == "F1");
   CHECK(back.frame_ms == 10);
+  CHECK_FALSE(back.echo_cancellation);
   CHECK(app::load_settings("/nonexistent/voixer.conf").flash_on_mention);  // on by default
+  CHECK(app::load_settings("/nonexistent/voixer.conf").echo_cancellation);
   std::filesystem::remove(path);
 }
 

@@ -9,25 +9,16 @@
 #include <thread>
 
 #include "support/analysis.hpp"
+#include "support/eventually.hpp"
 #include "audio/voice_engine.hpp"
 #include "audio/wav.hpp"
 #include "audio/wav_device.hpp"
 #include "core/voice_frame.hpp"
 
 using namespace voixer;
+using test::eventually;
 
 namespace {
-
-// Polls `done` (the engine publishes its counters every 50 ms); fails after 5 s.
-template <class F>
-bool eventually(F done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
 
 std::string write_input(const std::string& name, double silence_s, double voice_s) {
   auto path = (std::filesystem::temp_directory_path() / name).string();

@@ -1,0 +1,45 @@
+// The echo canceller's bookkeeping of its reference (what the speakers
+// played): a capture frame waits for its reference, not for ever; the
+// reference kept ahead is bounded, the newest kept. On simulated time.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "audio/echo_canceller.hpp"
+
+using voixer::audio::EchoCanceller;
+
+TEST_CASE("echo canceller: a capture frame waits for its reference, then gives up on it") {
+  EchoCanceller echo;
+  const std::size_t n = 960;
+  CHECK_FALSE(echo.ready(n, n));                            // nothing played yet: wait
+  CHECK(echo.ready(n, n + EchoCanceller::kMaxLagSamples));  // overdue: the speakers are silent
+  std::vector<std::int16_t> played(n - 120, 100);
+  echo.add_played(played.data(), played.size());
+  CHECK_FALSE(echo.ready(n, n));
+  echo.add_played(played.data(), 120);
+  CHECK(echo.ready(n, n));
+  std::vector<std::int16_t> frame(n, 0);
+  CHECK(echo.process(frame.data(), n));  // the speakers played something
+  CHECK(echo.reference_waiting() == 0);
+  CHECK_FALSE(echo.process(frame.data(), n));  // and now nothing (silence stood in)
+  CHECK(echo.reference_waiting() == 0);
+  // The speakers stopped: frames wait for them no more, until they play again.
+  CHECK(echo.ready(n, n));
+  echo.add_played(played.data(), 120);
+  CHECK_FALSE(echo.ready(n, n));
+}
+
+TEST_CASE("echo canceller: reference far ahead of the microphone is dropped, oldest first") {
+  EchoCanceller echo;
+  std::vector<std::int16_t> old_part(EchoCanceller::kMaxLeadSamples, 0);
+  std::vector<std::int16_t> new_part(EchoCanceller::kFrameSamples, 1000);
+  echo.add_played(old_part.data(), old_part.size());
+  echo.add_played(new_part.data(), new_part.size());
+  CHECK(echo.reference_waiting() == EchoCanceller::kMaxLeadSamples);
+  // The silent part left is what gets consumed first, the loud part last.
+  std::vector<std::int16_t> frame(EchoCanceller::kFrameSamples, 0);
+  std::size_t silent_frames = 0;
+  while (echo.reference_waiting() > 0 && !echo.process(frame.data(), frame.size())) ++silent_frames;
+  CHECK(silent_frames == EchoCanceller::kMaxLeadSamples / EchoCanceller::kFrameSamples - 1);
+}

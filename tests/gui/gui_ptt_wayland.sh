@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Where the desktop gives no global push-to-talk key (here: a Wayland
+# session, as WAYLAND_DISPLAY says), Settings says so in words and offers
+# voice activation instead; one click and Save, and voice activation is what
+# voixer.conf keeps.
+#
+#   gui_ptt_wayland.sh VOIXER_EXE ARTEFACTS_DIR
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+SETTINGS_X=1150 SETTINGS_Y=735  # status bar: Settings
+INSTEAD_X=400 INSTEAD_Y=295     # Settings: Use voice activation instead
+SAVE_X=313 SAVE_Y=499           # Settings: Save, once voice activation is chosen
+click() { xdotool mousemove "$1" "$2" click 1; sleep 0.15; }
+
+start_display
+export WAYLAND_DISPLAY=wayland-test
+conf="$work/config/voixer/voixer.conf"
+mkdir -p "$(dirname "$conf")"
+printf 'input_mode = push-to-talk\nptt_key = Right Ctrl\n' >"$conf"
+port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+"$exe" --host --nick alice --port "$port" --trace "$work/trace" >"$work/gui.out" 2>"$work/gui.err" &
+pids+=($!)
+wait_for "$work/trace" "^shown main screen$" 10
+click "$SETTINGS_X" "$SETTINGS_Y"
+wait_for "$work/trace" "^shown push-to-talk problem: This is a Wayland session: .*Voice activation" 5
+sleep 0.2
+import -window root "$out/ptt-wayland.png"
+click "$INSTEAD_X" "$INSTEAD_Y"
+sleep 0.2
+import -window root "$out/ptt-wayland-instead.png"
+click "$SAVE_X" "$SAVE_Y"
+for _ in $(seq 100); do grep -q '^input_mode = voice-activation$' "$conf" && break; sleep 0.05; done
+grep -q '^input_mode = voice-activation$' "$conf" || fail "voice activation was not saved: $(cat "$conf")"
+echo "PASS: Settings explained the Wayland session and switched to voice activation"
