@@ -217,21 +217,29 @@ void draw_settings(GuiApp& app, ViewState& v) {
     ImGui::End();
     return;
   }
-  if (v.input_devices.empty() && v.output_devices.empty()) {
-    v.input_devices = app.audio_devices(true);
-    v.output_devices = app.audio_devices(false);
-    v.input_devices.insert(v.input_devices.begin(), "");
-    v.output_devices.insert(v.output_devices.begin(), "");
+  // The devices are read again whenever Settings or a device list opens:
+  // a headset plugged in while voixer runs is there without a restart.
+  auto read_devices = [&](bool input) {
+    auto& names = input ? v.input_devices : v.output_devices;
+    names = app.audio_devices(input);
+    names.insert(names.begin(), "");
+  };
+  if (ImGui::IsWindowAppearing() || (v.input_devices.empty() && v.output_devices.empty())) {
+    read_devices(true);
+    read_devices(false);
   }
-  auto device_combo = [](const char* label, std::string& value, const std::vector<std::string>& names) {
+  auto device_combo = [&](const char* label, std::string& value, bool input) {
     if (ImGui::BeginCombo(label, value.empty() ? "System default" : value.c_str())) {
-      for (const auto& n : names)
+      if (ImGui::IsWindowAppearing()) read_devices(input);
+      for (const auto& n : input ? v.input_devices : v.output_devices) {
         if (ImGui::Selectable(n.empty() ? "System default" : n.c_str(), n == value)) value = n;
+        app.trace_once("shown device " + n);
+      }
       ImGui::EndCombo();
     }
   };
-  device_combo("Microphone", s.input_device, v.input_devices);
-  device_combo("Speakers", s.output_device, v.output_devices);
+  device_combo("Microphone", s.input_device, true);
+  device_combo("Speakers", s.output_device, false);
   ImGui::Separator();
   int mode = static_cast<int>(s.input_mode);
   ImGui::RadioButton("Voice activation", &mode, 0);
