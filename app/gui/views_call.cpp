@@ -46,7 +46,7 @@ void draw_call_panel(GuiApp& app, ViewState& v) {
   float rows = 3;  // title, mute/deafen, hang up
   if (call.phase == core::CallPhase::InCall) {
     rows += 2.0f * call.members.size() - 1 + call.ringing.size();  // me: no volume slider
-    if (!call.echo) rows += 1;                                     // invite
+    rows += 1;                                                     // invite, or the delay
   }
   if (!app.voice_problem().empty()) rows += 2;
   ImGui::PushStyleColor(ImGuiCol_ChildBg, kCallPanel);
@@ -79,6 +79,17 @@ void draw_call_panel(GuiApp& app, ViewState& v) {
       ImGui::PopID();
     }
     for (const auto& r : call.ringing) ImGui::TextColored(kWarn, "ringing %s...", r.c_str());
+    if (call.echo) {
+      if (stats.loop_delay_ms >= 0) {
+        ImGui::TextColored(kDim, "your voice comes back after %.0f ms", stats.loop_delay_ms);
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("From your microphone to your speakers through the server;\n"
+                            "the sound card's own buffers come on top.");
+        app.trace_once("shown mic test delay");
+      } else {
+        ImGui::TextColored(kDim, "say something to measure the delay");
+      }
+    }
   }
   float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
   if (ImGui::Button(app.muted() ? "Unmute" : "Mute", ImVec2(half, 0))) app.toggle_mute();
