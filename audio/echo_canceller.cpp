@@ -27,7 +27,8 @@ void EchoCanceller::Deleter::operator()(SpeexEchoState_* s) const { speex_echo_s
 
 EchoCanceller::EchoCanceller()
     : m_state(speex_echo_state_init(kFrameSamples, kSampleRate * kTailMs / 1000)),
-      m_reference(kMaxLeadSamples) {
+      m_reference(kMaxLeadSamples),
+      m_level(kCushionSamples) {  // silence: the vector starts zeroed
   int rate = kSampleRate;
   speex_echo_ctl(m_state.get(), SPEEX_ECHO_SET_SAMPLING_RATE, &rate);
 }
@@ -35,6 +36,12 @@ EchoCanceller::EchoCanceller()
 EchoCanceller::~EchoCanceller() = default;
 
 void EchoCanceller::add_played(const std::int16_t* samples, std::size_t n) {
+  if (n == 0) return;
+  if (m_speakers_stopped) {  // playing again: the cushion again (m_level is 0 here)
+    std::memset(m_reference.data() + m_level, 0, kCushionSamples * sizeof(std::int16_t));
+    m_level += kCushionSamples;
+    m_speakers_stopped = false;
+  }
   if (n >= kMaxLeadSamples) {  // only the newest fit
     samples += n - kMaxLeadSamples;
     n = kMaxLeadSamples;
@@ -46,7 +53,6 @@ void EchoCanceller::add_played(const std::int16_t* samples, std::size_t n) {
   }
   std::memcpy(m_reference.data() + m_level, samples, n * sizeof(std::int16_t));
   m_level += n;
-  if (n > 0) m_speakers_stopped = false;
 }
 
 bool EchoCanceller::ready(std::size_t n, std::size_t capture_waiting) const {

@@ -11,9 +11,11 @@
 // was handed to the speakers, so the echo of a sample can only show up in
 // the microphone later (output buffer + air + input buffer): the filter
 // (kTailMs long) finds that delay by itself. Only the skew between the two
-// device callbacks is absorbed here: a capture frame waits for its
-// reference, unless the speakers have stopped (then silence stands in, and
-// frames wait no more until the speakers play again),
+// device callbacks is absorbed here: the reference starts kCushionSamples
+// of silence ahead (it may be older than the echo, never younger), so a
+// capture frame seldom has to wait for it; when it must, it waits at most
+// kMaxLagSamples, after which the speakers count as stopped (silence stands
+// in, and frames wait no more until the speakers play again),
 // and reference piling up beyond kMaxLeadSamples (the speakers running
 // faster than the microphone, or the microphone stalled) is dropped, oldest
 // first, so the pairing never drifts out of the filter's reach.
@@ -39,6 +41,9 @@ class EchoCanceller {
   // the room. Longer costs more and adapts slower (docs/performance.md:
   // 200 ms took 5 dB off the cancellation of a 40 ms path).
   static constexpr int kTailMs = 150;
+  // The reference is paired this far back (10 ms): more than the two device
+  // callbacks drift apart, so the microphone need not wait for it.
+  static constexpr std::size_t kCushionSamples = 480;
   // A capture frame waits for its reference at most this long (50 ms);
   // then the speakers count as silent for it.
   static constexpr std::size_t kMaxLagSamples = 2400;

@@ -12,9 +12,10 @@ using voixer::audio::EchoCanceller;
 TEST_CASE("echo canceller: a capture frame waits for its reference, then gives up on it") {
   EchoCanceller echo;
   const std::size_t n = 960;
-  CHECK_FALSE(echo.ready(n, n));                            // nothing played yet: wait
+  CHECK(echo.reference_waiting() == EchoCanceller::kCushionSamples);  // silence to start with
+  CHECK_FALSE(echo.ready(n, n));                                      // not enough played yet: wait
   CHECK(echo.ready(n, n + EchoCanceller::kMaxLagSamples));  // overdue: the speakers are silent
-  std::vector<std::int16_t> played(n - 120, 100);
+  std::vector<std::int16_t> played(n - EchoCanceller::kCushionSamples - 120, 100);
   echo.add_played(played.data(), played.size());
   CHECK_FALSE(echo.ready(n, n));
   echo.add_played(played.data(), 120);
@@ -24,9 +25,11 @@ TEST_CASE("echo canceller: a capture frame waits for its reference, then gives u
   CHECK(echo.reference_waiting() == 0);
   CHECK_FALSE(echo.process(frame.data(), n));  // and now nothing (silence stood in)
   CHECK(echo.reference_waiting() == 0);
-  // The speakers stopped: frames wait for them no more, until they play again.
+  // The speakers stopped: frames wait for them no more, until they play
+  // again (behind a new cushion).
   CHECK(echo.ready(n, n));
   echo.add_played(played.data(), 120);
+  CHECK(echo.reference_waiting() == EchoCanceller::kCushionSamples + 120);
   CHECK_FALSE(echo.ready(n, n));
 }
 
