@@ -39,6 +39,14 @@ TEST_CASE("echo canceller: reference far ahead of the microphone is dropped, old
   std::vector<std::int16_t> new_part(EchoCanceller::kFrameSamples, 1000);
   echo.add_played(old_part.data(), old_part.size());
   echo.add_played(new_part.data(), new_part.size());
+  const std::size_t all = EchoCanceller::kCushionSamples + old_part.size() + new_part.size();
+  CHECK(echo.reference_waiting() == all);
+  // What captured samples still waiting need is kept, however much.
+  echo.bound_lead(3000);
+  CHECK(echo.reference_waiting() == all);
+  echo.bound_lead(100);
+  CHECK(echo.reference_waiting() == 100 + EchoCanceller::kMaxLeadSamples);
+  echo.bound_lead(0);
   CHECK(echo.reference_waiting() == EchoCanceller::kMaxLeadSamples);
   // The silent part left is what gets consumed first, the loud part last.
   std::vector<std::int16_t> frame(EchoCanceller::kFrameSamples, 0);
