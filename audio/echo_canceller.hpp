@@ -7,16 +7,23 @@
 // step with the speakers.
 //
 // Alignment: capture and playback reach the engine on the device's clock,
-// one sample of reference for each sample captured. The reference is what
-// was handed to the speakers, so the echo of a sample can only show up in
-// the microphone later (output buffer + air + input buffer): the filter
-// (kTailMs long) finds that delay by itself. Only the skew between the two
-// device callbacks is absorbed here: a capture frame waits for its
-// reference, unless the speakers have stopped (then silence stands in, and
-// frames wait no more until the speakers play again),
-// and reference piling up beyond kMaxLeadSamples (the speakers running
-// faster than the microphone, or the microphone stalled) is dropped, oldest
-// first, so the pairing never drifts out of the filter's reach.
+// and captured sample i is paired with the i-th sample played (less a
+// cushion, below). What is played reaches the microphone only later (output
+// buffer + air + input buffer), so the echo of a reference sample always
+// comes after it: the filter (kTailMs long) finds that delay by itself, as
+// long as the pairing holds. What keeps it:
+// - The reference starts with kCushionSamples of silence, so each captured
+//   sample is paired with what was played 10 ms before it: the two device
+//   callbacks may drift apart that much without the microphone waiting for
+//   the speakers (10 ms of the echo's delay, which is longer, is spent).
+// - If the reference is missing all the same, a frame waits for it, at most
+//   kMaxLagSamples; then the speakers count as stopped (a device gone):
+//   silence stands in, and frames wait no more until they play again.
+// - Reference running more than kMaxLeadSamples ahead of the captured
+//   samples waiting (the speakers faster than the microphone, or the
+//   microphone stalled) is dropped, oldest first. Reference that waiting
+//   microphone samples need is never dropped, however late the voice thread
+//   comes to them.
 //
 // Voice thread only; nothing here runs in an audio callback.
 #pragma once
@@ -39,11 +46,14 @@ class EchoCanceller {
   // the room. Longer costs more and adapts slower (docs/performance.md:
   // 200 ms took 5 dB off the cancellation of a 40 ms path).
   static constexpr int kTailMs = 150;
-  // A capture frame waits for its reference at most this long (50 ms);
-  // then the speakers count as silent for it.
+  // Captured samples are paired with what was played this much earlier.
+  static constexpr std::size_t kCushionSamples = 480;  // 10 ms
+  // A capture frame waits for its reference at most this long (50 ms).
   static constexpr std::size_t kMaxLagSamples = 2400;
-  // Reference kept ahead of the microphone at most (100 ms).
+  // Reference kept ahead of the captured samples waiting, at most (100 ms).
   static constexpr std::size_t kMaxLeadSamples = 4800;
+  // Reference kept in all: what a full capture ring (1 s) needs, and the lead.
+  static constexpr std::size_t kCapacity = 48000 + kMaxLeadSamples;
 
   EchoCanceller();
   ~EchoCanceller();
@@ -52,6 +62,9 @@ class EchoCanceller {
 
   // What the speakers played, in the order played (silence included).
   void add_played(const std::int16_t* samples, std::size_t n);
+  // Drops the reference running more than kMaxLeadSamples ahead of the
+  // `capture_waiting` samples captured and not processed yet.
+  void bound_lead(std::size_t capture_waiting);
   // Whether a capture frame of `n` samples can be cancelled now, with
   // `capture_waiting` samples captured and not processed yet: its
   // reference is here, or has been missing long enough to give up on.
@@ -70,10 +83,15 @@ class EchoCanceller {
   struct Deleter {
     void operator()(SpeexEchoState_* s) const;
   };
+  void drop_oldest(std::size_t n);
+  void push_silence(std::size_t n);
+
   std::unique_ptr<SpeexEchoState_, Deleter> m_state;
-  std::vector<std::int16_t> m_reference;  // kMaxLeadSamples, oldest first
+  std::vector<std::int16_t> m_reference;  // a ring of kCapacity
+  std::size_t m_head = 0;                 // the oldest sample
   std::size_t m_level = 0;
   bool m_speakers_stopped = false;  // reference given up on, none since
+  std::int16_t m_play[kFrameSamples] = {};
   std::int16_t m_out[kFrameSamples] = {};
 };
 

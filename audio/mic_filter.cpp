@@ -56,6 +56,10 @@ void MicFilter::add_played(const std::int16_t* samples, std::size_t n) {
   if (m_echo) m_echo->add_played(samples, n);
 }
 
+void MicFilter::bound_lead(std::size_t capture_waiting) {
+  if (m_echo) m_echo->bound_lead(capture_waiting);
+}
+
 bool MicFilter::ready(std::size_t n, std::size_t capture_waiting) const {
   return !m_echo || m_echo->ready(n, capture_waiting);
 }

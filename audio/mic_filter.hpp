@@ -30,6 +30,9 @@ class MicFilter {
   // What the speakers played (the echo canceller's reference); ignored
   // without echo cancellation.
   void add_played(const std::int16_t* samples, std::size_t n);
+  // Bounds the reference kept ahead of the `capture_waiting` samples
+  // captured and not processed yet (EchoCanceller::bound_lead).
+  void bound_lead(std::size_t capture_waiting);
   // Whether a frame of `n` samples can be processed now (its reference is
   // here, or overdue), with `capture_waiting` captured samples waiting.
   bool ready(std::size_t n, std::size_t capture_waiting) const;

@@ -190,22 +190,26 @@ struct VoiceEngine::Impl {
 
   // ---- send ----------------------------------------------------------------
 
-  // The echo canceller's reference, kept current even while the
-  // microphone stalls (it keeps only the newest).
+  // The echo canceller's reference: taken before every frame, so a frame
+  // that waited long (the voice thread was late) finds its reference, which
+  // the device pushed just after it; and while the microphone stalls too
+  // (only the newest is kept then).
   void take_played() {
     for (std::size_t n; (n = played.pop(played_chunk, std::size(played_chunk))) > 0;) {
       mic_filter.add_played(played_chunk, n);
       loop_delay.add_played(played_chunk, n);
     }
+    mic_filter.bound_lead(capture.size());
   }
 
   void process_capture(std::int64_t now) {
-    take_played();
     if (now - loop_delay_at >= 500) {  // twice a second is plenty for a readout
       loop_delay_at = now;
       if (auto d = loop_delay.estimate()) loop_delay_ms = *d;
     }
-    while (capture.size() >= static_cast<std::size_t>(frame)) {
+    for (;;) {
+      take_played();
+      if (capture.size() < static_cast<std::size_t>(frame)) break;
       if (!mic_filter.ready(frame, capture.size())) break;  // its echo reference is on its way
       capture.pop(frame_in.data(), frame);
       ++frames_captured;

@@ -12,9 +12,10 @@ using voixer::audio::EchoCanceller;
 TEST_CASE("echo canceller: a capture frame waits for its reference, then gives up on it") {
   EchoCanceller echo;
   const std::size_t n = 960;
-  CHECK_FALSE(echo.ready(n, n));                            // nothing played yet: wait
+  CHECK(echo.reference_waiting() == EchoCanceller::kCushionSamples);  // silence to start with
+  CHECK_FALSE(echo.ready(n, n));                                      // not enough played yet: wait
   CHECK(echo.ready(n, n + EchoCanceller::kMaxLagSamples));  // overdue: the speakers are silent
-  std::vector<std::int16_t> played(n - 120, 100);
+  std::vector<std::int16_t> played(n - EchoCanceller::kCushionSamples - 120, 100);
   echo.add_played(played.data(), played.size());
   CHECK_FALSE(echo.ready(n, n));
   echo.add_played(played.data(), 120);
@@ -24,9 +25,11 @@ TEST_CASE("echo canceller: a capture frame waits for its reference, then gives u
   CHECK(echo.reference_waiting() == 0);
   CHECK_FALSE(echo.process(frame.data(), n));  // and now nothing (silence stood in)
   CHECK(echo.reference_waiting() == 0);
-  // The speakers stopped: frames wait for them no more, until they play again.
+  // The speakers stopped: frames wait for them no more, until they play
+  // again (behind a new cushion).
   CHECK(echo.ready(n, n));
   echo.add_played(played.data(), 120);
+  CHECK(echo.reference_waiting() == EchoCanceller::kCushionSamples + 120);
   CHECK_FALSE(echo.ready(n, n));
 }
 
@@ -36,6 +39,14 @@ TEST_CASE("echo canceller: reference far ahead of the microphone is dropped, old
   std::vector<std::int16_t> new_part(EchoCanceller::kFrameSamples, 1000);
   echo.add_played(old_part.data(), old_part.size());
   echo.add_played(new_part.data(), new_part.size());
+  const std::size_t all = EchoCanceller::kCushionSamples + old_part.size() + new_part.size();
+  CHECK(echo.reference_waiting() == all);
+  // What captured samples still waiting need is kept, however much.
+  echo.bound_lead(3000);
+  CHECK(echo.reference_waiting() == all);
+  echo.bound_lead(100);
+  CHECK(echo.reference_waiting() == 100 + EchoCanceller::kMaxLeadSamples);
+  echo.bound_lead(0);
   CHECK(echo.reference_waiting() == EchoCanceller::kMaxLeadSamples);
   // The silent part left is what gets consumed first, the loud part last.
   std::vector<std::int16_t> frame(EchoCanceller::kFrameSamples, 0);
