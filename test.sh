@@ -25,8 +25,8 @@ echo "== threaded code under ThreadSanitizer"
 [ -f build-tsan/CMakeCache.txt ] ||
   cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOIXER_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j"$jobs" --target voixer net_tests audio_tests platform_tests client_tests \
-  app_tests >/dev/null
-for t in net_tests audio_tests platform_tests client_tests app_tests; do
+  app_tests voice_tests >/dev/null
+for t in net_tests audio_tests platform_tests client_tests app_tests voice_tests; do
   # A report in the test or in a voixer it starts makes that process fail.
   # Left out here, as TSan cannot see how the libraries they drive
   # synchronise and reports races inside them only: the sound-server tests

@@ -356,6 +356,12 @@ class CliClient {
                   m_engine.voice().muted() ? " (muted)" : "",
                   static_cast<unsigned long long>(st.frames_sent), m_engine.voice_round_trip_ms());
     say(line);
+    if (st.loop_delay_ms >= 0 && m_engine.model().call_state().echo) {
+      std::snprintf(line, sizeof line,
+                    "mic test: your voice comes back after %.0f ms (plus the sound card's buffers)",
+                    st.loop_delay_ms);
+      say(line);
+    }
     if (st.playback_gap_ms > 0 || st.delay_trimmed_ms > 0) {
       std::snprintf(line, sizeof line, "playback ran dry for %.1f ms in all; %.1f ms of delay cut back out",
                     st.playback_gap_ms, st.delay_trimmed_ms);

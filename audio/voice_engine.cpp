@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstring>
 
+#include "audio/loop_delay.hpp"
 #include "audio/mic_filter.hpp"
 #include "audio/mixer.hpp"
 #include "audio/opus_codec.hpp"
@@ -81,6 +82,9 @@ struct VoiceEngine::Impl {
   Encoder encoder;
   Mixer mixer;
   MicFilter mic_filter;
+  LoopDelayMeter loop_delay;  // the mic test's readout
+  std::int64_t loop_delay_at = 0;
+  double loop_delay_ms = -1;
   std::int16_t played_chunk[480];
   std::map<std::string, std::unique_ptr<Speaker>, std::less<>> speakers;
   core::NetSim sim;
@@ -191,18 +195,25 @@ struct VoiceEngine::Impl {
   // the device pushed just after it; and while the microphone stalls too
   // (only the newest is kept then).
   void take_played() {
-    for (std::size_t n; (n = played.pop(played_chunk, std::size(played_chunk))) > 0;)
+    for (std::size_t n; (n = played.pop(played_chunk, std::size(played_chunk))) > 0;) {
       mic_filter.add_played(played_chunk, n);
+      loop_delay.add_played(played_chunk, n);
+    }
     mic_filter.bound_lead(capture.size());
   }
 
   void process_capture(std::int64_t now) {
+    if (now - loop_delay_at >= 500) {  // twice a second is plenty for a readout
+      loop_delay_at = now;
+      if (auto d = loop_delay.estimate()) loop_delay_ms = *d;
+    }
     for (;;) {
       take_played();
       if (capture.size() < static_cast<std::size_t>(frame)) break;
       if (!mic_filter.ready(frame, capture.size())) break;  // its echo reference is on its way
       capture.pop(frame_in.data(), frame);
       ++frames_captured;
+      loop_delay.add_captured(frame_in.data(), frame);  // as the mouth said it, echo and all
       mic_filter.process(frame_in.data(), frame);
       float level = rms_level(frame_in.data(), frame);
       owner.m_input_level.store(level, std::memory_order_relaxed);
@@ -386,6 +397,7 @@ struct VoiceEngine::Impl {
     st.transmitting = transmitting;
     st.frames_sent = frames_sent;
     st.frames_captured = frames_captured;
+    st.loop_delay_ms = loop_delay_ms;
     st.playback_gap_ms = static_cast<double>(gap_samples) * 1000.0 / kSampleRate;
     st.delay_trimmed_ms = static_cast<double>(trimmed_samples) * 1000.0 / kSampleRate;
     for (auto& [name, s] : speakers) {

@@ -1,14 +1,16 @@
 // relay_load: the voice relay under a LAN party's worth of talking.
 //
 //   relay_load VOIXER_EXE [--calls 10] [--members 10] [--seconds 10] [--speech FILE.wav]
-//              [--sealed on|off]
+//              [--sealed on|off] [--rooms on|off]
 //   relay_load --connect PORT --server-pid PID [...]   (a server already running)
 //
 // Starts `voixer serve`, sets up --calls group calls of --members members
 // over the text protocol (one calls the next, who invites the rest), binds
 // one ENet peer per member (sealed, as voixer's clients do: TALKPROOF and
 // frames sealed per member; --sealed off: the seed's TALKSESSION and plain
-// frames), and makes every member talk:
+// frames; --rooms on: each group is a channel's voice room, joined with
+// VOICEJOIN instead of being called and invited), and makes every member
+// talk:
 // one Opus frame every 20 ms (real packets: synthetic voice encoded with
 // the engine's settings, or --speech, any WAV file). It counts the frames that come back forwarded and
 // reads the server's CPU time from /proc, and prints:
@@ -37,6 +39,7 @@
 #include <vector>
 
 #include "support/analysis.hpp"
+#include "support/ports.hpp"
 #include "audio/opus_codec.hpp"
 #include "audio/wav.hpp"
 #include "core/voice_frame.hpp"
@@ -51,17 +54,6 @@ using Clock = std::chrono::steady_clock;
   std::exit(1);
 }
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 double cpu_seconds(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
@@ -148,7 +140,7 @@ std::string offer_key(const std::string& line) {
 
 int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help") {
-    std::printf("usage: relay_load VOIXER_EXE [--calls N] [--members M] [--seconds T] [--speech F.wav] [--sealed on|off]\n");
+    std::printf("usage: relay_load VOIXER_EXE [--calls N] [--members M] [--seconds T] [--speech F.wav] [--sealed on|off] [--rooms on|off]\n");
     return argc < 2 ? 2 : 0;
   }
   int calls = 10, members = 10;
@@ -156,6 +148,7 @@ int main(int argc, char** argv) {
   pid_t server_pid = 0;
   std::string prefix = "u";
   bool sealed = true;  // --sealed off: the seed clients' plain binding and frames
+  bool rooms = false;  // --rooms on: voice rooms instead of calls
   double seconds = 10;
   std::string speech;
   int first_option = std::string(argv[1]).rfind("--", 0) == 0 ? 1 : 2;
@@ -169,10 +162,11 @@ int main(int argc, char** argv) {
     else if (k == "--server-pid") server_pid = std::atoi(argv[i + 1]);
     else if (k == "--nick-prefix") prefix = argv[i + 1];
     else if (k == "--sealed") sealed = std::string(argv[i + 1]) == "on";
+    else if (k == "--rooms") rooms = std::string(argv[i + 1]) == "on";
     else fail("unknown option " + k);
   }
   const int users = calls * members;
-  std::uint16_t port = connect_port ? static_cast<std::uint16_t>(connect_port) : free_port();
+  std::uint16_t port = connect_port ? static_cast<std::uint16_t>(connect_port) : voixer::test::free_tcp_port();
   pid_t server = server_pid;
   if (!connect_port) {
     server = ::fork();
@@ -196,7 +190,16 @@ int main(int argc, char** argv) {
     conns[u]->until_prefix("USERLIST #lobby");
   }
   std::vector<std::string> keys(users);
-  for (int c = 0; c < calls; ++c) {
+  for (int c = 0; c < calls && rooms; ++c) {
+    std::string room = "#room" + std::to_string(c);
+    for (int u = c * members; u < (c + 1) * members; ++u) {
+      conns[u]->send("JOIN: " + room);
+      conns[u]->send("VOICEJOIN: " + room);
+      std::string joined = conns[u]->until_prefix("VOICEJOINED " + room + ": ");
+      keys[u] = joined.substr(joined.find(": ") + 2);
+    }
+  }
+  for (int c = 0; c < calls && !rooms; ++c) {
     int first = c * members;
     conns[first]->send("TALK " + prefix + std::to_string(first + 1) + ": REQUEST");
     keys[first] = offer_key(conns[first]->until_prefix("TALK "));
@@ -319,8 +322,8 @@ int main(int argc, char** argv) {
   for (auto& f : frames) avg_opus += f.size() - 3;
   avg_opus /= frames.size();
 
-  std::printf("calls %d x %d members, %d talkers, %.1f s, voice %s\n", calls, members, users, elapsed,
-              sealed ? "sealed" : "plain");
+  std::printf("%s %d x %d members, %d talkers, %.1f s, voice %s\n", rooms ? "rooms" : "calls", calls,
+              members, users, elapsed, sealed ? "sealed" : "plain");
   std::printf("frames sent ~%ld (%.0f/s), forwarded and received %ld (%.0f/s, %.3f%% of 9 per frame sent)\n", sent_frames,
               sent_frames / elapsed, forwarded, forwarded / elapsed,
               100.0 * forwarded / std::max(1L, sent_frames * (members - 1)));

@@ -28,6 +28,7 @@
 
 #include "audio/wav.hpp"
 #include "support/analysis.hpp"
+#include "support/ports.hpp"
 #include "support/process.hpp"
 #include "support/pulse_server.hpp"
 #include "support/speech.hpp"
@@ -38,17 +39,6 @@ namespace {
 
 constexpr int kRate = 48000;
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 struct Figures {
   double delay_ms = 0;        // over the whole recording
@@ -184,7 +174,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   double speech_s = static_cast<double>(audio::read_wav_48k_mono(speech).size()) / kRate;
-  std::uint16_t port = free_port();
+  std::uint16_t port = test::free_tcp_port();
   test::Process server({exe, "serve", "--bind", "127.0.0.1", "--port", std::to_string(port), "--quiet"},
                        dir + "/server.log");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a bench, not a test: it listens by then

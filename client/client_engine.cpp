@@ -225,6 +225,7 @@ std::vector<ClientEvent> ClientEngine::pump() {
   }
   if (m_options.auto_answer == AutoAnswer::On && m_model.incoming()) send(m_model.accept_call());
   follow_call(out);
+  tell_voice_state();
   poll_files(out);
   for (auto& note : m_voice.poll(std::chrono::steady_clock::now())) {
     using K = VoiceNote::Kind;
@@ -301,9 +302,21 @@ void ClientEngine::poll_files(std::vector<ClientEvent>& out) {
   }
 }
 
+// In a voice room, the others see my mute, deafen and talking as they change.
+void ClientEngine::tell_voice_state() {
+  if (m_model.voice_room().empty() || m_voice_key != m_model.voice_room_key()) return;
+  core::VoiceFlags flags{m_voice.muted(), m_voice.deafened(), false};
+  if (auto engine = m_voice.engine()) flags.talking = engine->stats().transmitting && !flags.muted;
+  if (m_told_flags && *m_told_flags == flags) return;
+  m_told_flags = flags;
+  send(m_model.set_voice_flags(flags));
+}
+
 void ClientEngine::follow_call(std::vector<ClientEvent>& out) {
   const auto& call = m_model.call_state();
-  std::string key = call.phase == core::CallPhase::InCall ? call.key : std::string();
+  // A call, else the voice room: one at a time (the server sees to it).
+  std::string key = call.phase == core::CallPhase::InCall ? call.key : m_model.voice_room_key();
+  if (key != m_voice_key) m_told_flags.reset();
   if (key == m_voice_key || !m_options.voice) return;
   m_voice_key = key;
   m_voice_key_id = key.empty() ? std::string() : core::derive_voice_keys(key).id;

@@ -3,7 +3,7 @@
 // the sound, wired together. The engine sends CONNECT when the connection
 // is up, rejoins the channels after a reconnect, becomes operator of the
 // server it hosts, answers calls when asked to, and keeps the sound bound
-// to the call the model says the user is in.
+// to the call (or voice room) the model says the user is in.
 //
 // Threads: every method is for the owner's thread (the UI thread, or the
 // cli's main thread). The network thread calls `wake` when something
@@ -164,6 +164,7 @@ class ClientEngine {
   void on_identity(const ConnectionEvent& e, std::vector<ClientEvent>& out);
   void save_known_servers(std::vector<ClientEvent>& out);
   void follow_call(std::vector<ClientEvent>& out);
+  void tell_voice_state();
   void follow_files(const core::ServerMessage& m);
   void poll_files(std::vector<ClientEvent>& out);
 
@@ -195,6 +196,7 @@ class ClientEngine {
   std::string m_voice_key;  // the call the sound is bound to
   std::string m_voice_key_id;  // its name on the sealed voice connection
   std::shared_ptr<audio::VoiceEngine> m_bound_engine;  // what the connection feeds
+  std::optional<core::VoiceFlags> m_told_flags;  // what the voice room last heard of me
 };
 
 }  // namespace voixer::client

@@ -193,6 +193,11 @@ std::vector<FileNote> FileJobs::poll(const FileEndpoint& server, std::vector<std
       t.hash = j.hash;
       j.transfer = std::make_unique<FileTransfer>(std::move(t));
       j.view.state = State::Moving;
+      if (j.retries == 0)
+        notes.push_back({FileNote::Kind::Progress,
+                         j.view.name + ": " + (j.view.upload ? "sending " : "fetching ") +
+                             core::human_size(j.view.size),
+                         j.view.number});
       j.rate_since = now;
       j.rate_bytes = j.view.done;
     }
@@ -211,14 +216,11 @@ std::vector<FileNote> FileJobs::poll(const FileEndpoint& server, std::vector<std
                        j.view.number});
     }
     int tenth = static_cast<int>(j.view.done * 10 / std::max<std::uint64_t>(1, j.view.size));
-    if (tenth > j.last_tenth && tenth < 10) {
+    if (tenth > std::max(j.last_tenth, 0) && tenth < 10) {
       j.last_tenth = tenth;
       notes.push_back({FileNote::Kind::Progress,
-                       tenth == 0 ? j.view.name + ": " + (j.view.upload ? "sending " : "fetching ") +
-                                        core::human_size(j.view.size)
-                                  : j.view.name + ": " + std::to_string(tenth * 10) + "% of " +
-                                        core::human_size(j.view.size) + " " +
-                                        (j.view.upload ? "sent" : "fetched"),
+                       j.view.name + ": " + std::to_string(tenth * 10) + "% of " +
+                           core::human_size(j.view.size) + " " + (j.view.upload ? "sent" : "fetched"),
                        j.view.number});
     }
     if (j.transfer->finished()) finish(j, notes);

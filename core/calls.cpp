@@ -21,6 +21,7 @@ struct Member {
   std::string peer_address;  // where the bound voice connection comes from
   VoiceKeys voice;           // for a sealed member (core/voice_seal.hpp)
   bool sealed_peer = false;  // the peer proved the key: its voice is sealed
+  VoiceFlags flags;          // rooms: as the member says (VOICESTATE)
 };
 
 struct Call {
@@ -29,6 +30,7 @@ struct Call {
   bool echo = false;            // the server is the other member
   bool was_active = false;      // two members have been joined at some point
   std::vector<PeerId> peers;    // bound voice peers of joined members
+  std::string room;             // a voice room: the channel's folded name
 };
 
 }  // namespace
@@ -44,6 +46,7 @@ struct CallBook::Impl {
     ConnId conn;
   };
   std::unordered_map<PeerId, Binding> by_peer;
+  std::unordered_map<std::string, std::uint64_t> rooms;  // room -> call id
   std::unordered_map<ConnId, std::deque<Millis>> rings_received;  // within kRingWindow
   std::uint64_t next_id = 1;
 
@@ -191,6 +194,16 @@ struct CallBook::Impl {
   void leave(Call& call, ConnId conn, TalkEventKind kind, bool tell_leaver) {
     Member* m = member_of(call, conn);
     if (!m) return;
+    if (!call.room.empty()) {
+      std::string room = call.room;
+      remove_member(call, conn);
+      if (call.members.empty()) {
+        rooms.erase(room);
+        calls.erase(call.id);
+      }
+      dir.room_left(room, conn, tell_leaver);
+      return;
+    }
     std::string key = m->key;
     bool was_joined = m->state == MemberState::Joined;
     if (tell_leaver) {
@@ -309,6 +322,52 @@ struct CallBook::Impl {
     std::string target_key = add_member(*call, target, MemberState::Ringing, now, who);
     dir.send_to(target, TalkOffer{std::string(dir.nickname_of(who)), target_key});
     send_event(*call, target, TalkEventKind::Invited);
+  }
+
+  // ---- voice rooms ---------------------------------------------------------
+
+  Call* room_call(const std::string& room) {
+    auto it = rooms.find(room);
+    return it == rooms.end() ? nullptr : calls.at(it->second).get();
+  }
+
+  std::string join_room(ConnId who, const std::string& room) {
+    Call* call = room_call(room);
+    if (call) {
+      if (Member* m = member_of(*call, who)) return m->key;  // already there
+      if (call->members.size() >= kMaxCallMembers) {
+        dir.error_to(who, error_code::kNotAllowed,
+                     "A voice room holds at most " + std::to_string(kMaxCallMembers) + " people");
+        return {};
+      }
+    }
+    leave_joined_call(who, call);  // from another room or a call
+    for (auto& [id, c] : calls)    // and stop ringing: the user chose a room
+      if (Member* m = member_of(*c, who); m && m->state == MemberState::Ringing) {
+        leave(*c, who, TalkEventKind::Denied, true);
+        break;
+      }
+    call = room_call(room);
+    if (!call) {
+      auto fresh = std::make_unique<Call>();
+      fresh->id = next_id++;
+      fresh->room = room;
+      fresh->was_active = true;
+      call = fresh.get();
+      rooms.emplace(room, call->id);
+      calls.emplace(call->id, std::move(fresh));
+    }
+    std::string key = add_member(*call, who, MemberState::Joined, 0);
+    rebuild_peers(*call);
+    return key;
+  }
+
+  Call* room_call_of(ConnId who) const {
+    for (const auto& [room, id] : rooms) {
+      Call* call = calls.at(id).get();
+      if (member_of(*call, who)) return call;
+    }
+    return nullptr;
   }
 
   void leave_all(ConnId who) {
@@ -450,8 +509,40 @@ std::string CallBook::bind_proof(PeerId peer, const TalkProof& proof,
 const VoiceKeys* CallBook::sealed_keys(PeerId peer) const { return m_impl->sealed_keys(peer); }
 std::optional<VoiceRoute> CallBook::route(PeerId peer) const { return m_impl->route(peer); }
 void CallBook::peer_gone(PeerId peer) { m_impl->peer_gone(peer); }
+std::string CallBook::join_room(ConnId who, const std::string& room) {
+  return m_impl->join_room(who, room);
+}
+
+std::string CallBook::leave_room(ConnId who) {
+  Call* call = m_impl->room_call_of(who);
+  if (!call) return {};
+  std::string room = call->room;
+  m_impl->leave(*call, who, TalkEventKind::Left, true);
+  return room;
+}
+
+std::string CallBook::room_of(ConnId who) const {
+  const Call* call = m_impl->room_call_of(who);
+  return call ? call->room : std::string();
+}
+
+std::vector<CallBook::RoomSeat> CallBook::room_members(const std::string& room) const {
+  std::vector<RoomSeat> seats;
+  auto it = m_impl->rooms.find(room);
+  if (it == m_impl->rooms.end()) return seats;
+  for (const auto& m : m_impl->calls.at(it->second)->members) seats.push_back({m.conn, m.flags});
+  return seats;
+}
+
+std::string CallBook::set_room_flags(ConnId who, VoiceFlags flags) {
+  Call* call = m_impl->room_call_of(who);
+  if (!call) return {};
+  Impl::member_of(*call, who)->flags = flags;
+  return call->room;
+}
+
 bool CallBook::knows_key(const std::string& key) const { return m_impl->by_key.count(key) > 0; }
-std::size_t CallBook::call_count() const { return m_impl->calls.size(); }
+std::size_t CallBook::call_count() const { return m_impl->calls.size() - m_impl->rooms.size(); }
 bool CallBook::in_call(ConnId who) const { return m_impl->joined_call(who) != nullptr; }
 void CallBook::clear() {
   m_impl->calls.clear();
@@ -459,6 +550,7 @@ void CallBook::clear() {
   m_impl->key_of_id.clear();
   m_impl->by_peer.clear();
   m_impl->rings_received.clear();
+  m_impl->rooms.clear();
 }
 
 }  // namespace voixer::core

@@ -47,6 +47,9 @@ class CallDirectory {
   virtual std::string new_session_key() = 0;
   // The member's text connection is sealed: its voice must be too.
   virtual bool is_sealed(ConnId id) const = 0;
+  // Someone left voice room `room` (joining another room or a call, or
+  // gone: then `tell_leaver` is false): the channel learns who is in it now.
+  virtual void room_left(const std::string& /*room*/, ConnId /*leaver*/, bool /*tell_leaver*/) {}
 };
 
 // Where a voice frame from one peer goes: every peer in `peers` except the
@@ -85,6 +88,24 @@ class CallBook {
   // bound to a member of an active call (the frame is dropped).
   std::optional<VoiceRoute> route(PeerId peer) const;
   void peer_gone(PeerId peer);
+
+  // ---- voice rooms ---------------------------------------------------------
+  // A voice room is a call of its own per channel (`room`: the channel's
+  // folded name), joined without ringing, kept while anyone is in it, and
+  // relayed like any call. A user is in one call or room at a time: joining
+  // leaves the other (CallDirectory::room_left tells the channel).
+  // Returns the member's session key ("" when the room is full: `who` is told).
+  std::string join_room(ConnId who, const std::string& room);
+  // Leaves the room `who` is in (told); returns its name, "" if none.
+  std::string leave_room(ConnId who);
+  std::string room_of(ConnId who) const;  // "" when in none
+  struct RoomSeat {
+    ConnId conn = 0;
+    VoiceFlags flags;
+  };
+  std::vector<RoomSeat> room_members(const std::string& room) const;  // in joining order
+  // The member's mute/deafen/talking; returns the room, "" if in none.
+  std::string set_room_flags(ConnId who, VoiceFlags flags);
 
   bool knows_key(const std::string& key) const;
   std::size_t call_count() const;

@@ -69,6 +69,9 @@ std::string cli_help() {
          "  /deny [key]             deny the call that rang last (or key)\n"
          "  /hangup [key]           hang up the current call (or key)\n"
          "  /invite nickname        add someone to the current call\n"
+         "  /voice [#channel]       join the channel's voice room (default: the current\n"
+         "                          channel); anyone there hears you, no ringing\n"
+         "  /leave-voice            leave the voice room\n"
          "  /echo                   mic test: a call with the server, which plays\n"
          "                          your voice back to you\n"
          "  /mute, /unmute          stop or resume sending your voice\n"
@@ -202,6 +205,12 @@ CliAction translate_cli_input(std::string_view input, const ClientModel& model) 
     return send_line(format(ClientMessage{TalkAnswer{key, verb}}));
   }
   if (command == "ping") return send_line(format(ClientMessage{Ping{"cli"}}));
+  if (command == "voice") {
+    std::string ch = rest.empty() ? model.current_channel() : channel_name(rest);
+    if (ch.empty()) return note("not in a channel: /join one first");
+    return send_line(format(ClientMessage{VoiceJoin{ch}}));
+  }
+  if (command == "leave-voice") return send_line(format(ClientMessage{VoiceLeave{}}));
   if (command == "send") {
     CliAction a;
     a.local = LocalCommand::SendFile;

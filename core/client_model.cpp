@@ -242,6 +242,37 @@ struct ClientModel::Applier {
 
   void operator()(const FileGrant&) {}  // the engine's business (the file stream)
 
+  void operator()(const VoiceJoined& v) {
+    m.m_room = v.channel;
+    m.m_room_key = v.key;
+    m.m_room_before_drop.clear();
+    m.changed();
+  }
+
+  void operator()(const VoiceLeft& v) {
+    if (!same_name(m.m_room, v.channel)) return;
+    m.m_room.clear();
+    m.m_room_key.clear();
+    m.changed();
+  }
+
+  void operator()(const VoiceRoom& r) {
+    Conversation* c = m.find_mutable(r.channel);
+    if (!c || c->voice == r.members) return;
+    c->voice = r.members;
+    m.changed();
+  }
+
+  void operator()(const VoiceState& s) {
+    Conversation* c = m.find_mutable(s.channel);
+    if (!c) return;
+    for (auto& member : c->voice)
+      if (same_name(member.nickname, s.nickname) && member.flags != s.flags) {
+        member.flags = s.flags;
+        m.changed();
+      }
+  }
+
   void operator()(const HistoryMore& h) {
     Conversation& c = m.conversation(h.channel, true);
     bool older_page = m.m_older_channel == fold_case(c.name);
@@ -456,10 +487,17 @@ void ClientModel::on_disconnected(const std::string& reason, bool will_retry,
     if (!contains_name(wanted, name)) wanted.push_back(name);
   m_joined_before_drop = std::move(wanted);
   m_join_order.clear();
+  if (!m_room.empty()) {  // the server forgot it: asked for again after the reconnect
+    m_room_before_drop = m_room;
+    m_room.clear();
+    m_room_key.clear();
+    change = true;
+  }
   for (auto& c : m_conversations) {
-    if (c.joined || !c.members.empty()) {
+    if (c.joined || !c.members.empty() || !c.voice.empty()) {
       c.joined = false;
       c.members.clear();
+      c.voice.clear();
       change = true;
     }
   }
@@ -493,7 +531,22 @@ std::vector<std::string> ClientModel::connect_lines() const {
 std::vector<std::string> ClientModel::rejoin_lines() const {
   std::vector<std::string> lines;
   for (const auto& name : m_joined_before_drop) lines.push_back(format(Join{name}));
+  if (!m_room_before_drop.empty()) lines.push_back(format(VoiceJoin{m_room_before_drop}));
   return lines;
+}
+
+std::vector<std::string> ClientModel::join_voice(const std::string& channel) {
+  return {format(VoiceJoin{channel})};
+}
+
+std::vector<std::string> ClientModel::leave_voice() {
+  if (m_room.empty()) return {};
+  return {format(VoiceLeave{})};
+}
+
+std::vector<std::string> ClientModel::set_voice_flags(VoiceFlags flags) {
+  if (m_room.empty()) return {};
+  return {format(SetVoiceState{flags})};
 }
 
 std::vector<std::string> ClientModel::send_text(const std::string& text, std::int64_t now_unix_ms) {

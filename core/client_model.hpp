@@ -49,6 +49,8 @@ struct Conversation {
   // Channels: the server has older messages than those shown, from before
   // this time (Unix ms); 0 when there are none. load_older() asks for them.
   std::int64_t older_before_unix_ms = 0;
+  // Channels: who is in its voice room, with mute/deafen/talking.
+  std::vector<RoomMember> voice;
   static constexpr std::size_t kMaxLines = 2000;
 };
 
@@ -125,6 +127,11 @@ class ClientModel {
   std::vector<std::string> hang_up();
   std::vector<std::string> invite(const std::string& nickname);
   std::vector<std::string> set_nickname(const std::string& nickname);  // after a refusal
+  // Voice rooms: join a channel's room (leaving a call or another room),
+  // leave it, and tell the room how I am (mute, deafen, talking).
+  std::vector<std::string> join_voice(const std::string& channel);
+  std::vector<std::string> leave_voice();
+  std::vector<std::string> set_voice_flags(VoiceFlags flags);
 
   void select(const std::string& name);  // make a conversation active; clears its unread
   // The server password sent with CONNECT (servers started with --password).
@@ -151,6 +158,9 @@ class ClientModel {
   const std::vector<ChannelListing>& channel_list() const { return m_listing; }
   const std::optional<IncomingCall>& incoming() const { return m_incoming; }
   const CallState& call_state() const { return m_call; }
+  // The channel whose voice room I am in ("" when none), and my key for it.
+  const std::string& voice_room() const { return m_room; }
+  const std::string& voice_room_key() const { return m_room_key; }
   // Channels joined now, in joining order.
   const std::vector<std::string>& joined_channels() const { return m_join_order; }
   // Where plain text goes: the active conversation when it is a joined
@@ -200,6 +210,8 @@ class ClientModel {
   std::optional<IncomingCall> m_incoming;
   CallState m_call;
   std::vector<std::string> m_joined_before_drop;
+  std::string m_room, m_room_key;    // the voice room I am in
+  std::string m_room_before_drop;    // rejoined after a reconnect
   std::uint64_t m_version = 0;
   std::uint64_t m_attention = 0;
   Attention m_last_attention;

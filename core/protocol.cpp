@@ -165,6 +165,27 @@ std::pair<std::string_view, std::string_view> first_word(std::string_view text) 
   return {text.substr(0, space), text.substr(space + 1)};
 }
 
+// "muted talking" -> flags; false on a word that is none of them.
+bool parse_flags(std::string_view words, VoiceFlags& flags) {
+  while (!words.empty()) {
+    auto [w, rest] = first_word(words);
+    words = rest;
+    if (w.empty()) continue;
+    if (verb_is(w, "MUTED")) flags.muted = true;
+    else if (verb_is(w, "DEAFENED")) flags.deafened = true;
+    else if (verb_is(w, "TALKING")) flags.talking = true;
+    else return false;
+  }
+  return true;
+}
+
+std::string flag_words(const VoiceFlags& f) {
+  std::string out;
+  for (auto [on, word] : {std::pair{f.muted, "muted"}, {f.deafened, "deafened"}, {f.talking, "talking"}})
+    if (on) out += (out.empty() ? "" : " ") + std::string(word);
+  return out;
+}
+
 ParseError unknown(std::string_view verb) {
   if (verb.empty())
     return {s(error_code::kUnknownCommand), "Empty line"};
@@ -287,6 +308,20 @@ Parsed<ClientMessage> parse_client(std::string_view line) {
     if (!shape(f, 0, true) || f.text->empty()) return malformed("FILEGET", "FILEGET: file-id");
     return FileGet{s(*f.text)};
   }
+  if (verb_is(f.verb, "VOICEJOIN")) {
+    if (!shape(f, 0, true) || f.text->empty()) return malformed("VOICEJOIN", "VOICEJOIN: #channel");
+    return VoiceJoin{s(*f.text)};
+  }
+  if (verb_is(f.verb, "VOICELEAVE")) {
+    if (f.arg_count != 0 || f.too_many_args) return malformed("VOICELEAVE", "VOICELEAVE");
+    return VoiceLeave{};
+  }
+  if (verb_is(f.verb, "VOICESTATE")) {
+    SetVoiceState v;
+    if (!shape(f, 0, true) || !parse_flags(*f.text, v.flags))
+      return malformed("VOICESTATE", "VOICESTATE: [muted] [deafened] [talking]");
+    return v;
+  }
   if (verb_is(f.verb, "DISCONNECT")) {
     // The seed sends a bare DISCONNECT; a reason after a colon is tolerated.
     if (f.arg_count != 0 || f.too_many_args)
@@ -379,13 +414,31 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
     FileShared fs{s(a[0]), s(a[1]), 0, s(a[3]), 0, s(a[5]), text()};
     if (parse_int(a[2], fs.unix_ms) && parse_int(a[4], fs.size)) return fs;
   }
+  if (verb_is(f.verb, "VOICEJOINED") && shape(f, 1, true) && !f.text->empty())
+    return VoiceJoined{s(a[0]), text()};
+  if (verb_is(f.verb, "VOICELEFT") && shape(f, 0, true)) return VoiceLeft{text()};
+  if (verb_is(f.verb, "VOICEROOM") && shape(f, 1, true)) {
+    VoiceRoom room{s(a[0]), {}};
+    bool ok = true;
+    for (const auto& item : split_list(*f.text)) {
+      auto [nick, flags] = first_word(item);
+      RoomMember m{s(nick), {}};
+      ok = ok && parse_flags(flags, m.flags);
+      room.members.push_back(std::move(m));
+    }
+    if (ok) return room;
+  }
+  if (verb_is(f.verb, "VOICESTATE") && shape(f, 2, true)) {
+    VoiceState v{s(a[0]), s(a[1]), {}};
+    if (parse_flags(*f.text, v.flags)) return v;
+  }
   if (verb_is(f.verb, "ERROR") && shape(f, 1, true))
     return Error{s(a[0]), text()};
   static constexpr std::string_view kKnown[] = {
       "ACCEPT", "NOTACCEPTED", "NICKNAMEINUSE", "PING", "PONG", "JOINED",
       "LEFT", "USERLIST", "USERLISTMORE", "USERJOIN", "USERLEAVE", "MSG", "HISTORY",
       "HISTORYMORE", "TOPIC", "CHANNEL", "LISTEND", "LISTMORE", "TALK", "TALKMEMBERS", "SESSIONACCEPTED", "VOICECHALLENGE", "OPERATOR", "SESSIONERROR",
-      "BANNED", "UNBANNED", "BANSEND", "FILEGRANT", "FILE", "ERROR"};
+      "BANNED", "UNBANNED", "BANSEND", "FILEGRANT", "FILE", "VOICEJOINED", "VOICELEFT", "VOICEROOM", "VOICESTATE", "ERROR"};
   for (auto known : kKnown) {
     if (verb_is(f.verb, known))
       return ParseError{s(error_code::kMalformed),
@@ -479,6 +532,11 @@ struct ClientFormatter {
                      m.name);
   }
   std::string operator()(const FileGet& m) const { return with_text("FILEGET", m.id); }
+  std::string operator()(const VoiceJoin& m) const { return with_text("VOICEJOIN", m.channel); }
+  std::string operator()(const VoiceLeave&) const { return "VOICELEAVE"; }
+  std::string operator()(const SetVoiceState& m) const {
+    return with_text("VOICESTATE", flag_words(m.flags));
+  }
 };
 
 struct ServerFormatter {
@@ -561,6 +619,22 @@ struct ServerFormatter {
                          (m.direction == FileDirection::Put ? "PUT " : "GET ") +
                          std::to_string(m.size) + " " + m.hash,
                      m.name);
+  }
+  std::string operator()(const VoiceJoined& m) const {
+    return with_text("VOICEJOINED " + m.channel, m.key);
+  }
+  std::string operator()(const VoiceLeft& m) const { return with_text("VOICELEFT", m.channel); }
+  std::string operator()(const VoiceRoom& m) const {
+    std::string list;
+    for (const auto& member : m.members) {
+      if (!list.empty()) list += ", ";
+      list += member.nickname;
+      if (auto w = flag_words(member.flags); !w.empty()) list += " " + w;
+    }
+    return with_text("VOICEROOM " + m.channel, list);
+  }
+  std::string operator()(const VoiceState& m) const {
+    return with_text("VOICESTATE " + m.channel + " " + m.nickname, flag_words(m.flags));
   }
   std::string operator()(const FileShared& m) const {
     return with_text("FILE " + m.sender + " " + m.target + " " + std::to_string(m.unix_ms) + " " +

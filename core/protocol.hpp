@@ -118,11 +118,29 @@ struct FileGet {  // FILEGET: <file id>
   std::string id;
   bool operator==(const FileGet&) const = default;
 };
+// Voice rooms (docs/protocol.md, "Voice rooms"): every channel has one.
+struct VoiceJoin {  // VOICEJOIN: #chan
+  std::string channel;
+  bool operator==(const VoiceJoin&) const = default;
+};
+struct VoiceLeave {  // VOICELEAVE
+  bool operator==(const VoiceLeave&) const = default;
+};
+// How a member of a voice room is: any of these, in this order.
+struct VoiceFlags {
+  bool muted = false, deafened = false, talking = false;
+  bool operator==(const VoiceFlags&) const = default;
+};
+struct SetVoiceState {  // VOICESTATE: [muted] [deafened] [talking]
+  VoiceFlags flags;
+  bool operator==(const SetVoiceState&) const = default;
+};
 
 using ClientMessage =
     std::variant<Connect, Ping, Pong, Join, Leave, List, HistoryRequest, SetTopic, SendMsg,
                  TalkRequest, TalkAnswer, TalkInvite, TalkSession, TalkProof, Oper, Kick, BanUser,
-                 Unban, ListBans, Disconnect, FileUpload, FileGet>;
+                 Unban, ListBans, Disconnect, FileUpload, FileGet, VoiceJoin, VoiceLeave,
+                 SetVoiceState>;
 
 // ---- messages a server sends -------------------------------------------
 
@@ -264,6 +282,31 @@ struct FileShared {  // FILE <from> <#chan or nickname> <unix ms> <file id> <siz
   std::string hash, name;
   bool operator==(const FileShared&) const = default;
 };
+struct VoiceJoined {  // VOICEJOINED #chan: <my session key for the room>
+  std::string channel, key;
+  bool operator==(const VoiceJoined&) const = default;
+};
+struct VoiceLeft {  // VOICELEFT: #chan
+  std::string channel;
+  bool operator==(const VoiceLeft&) const = default;
+};
+struct RoomMember {
+  std::string nickname;
+  VoiceFlags flags;
+  bool operator==(const RoomMember&) const = default;
+};
+// To every member of the channel, whenever the room changes, and on JOIN.
+struct VoiceRoom {  // VOICEROOM #chan: alice, bob muted, carol muted deafened
+  std::string channel;
+  std::vector<RoomMember> members;
+  bool operator==(const VoiceRoom&) const = default;
+};
+// One member's state changed (talking, mute, deafen), to the channel.
+struct VoiceState {  // VOICESTATE #chan alice: muted talking
+  std::string channel, nickname;
+  VoiceFlags flags;
+  bool operator==(const VoiceState&) const = default;
+};
 struct Error {  // ERROR CODE: message
   std::string code, message;
   bool operator==(const Error&) const = default;
@@ -274,7 +317,8 @@ using ServerMessage =
                  UserList, UserListMore, UserJoin, UserLeave, DeliverMsg, History,
                  HistoryMore, Topic, ChannelInfo, ListEnd, ListMore, TalkOffer, TalkState, TalkEvent,
                  TalkMembers, SessionAccepted, VoiceChallenge, Operator, SessionError, Banned,
-                 Unbanned, BansEnd, FileGrant, FileShared, Error>;
+                 Unbanned, BansEnd, FileGrant, FileShared, VoiceJoined, VoiceLeft, VoiceRoom,
+                 VoiceState, Error>;
 
 // ---- codec ---------------------------------------------------------------
 

@@ -98,6 +98,11 @@ struct Server::Impl : CallDirectory {
     Connection* c = find_conn(id);
     return c && c->sealed;
   }
+  void room_left(const std::string& room, ConnId leaver, bool tell_leaver) override {
+    Channel* ch = find_channel(room);
+    if (tell_leaver) send_to(leaver, VoiceLeft{ch ? ch->name : room});
+    if (ch) send_room(*ch);
+  }
 
   // ---- helpers -----------------------------------------------------------
 
@@ -407,6 +412,7 @@ struct Server::Impl : CallDirectory {
     send(c, Joined{ch.name});
     send_user_list(c, ch);
     if (!ch.topic.empty()) send(c, Topic{ch.topic_setter, ch.name, ch.topic});
+    if (!calls.room_members(ch.folded).empty()) send(c, room_of(ch));
     replay(c, ch, ch.history.size());
   }
 
@@ -483,6 +489,7 @@ struct Server::Impl : CallDirectory {
   void handle(Connection& c, const Leave& m, Millis) {
     Channel* ch = member_channel(c, m.channel);
     if (!ch) return;
+    if (calls.room_of(c.id) == ch->folded) calls.leave_room(c.id);
     erase_value(ch->members, &c);
     erase_value(c.channels, ch);
     send(c, Left{ch->name});
@@ -576,6 +583,44 @@ struct Server::Impl : CallDirectory {
     if (config.history_length == 0) return;
     if (ch.history.size() >= config.history_length) ch.history.pop_front();
     ch.history.push_back(std::move(entry));
+  }
+
+  // ---- voice rooms ---------------------------------------------------------
+
+  VoiceRoom room_of(const Channel& ch) const {
+    VoiceRoom room{ch.name, {}};
+    for (const auto& seat : calls.room_members(ch.folded))
+      room.members.push_back({std::string(nickname_of(seat.conn)), seat.flags});
+    return room;
+  }
+
+  // Who is in the channel's room now, to everyone in the channel.
+  void send_room(const Channel& ch) {
+    std::string line = format(ServerMessage{room_of(ch)});
+    for (Connection* member : ch.members) emit(member->id, line);
+  }
+
+  void handle(Connection& c, const VoiceJoin& m, Millis) {
+    Channel* ch = member_channel(c, m.channel);
+    if (!ch) return;
+    std::string key = calls.join_room(c.id, ch->folded);
+    if (key.empty()) return;
+    send(c, VoiceJoined{ch->name, key});
+    send_room(*ch);
+  }
+
+  void handle(Connection& c, const VoiceLeave&, Millis) {
+    if (calls.leave_room(c.id).empty())
+      error(c, error_code::kNotMember, "You are not in a voice room");
+  }
+
+  void handle(Connection& c, const SetVoiceState& m, Millis) {
+    std::string room = calls.set_room_flags(c.id, m.flags);
+    if (room.empty()) return error(c, error_code::kNotMember, "You are not in a voice room");
+    Channel* ch = find_channel(room);
+    if (!ch) return;
+    std::string line = format(ServerMessage{VoiceState{ch->name, c.nickname, m.flags}});
+    for (Connection* member : ch->members) emit(member->id, line);
   }
 
   // ---- files ---------------------------------------------------------------

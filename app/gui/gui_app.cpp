@@ -265,8 +265,15 @@ GuiApp::Attention GuiApp::take_attention() {
 
 bool GuiApp::animating() const {
   return model().call_state().phase != core::CallPhase::None || model().incoming().has_value() ||
-         m_engine.files_moving();
+         !model().voice_room().empty() || m_engine.files_moving();
 }
+
+void GuiApp::join_voice(const std::string& channel) {
+  trace("joining voice " + channel);
+  m_engine.send(m_engine.model().join_voice(channel));
+}
+
+void GuiApp::leave_voice() { m_engine.send(m_engine.model().leave_voice()); }
 
 // ---- files ------------------------------------------------------------------
 

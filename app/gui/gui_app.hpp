@@ -101,6 +101,9 @@ class GuiApp {
   void deny_call();
   void hang_up();
   void invite(const std::string& nickname);
+  // Voice rooms: in with one click (leaving a call or another room), out with one.
+  void join_voice(const std::string& channel);
+  void leave_voice();
   void kick(const std::string& nickname);
   // Operators: keep someone out for `minutes` (0: until the server restarts).
   void ban(const std::string& nickname, std::uint32_t minutes);

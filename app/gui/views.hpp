@@ -20,6 +20,7 @@ void draw_conversation_panel(GuiApp& app, ViewState& v);
 void draw_users_panel(GuiApp& app, ViewState& v);
 void draw_bans(GuiApp& app);
 void draw_call_panel(GuiApp& app, ViewState& v);
+void draw_voice_room(GuiApp& app, ViewState& v);  // the active channel's voice room
 void draw_incoming_call(GuiApp& app, ViewState& v);
 void draw_status_bar(GuiApp& app, ViewState& v);
 void draw_settings(GuiApp& app, ViewState& v);

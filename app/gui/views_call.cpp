@@ -46,7 +46,7 @@ void draw_call_panel(GuiApp& app, ViewState& v) {
   float rows = 3;  // title, mute/deafen, hang up
   if (call.phase == core::CallPhase::InCall) {
     rows += 2.0f * call.members.size() - 1 + call.ringing.size();  // me: no volume slider
-    if (!call.echo) rows += 1;                                     // invite
+    rows += 1;                                                     // invite, or the delay
   }
   if (!app.voice_problem().empty()) rows += 2;
   ImGui::PushStyleColor(ImGuiCol_ChildBg, kCallPanel);
@@ -79,6 +79,17 @@ void draw_call_panel(GuiApp& app, ViewState& v) {
       ImGui::PopID();
     }
     for (const auto& r : call.ringing) ImGui::TextColored(kWarn, "ringing %s...", r.c_str());
+    if (call.echo) {
+      if (stats.loop_delay_ms >= 0) {
+        ImGui::TextColored(kDim, "your voice comes back after %.0f ms", stats.loop_delay_ms);
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("From your microphone to your speakers through the server;\n"
+                            "the sound card's own buffers come on top.");
+        app.trace_once("shown mic test delay");
+      } else {
+        ImGui::TextColored(kDim, "say something to measure the delay");
+      }
+    }
   }
   float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
   if (ImGui::Button(app.muted() ? "Unmute" : "Mute", ImVec2(half, 0))) app.toggle_mute();
@@ -217,21 +228,29 @@ void draw_settings(GuiApp& app, ViewState& v) {
     ImGui::End();
     return;
   }
-  if (v.input_devices.empty() && v.output_devices.empty()) {
-    v.input_devices = app.audio_devices(true);
-    v.output_devices = app.audio_devices(false);
-    v.input_devices.insert(v.input_devices.begin(), "");
-    v.output_devices.insert(v.output_devices.begin(), "");
+  // The devices are read again whenever Settings or a device list opens:
+  // a headset plugged in while voixer runs is there without a restart.
+  auto read_devices = [&](bool input) {
+    auto& names = input ? v.input_devices : v.output_devices;
+    names = app.audio_devices(input);
+    names.insert(names.begin(), "");
+  };
+  if (ImGui::IsWindowAppearing() || (v.input_devices.empty() && v.output_devices.empty())) {
+    read_devices(true);
+    read_devices(false);
   }
-  auto device_combo = [](const char* label, std::string& value, const std::vector<std::string>& names) {
+  auto device_combo = [&](const char* label, std::string& value, bool input) {
     if (ImGui::BeginCombo(label, value.empty() ? "System default" : value.c_str())) {
-      for (const auto& n : names)
+      if (ImGui::IsWindowAppearing()) read_devices(input);
+      for (const auto& n : input ? v.input_devices : v.output_devices) {
         if (ImGui::Selectable(n.empty() ? "System default" : n.c_str(), n == value)) value = n;
+        app.trace_once("shown device " + n);
+      }
       ImGui::EndCombo();
     }
   };
-  device_combo("Microphone", s.input_device, v.input_devices);
-  device_combo("Speakers", s.output_device, v.output_devices);
+  device_combo("Microphone", s.input_device, true);
+  device_combo("Speakers", s.output_device, false);
   ImGui::Separator();
   int mode = static_cast<int>(s.input_mode);
   ImGui::RadioButton("Voice activation", &mode, 0);

@@ -57,6 +57,7 @@ void draw_channels_panel(GuiApp& app, ViewState& v) {
     if (c.unread > 0) label += "  (" + std::to_string(c.unread) + ")";
     // Mentions are counted apart, in their own colour: they are for you.
     if (c.unread_mentions > 0) label += "  @" + std::to_string(c.unread_mentions);
+    if (!c.voice.empty()) label += "  voice " + std::to_string(c.voice.size());
     bool styled = !c.joined || c.unread_mentions > 0;
     if (styled) ImGui::PushStyleColor(ImGuiCol_Text, c.unread_mentions > 0 ? kMention : kDim);
     if (ImGui::Selectable((label + "##ch" + c.name).c_str(), active)) app.open_conversation(c.name);
@@ -113,6 +114,17 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
   if (v.seen_conversation != c->name) v.refocus_input = true;
   // Header: name and topic (click to edit).
   ImGui::TextColored(kAccent, "%s", c->name.c_str());
+  if (c->is_channel && c->joined) {
+    ImGui::SameLine();
+    bool in_room = model.voice_room() == c->name;
+    if (ImGui::SmallButton(in_room ? "Leave voice" : "Join voice")) {
+      if (in_room) {
+        app.leave_voice();
+      } else {
+        app.join_voice(c->name);
+      }
+    }
+  }
   if (c->is_channel) {
     ImGui::SameLine();
     if (v.editing_topic) {
@@ -301,6 +313,7 @@ void draw_main_screen(GuiApp& app, ViewState& v) {
   ImGui::SameLine();
   ImGui::BeginChild("right", ImVec2(0, -status), true);
   draw_call_panel(app, v);
+  draw_voice_room(app, v);
   draw_users_panel(app, v);
   ImGui::EndChild();
   draw_status_bar(app, v);

@@ -10,11 +10,14 @@
 #include <signal.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 
+#include "audio/sdl_device.hpp"
 #include "audio/wav.hpp"
 #include "net/test_client.hpp"
 #include "support/analysis.hpp"
+#include "support/eventually.hpp"
 #include "support/process.hpp"
 #include "support/pulse_server.hpp"
 #include "support/speech.hpp"
@@ -207,4 +210,21 @@ TEST_CASE("sound server: alice's headphones unplugged mid-call, her chosen micro
   bob->close_stdin();
   CHECK(alice->wait(5000) == 0);
   CHECK(bob->wait(5000) == 0);
+}
+
+TEST_CASE("sound server: headphones plugged in while voixer runs are listed at once, and gone when unplugged") {
+  std::string dir = test::temp_dir("sound-hotplug");
+  test::PulseServer pulse(dir + "/pulse");
+  REQUIRE_PULSE(pulse);
+  // What Settings lists each time it or a device list opens (GuiApp::audio_devices).
+  auto listed = [] {
+    auto names = audio::SdlDevice::list(false);
+    return std::find(names.begin(), names.end(), "usb-headset") != names.end();
+  };
+  CHECK_FALSE(listed());
+  int module = pulse.add_sink("usb-headset");
+  REQUIRE(module >= 0);
+  CHECK(test::eventually(listed));
+  REQUIRE(pulse.unload(module));
+  CHECK(test::eventually([&] { return !listed(); }));
 }

@@ -1,5 +1,6 @@
 // Fuzz target: the server state machine, fed arbitrary sequences of events
-// from four connections: open, a line, close, time passing. It must never
+// from four connections: open (or, once open, sealed, or the last file
+// granted arriving whole or broken), a line, close, time passing. It must never
 // crash, its counts must stay consistent, and no line it sends may exceed
 // the protocol's 4096 bytes (nor need cutting to fit them).
 #include <cstdint>
@@ -17,6 +18,10 @@ struct NullOutbox : voixer::core::Outbox {
     sent += line.size();
   }
   void close(voixer::core::ConnId, std::string_view) override {}
+  std::string last_grant;
+  void file_grant(voixer::core::ConnId, const voixer::core::FileGrant& g) override {
+    last_grant = g.id;
+  }
 };
 
 }  // namespace
@@ -29,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.max_clients = 3;
   config.max_pending = 2;  // so the oldest waiting connection gives way now and then
   config.history_length = 5;
+  config.files_quota = 10000;
   Server server(config, out, [&](std::span<std::uint8_t> b) {
     for (auto& x : b) x = counter++;
   });
@@ -40,7 +46,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ConnId id = (op & 3) + 1;
     switch ((op >> 2) & 3) {
       case 0:
-        if (!open[id - 1]) open[id - 1] = server.on_open(id, now);
+        if (!open[id - 1]) {
+          open[id - 1] = server.on_open(id, now);
+        } else if (op & 0x10) {
+          server.on_sealed(id);
+        } else if (op & 0x20) {
+          server.on_file_uploaded(out.last_grant, (op & 0x40) == 0, now);
+        }
         break;
       case 1: {  // a line: bytes up to '\n' or the end
         std::size_t start = i;

@@ -127,23 +127,6 @@ bool TestClient::closed_within(int timeout_ms, std::vector<std::string>* seen) {
   return false;
 }
 
-namespace {
-
-std::uint16_t free_port_of(int type) {
-  int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-}  // namespace
-
-std::uint16_t free_port() { return free_port_of(SOCK_STREAM); }
-std::uint16_t free_udp_port() { return free_port_of(SOCK_DGRAM); }
+std::uint16_t free_port() { return free_tcp_port(); }
 
 }  // namespace voixer::test

@@ -2,6 +2,8 @@
 // a deadline on every read so that a test waits for events, never sleeps.
 #pragma once
 
+#include "support/ports.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,8 +47,8 @@ class TestClient {
   int m_sync_counter = 0;
 };
 
-// A free TCP port on 127.0.0.1 (bound then released).
+// A free TCP port on 127.0.0.1 (bound then released); free_udp_port()
+// (support/ports.hpp) for a test's own LAN discovery port.
 std::uint16_t free_port();
-std::uint16_t free_udp_port();  // for a test's own LAN discovery port
 
 }  // namespace voixer::test
