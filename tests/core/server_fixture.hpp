@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,6 +29,11 @@ struct Recorder : Outbox {
   void file_revoke(ConnId to) override { revoked.push_back(to); }
   void file_drop(const std::string& id) override { dropped.push_back(id); }
 };
+
+// Whether `lines` holds exactly `line`.
+inline bool has(const std::vector<std::string>& lines, const std::string& line) {
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
 
 // Deterministic bytes; the real server uses libsodium.
 inline RandomSource counting_random() {

@@ -10,13 +10,10 @@
 
 using namespace voixer::core;
 using voixer::test::Fixture;
+using voixer::test::has;
 using Lines = std::vector<std::string>;
 
 namespace {
-
-bool has(const Lines& lines, const std::string& line) {
-  return std::find(lines.begin(), lines.end(), line) != lines.end();
-}
 
 // alice (1) calls bob (2); returns {alice's key, bob's key} with the offers consumed.
 std::pair<std::string, std::string> ring(Fixture& f, ConnId caller = 1, ConnId callee = 2,

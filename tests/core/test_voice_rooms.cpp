@@ -10,13 +10,10 @@
 
 using namespace voixer::core;
 using voixer::test::Fixture;
+using voixer::test::has;
 using Lines = std::vector<std::string>;
 
 namespace {
-
-bool has(const Lines& lines, const std::string& line) {
-  return std::find(lines.begin(), lines.end(), line) != lines.end();
-}
 
 // alice (1), bob (2), carol (3) in #lobby, with what they were sent consumed.
 void three_in_lobby(Fixture& f) {

@@ -36,3 +36,12 @@ start_display() {
   export SDL_AUDIODRIVER=dummy
   touch "$work/trace"
 }
+
+# Starts `voixer serve` on a free port of its own (files in $work/server),
+# sets $port, and waits until it listens.
+start_server() {
+  port=$(python3 -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
+  "$exe" serve --port "$port" --no-discovery --data-dir "$work/server" 2>"$work/serve.err" &
+  pids+=($!)
+  wait_for "$work/serve.err" "serving on" 10
+}

@@ -14,14 +14,10 @@ xdnd_drop=$3
 # scale 1 (from a screenshot): the first line after "alice joined".
 DOWNLOAD_X=587 DOWNLOAD_Y=77
 
-free_port() { python3 -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"; }
 
 start_display
 
-port=$(free_port)
-"$exe" serve --port "$port" --no-discovery --data-dir "$work/server" 2>"$work/serve.err" &
-pids+=($!)
-wait_for "$work/serve.err" "serving on" 10
+start_server
 
 "$exe" --nick bob --join "127.0.0.1:$port" --trace "$work/trace" --download-dir "$work/downloads" \
   >"$work/gui.out" 2>"$work/gui.err" &

@@ -7,17 +7,13 @@
 #   gui_voice_room.sh VOIXER_EXE ARTEFACTS_DIR
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-free_port() { python3 -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"; }
 
 # The "Join voice" button beside the channel's name at the top of the
 # conversation, in the 1200x760 window at font scale 1 (from a screenshot).
 JOIN_X=350 JOIN_Y=24
 
 start_display
-port=$(free_port)
-"$exe" serve --port "$port" --no-discovery --data-dir "$work/server" 2>"$work/serve.err" &
-pids+=($!)
-wait_for "$work/serve.err" "serving on" 10
+start_server
 
 "$exe" --nick bob --join "127.0.0.1:$port" --trace "$work/trace" --audio-out "$work/bob-heard.wav" \
   >"$work/gui.out" 2>"$work/gui.err" &
