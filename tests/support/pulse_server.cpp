@@ -134,6 +134,17 @@ void PulseServer::stop_players() {
   m_players.clear();
 }
 
+bool PulseServer::wait_players(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (auto& p : m_players) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (p->wait(static_cast<int>(std::max<std::int64_t>(left.count(), 0))) < 0) return false;
+  }
+  m_players.clear();
+  return true;
+}
+
 void PulseServer::record(const std::string& path) {
   m_recorder = std::make_unique<Process>(
       with_client_config({"parecord", "-d", "rec.monitor", "--raw", "--format=s16le",

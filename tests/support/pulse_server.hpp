@@ -61,6 +61,8 @@ class PulseServer {
   void stop_recording();
   // Stops every player started by play().
   void stop_players();
+  // Waits for every player to reach the end of its file; false on timeout.
+  bool wait_players(int timeout_ms);
 
   // Reads a recording made by record(): {mouth, ear}, 48 kHz mono each.
   static std::pair<std::vector<std::int16_t>, std::vector<std::int16_t>> read_recording(
