@@ -40,6 +40,9 @@ const char* const kServeHelp =
     "  --password PW          clients must give this password with CONNECT\n"
     "  --operator-password PW OPER with it lets a client KICK and BAN users\n"
     "  --history N            messages per channel replayed on JOIN (default 50)\n"
+    "  --history-days N       keep channel and private history N days (default 0:\n"
+    "                         for ever); it is kept in DIR/history.sqlite3\n"
+    "  --no-history-file      keep history in memory only (lost on restart)\n"
     "  --coalesce-ms MS       least time between two rounds of writes; under load\n"
     "                         lines for a client are batched over it (default 1.5)\n"
     "  --data-dir DIR         where the server keeps its identity and shared files\n"
@@ -61,8 +64,9 @@ int run_serve(const std::vector<std::string>& argv) {
             {"--port", "--bind", "--ping-interval", "--ping-timeout", "--handshake-timeout",
              "--ring-timeout", "--flood-rate", "--flood-burst", "--max-clients", "--history",
              "--coalesce-ms", "--max-per-address", "--password", "--operator-password",
-             "--max-pending", "--max-pending-per-address", "--max-voice-per-address", "--data-dir", "--name", "--discovery-port", "--files-quota"},
-            {"--quiet", "--help", "--require-encryption", "--no-discovery"});
+             "--max-pending", "--max-pending-per-address", "--max-voice-per-address", "--data-dir", "--name", "--discovery-port", "--files-quota",
+             "--history-days"},
+            {"--quiet", "--help", "--require-encryption", "--no-discovery", "--no-history-file"});
   if (args.has("--help")) {
     std::cout << kServeHelp;
     return 0;
@@ -98,6 +102,7 @@ int run_serve(const std::vector<std::string>& argv) {
   config.operator_password = args.value("--operator-password").value_or("");
   config.history_length = static_cast<std::size_t>(
       args.number("--history", static_cast<double>(config.history_length), 0, 10000));
+  options.history_days = static_cast<int>(args.number("--history-days", 0, 0, 100000));
   options.coalesce_us =
       static_cast<long>(args.number("--coalesce-ms", options.coalesce_us / 1000.0, 0, 100) * 1000.0);
   auto discovery_port = static_cast<std::uint16_t>(
@@ -126,6 +131,8 @@ int run_serve(const std::vector<std::string>& argv) {
   }
   config.files_quota = *quota;
   options.files_directory = (std::filesystem::path(data_dir) / "files").string();
+  if (!args.has("--no-history-file"))
+    options.history_path = (std::filesystem::path(data_dir) / "history.sqlite3").string();
   config.hostname = platform::host_name();
   if (!args.has("--no-discovery")) {
     net::DiscoveryOptions discovery;

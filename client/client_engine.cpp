@@ -88,6 +88,8 @@ std::string ClientEngine::host(const HostChoices& choices) {
   config.files_quota = choices.files_quota;
   options.files_directory =
       (std::filesystem::path(m_options.host_data_dir) / "files").string();
+  options.history_path =
+      (std::filesystem::path(m_options.host_data_dir) / "history.sqlite3").string();
   error = m_connection->host(std::move(config), options);
   m_hosting = error.empty();
   return error;

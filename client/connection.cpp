@@ -76,6 +76,7 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
         options.identity = host.identity;
         options.require_encryption = host.require_encryption;
         options.files_directory = host.files_directory;
+        options.history_path = host.history_path;
         if (host.announce)
           options.discovery = net::DiscoveryOptions{host.discovery_port, host.name, host.host_nickname};
         m_server = std::make_unique<net::ChatServer>(m_io, config, options);

@@ -62,6 +62,7 @@ class Connection {
     std::string name, host_nickname;  // ...with these
     std::uint16_t discovery_port = 8648;
     std::string files_directory;  // shared files (ServerConfig::files_quota)
+    std::string history_path;     // the SQLite history; empty: memory only
   };
   std::string host(core::ServerConfig config, HostOptions options);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <unordered_set>
 
 #include "core/bans.hpp"
 #include "core/calls.hpp"
@@ -51,7 +52,12 @@ struct Channel {
   std::vector<Connection*> members;
   std::string topic, topic_setter;
   std::deque<HistoryEntry> history;
+  bool older_archived = false;  // the archive holds lines older than `history`
 };
+
+// HISTORYMORE's time when memory holds none of a channel's archived lines:
+// later than any line (the year 2286).
+constexpr std::int64_t kAfterEverything = 9'999'999'999'999;
 
 template <class T>
 void erase_value(std::vector<T>& v, const T& value) {
@@ -67,6 +73,7 @@ struct Server::Impl : CallDirectory {
   std::unordered_map<ConnId, std::unique_ptr<Connection>> conns;
   std::unordered_map<std::string, Connection*> users;  // by folded nickname
   std::map<std::string, std::unique_ptr<Channel>> channels;  // by folded name
+  std::unordered_set<std::string> archived_names;  // folded; the archive has their history
   CallBook calls;
   std::size_t accepted_count = 0;
   std::size_t lines_cut = 0;
@@ -281,8 +288,27 @@ struct Server::Impl : CallDirectory {
     out.close(id, reason);
   }
 
+  // With an archive, a channel with history stays after its last member
+  // leaves, like a Discord channel; the longest quiet one goes when there
+  // are too many.
   void drop_channel_if_empty(Channel& ch) {
-    if (ch.members.empty() && ch.name != kLobby) channels.erase(ch.folded);
+    if (!ch.members.empty() || ch.name == kLobby) return;
+    if (!config.archive || (ch.history.empty() && ch.topic.empty())) {
+      channels.erase(ch.folded);
+      return;
+    }
+    if (channels.size() <= config.max_quiet_channels) return;
+    std::vector<Channel*> quiet;
+    for (auto& [folded, other] : channels)
+      if (other->members.empty() && other->name != kLobby) quiet.push_back(other.get());
+    if (quiet.size() <= config.max_quiet_channels) return;
+    auto last_said = [](const Channel* c) {
+      return c->history.empty() ? std::int64_t{0} : stamp_of(c->history.back());
+    };
+    auto oldest = *std::min_element(quiet.begin(), quiet.end(), [&](auto* a, auto* b) {
+      return last_said(a) < last_said(b);
+    });
+    channels.erase(oldest->folded);
   }
 
   // ---- commands ----------------------------------------------------------
@@ -400,6 +426,7 @@ struct Server::Impl : CallDirectory {
       auto ch = std::make_unique<Channel>();
       ch->name = name;
       ch->folded = folded;
+      ch->older_archived = archived_names.count(folded) > 0;
       it = channels.emplace(folded, std::move(ch)).first;
     }
     Channel& ch = *it->second;
@@ -445,7 +472,8 @@ struct Server::Impl : CallDirectory {
     return std::visit([](const auto& m) { return format(ServerMessage{m}); }, e);
   }
 
-  void replay(Connection& c, const Channel& ch, std::size_t end, bool always_say = false) {
+  // Where a page of the lines before `end` starts: as many as fit.
+  static std::size_t page_begin(const Channel& ch, std::size_t end) {
     std::size_t begin = end, bytes = 0;
     while (begin > 0) {
       std::size_t size = history_line(ch.history[begin - 1]).size() + 1;
@@ -453,9 +481,16 @@ struct Server::Impl : CallDirectory {
       bytes += size;
       --begin;
     }
+    return begin;
+  }
+
+  void replay(Connection& c, const Channel& ch, std::size_t end, bool always_say = false) {
+    std::size_t begin = page_begin(ch, end);
     for (std::size_t i = begin; i < end; ++i) emit(c.id, history_line(ch.history[i]));
     if (begin > 0) {
       send(c, HistoryMore{ch.name, stamp_of(ch.history[begin])});
+    } else if (ch.older_archived) {
+      send(c, HistoryMore{ch.name, ch.history.empty() ? kAfterEverything : stamp_of(ch.history[0])});
     } else if (always_say) {
       send(c, HistoryMore{ch.name, 0});
     }
@@ -521,15 +556,40 @@ struct Server::Impl : CallDirectory {
   }
 
   void handle(Connection& c, const HistoryRequest& m, Millis) {
+    if (m.channel.empty() || m.channel[0] != '#') {
+      private_history(c, m);
+      return;
+    }
     Channel* ch = member_channel(c, m.channel);
     if (!ch) return;
     // The lines older than `before`: those before the first at or after it.
     std::size_t end = 0;
     while (end < ch->history.size() && stamp_of(ch->history[end]) < m.before_unix_ms) ++end;
+    if (ch->older_archived && page_begin(*ch, end) == 0) {
+      // The page reaches back past memory: the archive has all of it.
+      out.history_page(c.id, ch->folded, ch->name, m.before_unix_ms);
+      return;
+    }
     replay(c, *ch, end, true);
   }
 
-  void handle(Connection& c, const SetTopic& m, Millis) {
+  // `HISTORY bob: before <time>`: the private messages between the asker
+  // and bob, from the archive only; nobody else's nickname opens them.
+  void private_history(Connection& c, const HistoryRequest& m) {
+    if (auto why = check_nickname(m.channel); !why.empty()) {
+      error(c, error_code::kBadName, why);
+      return;
+    }
+    if (!config.archive) {
+      error(c, error_code::kNoSuchChannel, "This server keeps no private messages");
+      return;
+    }
+    std::string other = fold_case(m.channel);
+    auto pair = std::minmax(c.folded, other);
+    out.history_page(c.id, pair.first + " " + pair.second, m.channel, m.before_unix_ms);
+  }
+
+  void handle(Connection& c, const SetTopic& m, Millis now) {
     Channel* ch = member_channel(c, m.channel);
     if (!ch) return;
     if (!m.text.empty()) {
@@ -540,6 +600,10 @@ struct Server::Impl : CallDirectory {
     }
     ch->topic = m.text;
     ch->topic_setter = c.nickname;
+    if (config.archive) {
+      out.keep(Kept{Kept::Kind::Topic, ch->folded, ch->name, c.nickname, wall(now), m.text});
+      archived_names.insert(ch->folded);
+    }
     std::string line = format(ServerMessage{Topic{c.nickname, ch->name, m.text}});
     for (Connection* member : ch->members) emit(member->id, line);
   }
@@ -552,13 +616,19 @@ struct Server::Impl : CallDirectory {
     if (!m.recipient.empty() && m.recipient[0] == '#') {
       Channel* ch = member_channel(c, m.recipient);
       if (!ch) return;
+      History kept{c.nickname, ch->name, history_stamp(*ch, now), m.text};
+      if (config.archive) {
+        out.keep(Kept{Kept::Kind::ChannelLine, ch->folded, ch->name, {}, kept.unix_ms,
+                      format(ServerMessage{kept})});
+        archived_names.insert(ch->folded);
+      }
       // Formatted once, shared by every delivery.
       std::string line =
           format(ServerMessage{DeliverMsg{c.nickname, ch->name, m.text}});
       for (Connection* member : ch->members) {
         if (member != &c) emit(member->id, line);
       }
-      remember(*ch, History{c.nickname, ch->name, history_stamp(*ch, now), m.text});
+      remember(*ch, std::move(kept));
       return;
     }
     Connection* to = find_user(m.recipient);
@@ -566,6 +636,13 @@ struct Server::Impl : CallDirectory {
       error(c, error_code::kNoSuchUser,
             "No such user '" + shown(m.recipient) + "'");
       return;
+    }
+    if (config.archive) {
+      // Kept for its two people: HISTORY <from> <to> <time>: text.
+      auto pair = std::minmax(c.folded, to->folded);
+      Millis stamp = wall(now);
+      out.keep(Kept{Kept::Kind::Private, pair.first + " " + pair.second, {}, {}, stamp,
+                    format(ServerMessage{History{c.nickname, to->nickname, stamp, m.text}})});
     }
     send(*to, DeliverMsg{c.nickname, to->nickname, m.text});
   }
@@ -581,7 +658,10 @@ struct Server::Impl : CallDirectory {
 
   void remember(Channel& ch, HistoryEntry entry) {
     if (config.history_length == 0) return;
-    if (ch.history.size() >= config.history_length) ch.history.pop_front();
+    if (ch.history.size() >= config.history_length) {
+      ch.history.pop_front();
+      ch.older_archived = config.archive;
+    }
     ch.history.push_back(std::move(entry));
   }
 
@@ -934,6 +1014,35 @@ Server::Server(ServerConfig config, Outbox& out, RandomSource random)
 }
 
 Server::~Server() = default;
+
+void Server::restore_channel(const std::string& name, const std::string& topic,
+                             const std::string& topic_setter,
+                             const std::vector<std::string>& lines, bool older_archived) {
+  if (!check_channel(name).empty()) return;
+  auto folded = fold_case(name);
+  auto& slot = m_impl->channels[folded];
+  if (!slot) {
+    slot = std::make_unique<Channel>();
+    slot->name = name;
+    slot->folded = folded;
+  }
+  slot->topic = topic;
+  slot->topic_setter = topic_setter;
+  for (const auto& line : lines) {
+    auto parsed = parse_server(line);
+    auto* m = std::get_if<ServerMessage>(&parsed);
+    if (!m) continue;
+    if (auto* h = std::get_if<History>(m)) slot->history.push_back(*h);
+  }
+  while (m_impl->config.history_length && slot->history.size() > m_impl->config.history_length)
+    slot->history.pop_front();
+  slot->older_archived = older_archived;
+  m_impl->archived_names.insert(folded);
+}
+
+void Server::note_archived_channel(const std::string& folded) {
+  m_impl->archived_names.insert(folded);
+}
 
 bool Server::on_open(ConnId id, Millis now, std::string_view address) {
   return m_impl->open(id, now, address);

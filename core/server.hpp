@@ -23,6 +23,19 @@
 namespace voixer::core {
 
 
+// A line of lasting history, as the archive stores it.
+struct Kept {
+  enum class Kind { ChannelLine, Topic, Private };
+  Kind kind = Kind::ChannelLine;
+  // ChannelLine and Topic: the channel's folded name. Private: the two
+  // folded nicknames, lower first, separated by a space.
+  std::string place;
+  std::string channel;  // the channel's name as shown (Topic)
+  std::string setter;   // Topic: who set it; its text is in `line`
+  std::int64_t unix_ms = 0;
+  std::string line;     // the protocol line replayed (HISTORY, PRIVMSG), or the topic text
+};
+
 // Where the server's output goes. The transport implements it.
 class Outbox {
  public:
@@ -38,6 +51,16 @@ class Outbox {
   virtual void file_grant(ConnId /*to*/, const FileGrant& /*grant*/) {}
   virtual void file_revoke(ConnId /*to*/) {}
   virtual void file_drop(const std::string& /*id*/) {}
+
+  // History that outlives the server (ServerConfig::archive). `keep` comes
+  // before any send of the same line, so a transport that holds output
+  // until the record is stored loses nothing anyone was sent.
+  virtual void keep(const Kept& /*record*/) {}
+  // Member `to` asked for the channel's history before `before_unix_ms`
+  // and memory does not reach back that far: the transport answers from
+  // its archive, as the core would (HISTORY lines, then HISTORYMORE).
+  virtual void history_page(ConnId /*to*/, const std::string& /*folded*/,
+                            const std::string& /*channel*/, std::int64_t /*before_unix_ms*/) {}
 };
 
 // Source of unpredictable bytes for session keys and ping tokens. The
@@ -72,6 +95,11 @@ struct ServerConfig {
   std::size_t history_length = 50;   // messages replayed on JOIN
   Millis wall_clock_offset = 0;      // unix ms = monotonic ms + offset
   std::uint64_t files_quota = 0;     // bytes of shared files kept; 0 = no files
+  // The transport archives history (Outbox::keep, Outbox::history_page):
+  // channels with history stay when their last member leaves (at most
+  // max_quiet_channels of them; the longest quiet goes first).
+  bool archive = false;
+  std::size_t max_quiet_channels = 1000;
 };
 
 class Server {
@@ -126,6 +154,16 @@ class Server {
   // (`ok`), or they did not and were removed: the file is announced (FILE)
   // to its conversation, or forgotten.
   void on_file_uploaded(const std::string& id, bool ok, Millis now);
+
+  // At start, from the archive: a channel's topic and newest history
+  // lines (oldest first; lines that do not parse are skipped), and whether
+  // the archive holds older ones.
+  void restore_channel(const std::string& name, const std::string& topic,
+                       const std::string& topic_setter, const std::vector<std::string>& lines,
+                       bool older_archived);
+  // Channels the archive has history for: a channel made anew with one of
+  // these names tells its first members that older history can be asked for.
+  void note_archived_channel(const std::string& folded);
 
   // Introspection for tests, the benchmark and the GUI.
   std::size_t connection_count() const;

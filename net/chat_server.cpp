@@ -1,6 +1,8 @@
 #include "net/chat_server.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <deque>
 #include <stdexcept>
 #include <unordered_map>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "core/sealed_stream.hpp"
 #include "net/discovery.hpp"
 #include "net/file_server.hpp"
+#include "net/history_store.hpp"
 #include "net/random.hpp"
 #include "net/voice_server.hpp"
 
@@ -44,6 +47,14 @@ struct Conn {
   bool closing = false;   // the core let go of it; close once flushed
   bool overflowed = false;
   bool closed = false;
+  // Output held until the history store has a record: bytes of `out`
+  // from `offset` on wait for record `number` (net/history_store.hpp).
+  struct Hold {
+    std::size_t offset;
+    std::uint64_t number;
+  };
+  std::deque<Hold> holds;
+  bool in_held_list = false;
   // Plain until the first byte says otherwise (a sealed hello).
   enum class Mode { Unknown, Plain, Sealed } mode = Mode::Unknown;
   std::unique_ptr<core::SealedServerSide> sealed;
@@ -64,10 +75,12 @@ class ChatServer::Impl : public core::Outbox,
         m_ticker(io),
         m_flush_timer(io),
         m_start(std::chrono::steady_clock::now()),
-        m_server(config, *this, secure_random()),
+        m_server(archived(config, m_options), *this, secure_random()),
         m_server_max_peers(config.max_clients),
         m_locked(!config.password.empty()),
         m_files_quota(config.files_quota),
+        m_history_length(config.history_length),
+        m_max_quiet_channels(config.max_quiet_channels),
         m_identity(m_options.identity ? m_options.identity
                                       : std::make_shared<core::Identity>(core::Identity::generate())) {
     asio::error_code ec;
@@ -87,7 +100,13 @@ class ChatServer::Impl : public core::Outbox,
                                std::to_string(m_options.port) + ": " + ec.message());
   }
 
+  static core::ServerConfig archived(core::ServerConfig config, const ChatServerOptions& o) {
+    config.archive = !o.history_path.empty();
+    return config;
+  }
+
   void start() {
+    if (!m_options.history_path.empty()) open_history();
     if (m_options.voice) {
       // Voice listens on the same port number, on UDP.
       m_voice = std::make_unique<VoiceServer>(m_io, m_server, m_options.bind_address, port(),
@@ -144,6 +163,79 @@ class ChatServer::Impl : public core::Outbox,
     m_files.reset();
   }
 
+  // ---- history -----------------------------------------------------------
+
+  void open_history() {
+    m_store = std::make_unique<HistoryStore>(
+        m_options.history_path, m_options.history_days,
+        [weak = weak_from_this(), io = &m_io](std::uint64_t number) {
+          asio::post(*io, [weak, number] {
+            if (auto self = weak.lock()) self->history_stored(number);
+          });
+        });
+    for (auto& c : m_store->load_channels(m_history_length, m_max_quiet_channels))
+      m_server.restore_channel(c.name, c.topic, c.topic_setter, c.lines, c.older);
+  }
+
+  void keep(const core::Kept& record) override {
+    if (m_store) m_kept = m_store->keep(record);
+  }
+
+  void history_page(ConnId to, const std::string& folded, const std::string& channel,
+                    std::int64_t before) override {
+    if (!m_store) return;
+    m_store->page(folded, before, core::kReplayBytes,
+                  [weak = weak_from_this(), io = &m_io, to, channel](HistoryPage page) {
+                    asio::post(*io, [weak, to, channel, page = std::move(page)] {
+                      auto self = weak.lock();
+                      if (!self || self->m_stopped) return;
+                      for (const auto& line : page.lines) self->send(to, line);
+                      self->send(to, core::format(core::ServerMessage{
+                                         core::HistoryMore{channel, page.more_before}}));
+                    });
+                  });
+  }
+
+  // Output that waited for records up to `number` may go.
+  void history_stored(std::uint64_t number) {
+    m_stored = std::max(m_stored, number);
+    auto held = std::move(m_held);
+    m_held.clear();
+    for (auto& c : held) {
+      while (!c->holds.empty() && c->holds.front().number <= m_stored) c->holds.pop_front();
+      if (c->closed) continue;
+      if (c->holds.empty()) {
+        c->in_held_list = false;
+      } else {
+        m_held.push_back(c);
+      }
+      mark_dirty(c);
+    }
+  }
+
+  // Bytes appended to `c` now wait for the newest record kept.
+  void hold_if_unstored(const std::shared_ptr<Conn>& c) {
+    if (m_kept <= m_stored) return;
+    if (c->holds.empty() || c->holds.back().number != m_kept)
+      c->holds.push_back({c->out.size(), m_kept});
+    if (!c->in_held_list) {
+      c->in_held_list = true;
+      m_held.push_back(c);
+    }
+  }
+
+  // How much of `out` may be written now.
+  static std::size_t releasable(const Conn& c) {
+    return c.holds.empty() ? c.out.size() : c.holds.front().offset;
+  }
+
+  // Drops the first `n` bytes of `out`, which are written or sealed.
+  static void consume_out(Conn& c, std::size_t n) {
+    c.out.erase(0, n);
+    c.out_pos = 0;
+    for (auto& h : c.holds) h.offset -= n;
+  }
+
   // ---- core::Outbox --------------------------------------------------------
 
   void send(ConnId to, std::string_view line) override {
@@ -158,6 +250,7 @@ class ChatServer::Impl : public core::Outbox,
       mark_dirty(it->second);
       return;
     }
+    hold_if_unstored(it->second);
     c.out.append(line);
     c.out.push_back('\n');
     mark_dirty(it->second);
@@ -449,18 +542,19 @@ class ChatServer::Impl : public core::Outbox,
   void flush(const std::shared_ptr<Conn>& c) {
     if (c->closed || c->waiting_writable) return;
     bool sealed = c->mode == Conn::Mode::Sealed;
-    if (sealed && c->sealed->can_send() && c->out_pos < c->out.size()) {
-      c->sealed->seal(std::string_view(c->out).substr(c->out_pos), c->wire);
-      c->out.clear();
-      c->out_pos = 0;
+    std::size_t ready = releasable(*c);
+    if (sealed && c->sealed->can_send() && c->out_pos < ready) {
+      c->sealed->seal(std::string_view(c->out).substr(c->out_pos, ready - c->out_pos), c->wire);
+      consume_out(*c, ready);
     }
     // A sealed connection writes only sealed bytes; the rest waits for the
     // handshake.
     std::string& buf = sealed ? c->wire : c->out;
     std::size_t& pos = sealed ? c->wire_pos : c->out_pos;
-    while (pos < buf.size()) {
+    const std::size_t end = sealed ? buf.size() : ready;
+    while (pos < end) {
       asio::error_code ec;
-      std::size_t n = c->socket.write_some(asio::buffer(buf.data() + pos, buf.size() - pos), ec);
+      std::size_t n = c->socket.write_some(asio::buffer(buf.data() + pos, end - pos), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
         c->waiting_writable = true;
         c->socket.async_wait(tcp::socket::wait_write,
@@ -477,6 +571,11 @@ class ChatServer::Impl : public core::Outbox,
         return;
       }
       pos += n;
+    }
+    if (pos < buf.size()) {  // the rest is held for the history store
+      consume_out(*c, pos);
+      release_if_drained(c);
+      return;
     }
     buf.clear();
     pos = 0;
@@ -519,10 +618,14 @@ class ChatServer::Impl : public core::Outbox,
   std::size_t m_server_max_peers;
   bool m_locked;  // a password is needed (announced on the LAN)
   std::uint64_t m_files_quota;
+  std::size_t m_history_length, m_max_quiet_channels;
   std::shared_ptr<const core::Identity> m_identity;
   std::unique_ptr<VoiceServer> m_voice;
   std::unique_ptr<DiscoveryResponder> m_discovery;
   std::unique_ptr<FileServer> m_files;
+  std::unique_ptr<HistoryStore> m_store;
+  std::uint64_t m_kept = 0, m_stored = 0;     // history records kept, and stored
+  std::vector<std::shared_ptr<Conn>> m_held;  // connections with output on hold
   std::unordered_map<ConnId, std::shared_ptr<Conn>> m_conns;
   std::vector<std::shared_ptr<Conn>> m_dirty;
   std::chrono::steady_clock::time_point m_last_flush{};

@@ -62,6 +62,10 @@ struct ChatServerOptions {
   // core::ServerConfig::files_quota; empty: the server keeps no files.
   std::string files_directory;
   VoiceLimits voice_limits;                    // what a voice peer may hold
+  // The SQLite file that keeps channel and private history across
+  // restarts (net/history_store.hpp); empty: history lives in memory only.
+  std::string history_path;
+  int history_days = 0;                        // older lines are deleted; 0 keeps all
 };
 
 class ChatServer {

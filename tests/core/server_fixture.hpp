@@ -19,7 +19,11 @@ using namespace voixer::core;
 struct Recorder : Outbox {
   std::map<ConnId, std::vector<std::string>> lines;
   std::map<ConnId, std::string> closed;
-  void send(ConnId to, std::string_view line) override { lines[to].emplace_back(line); }
+  std::size_t sent = 0;  // lines sent to anyone, ever
+  void send(ConnId to, std::string_view line) override {
+    lines[to].emplace_back(line);
+    ++sent;
+  }
   void close(ConnId to, std::string_view reason) override { closed[to] = std::string(reason); }
   // Files: what the transport would let file streams do.
   std::vector<std::pair<ConnId, FileGrant>> grants;
@@ -28,6 +32,24 @@ struct Recorder : Outbox {
   void file_grant(ConnId to, const FileGrant& g) override { grants.emplace_back(to, g); }
   void file_revoke(ConnId to) override { revoked.push_back(to); }
   void file_drop(const std::string& id) override { dropped.push_back(id); }
+  // History: what the archive was given (and how many lines had been sent
+  // by then), and the pages asked of it.
+  struct KeptAt {
+    Kept record;
+    std::size_t sent_before;
+  };
+  std::vector<KeptAt> kept;
+  struct PageAsked {
+    ConnId to;
+    std::string place, name;
+    std::int64_t before;
+  };
+  std::vector<PageAsked> pages;
+  void keep(const Kept& k) override { kept.push_back({k, sent}); }
+  void history_page(ConnId to, const std::string& place, const std::string& name,
+                    std::int64_t before) override {
+    pages.push_back({to, place, name, before});
+  }
 };
 
 // Whether `lines` holds exactly `line`.

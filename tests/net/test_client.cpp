@@ -78,17 +78,24 @@ std::optional<std::string> TestClient::next_line(int timeout_ms) {
 }
 
 std::vector<std::string> TestClient::until(const std::string& line, int timeout_ms) {
+  auto seen = until_prefix(line, timeout_ms, true);
+  if (!seen.empty() && seen.back() == line) seen.pop_back();
+  return seen;
+}
+
+std::vector<std::string> TestClient::until_prefix(const std::string& prefix, int timeout_ms,
+                                                  bool whole) {
   std::vector<std::string> seen;
   for (;;) {
     auto got = next_line(timeout_ms);
     if (!got) {
       std::string all;
       for (auto& s : seen) all += "\n  " + s;
-      FAIL("never received '" << line << "'; got:" << all);
+      FAIL("never received '" << prefix << (whole ? "'" : "...'") << "; got:" << all);
       return seen;
     }
-    if (*got == line) return seen;
     seen.push_back(*got);
+    if (whole ? *got == prefix : got->rfind(prefix, 0) == 0) return seen;
   }
 }
 

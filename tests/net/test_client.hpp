@@ -29,6 +29,10 @@ class TestClient {
   // Lines until one equals `line` (returned without it); fails the test if
   // it never comes.
   std::vector<std::string> until(const std::string& line, int timeout_ms = 5000);
+  // Lines up to and including the first that starts with `prefix` (or,
+  // when `whole`, equals it); fails the test if it never comes.
+  std::vector<std::string> until_prefix(const std::string& prefix, int timeout_ms = 5000,
+                                        bool whole = false);
   // Round trip a PING through the server: returns every line that arrived
   // before its PONG, i.e. everything the server sent in reaction to what
   // this client sent before.

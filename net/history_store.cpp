@@ -1,0 +1,355 @@
+#include "net/history_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <variant>
+
+namespace voixer::net {
+
+namespace {
+
+const char* const kSchema = R"(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+CREATE TABLE IF NOT EXISTS lines(
+  id INTEGER PRIMARY KEY,
+  place TEXT NOT NULL,         -- a folded channel name, or two folded nicknames
+  private INTEGER NOT NULL,
+  unix_ms INTEGER NOT NULL,
+  line TEXT NOT NULL           -- the protocol line, as replayed
+);
+CREATE INDEX IF NOT EXISTS lines_by_place ON lines(place, unix_ms);
+CREATE INDEX IF NOT EXISTS lines_by_time ON lines(unix_ms);
+CREATE TABLE IF NOT EXISTS channels(
+  folded TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  topic TEXT NOT NULL DEFAULT '',
+  setter TEXT NOT NULL DEFAULT '',
+  last_ms INTEGER NOT NULL DEFAULT 0
+);
+)";
+
+constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
+constexpr auto kRetentionEvery = std::chrono::minutes(10);
+constexpr int kPageRows = 1000;  // a page is at most this many lines
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A prepared statement, finalized with its owner.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("history database: ") + sqlite3_errmsg(db));
+  }
+  ~Statement() { sqlite3_finalize(m_stmt); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, const std::string& s) {
+    sqlite3_bind_text(m_stmt, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(m_stmt, i, v);
+    return *this;
+  }
+  bool step() {  // true while there is a row
+    int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE)
+      throw std::runtime_error(std::string("history database: ") +
+                               sqlite3_errmsg(sqlite3_db_handle(m_stmt)));
+    return false;
+  }
+  void run() {
+    step();
+    reset();
+  }
+  void reset() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+  }
+  std::string text(int col) const {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, col));
+    return p ? std::string(p, sqlite3_column_bytes(m_stmt, col)) : std::string();
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(m_stmt, col); }
+
+ private:
+  sqlite3_stmt* m_stmt = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string why = error ? error : "unknown error";
+    sqlite3_free(error);
+    throw std::runtime_error("history database: " + why);
+  }
+}
+
+struct Record {
+  std::uint64_t number;
+  core::Kept kept;
+};
+struct PageQuestion {
+  std::string folded;
+  std::int64_t before;
+  std::size_t max_bytes;
+  std::function<void(HistoryPage)> done;
+};
+using Job = std::variant<Record, PageQuestion>;
+
+}  // namespace
+
+struct HistoryStore::Impl {
+  sqlite3* db = nullptr;
+  int keep_days;
+  OnStored on_stored;
+  std::unique_ptr<Statement> insert_line, touch_channel, set_topic, select_page;
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<Job> jobs;
+  std::uint64_t next_number = 1;
+  bool stopping = false;
+  std::string problem;  // the last failure, under the mutex
+  std::atomic<std::uint64_t> stored{0};
+  std::thread thread;
+  std::chrono::steady_clock::time_point retention_at{};
+
+  Impl(const std::string& path, int days, OnStored cb) : keep_days(days), on_stored(std::move(cb)) {
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
+      std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+      sqlite3_close(db);
+      throw std::runtime_error("cannot open the history database " + path + ": " + why);
+    }
+    try {
+      sqlite3_busy_timeout(db, 5000);  // another process reading it (sqlite3 by hand)
+      exec(db, kSchema);
+      insert_line = std::make_unique<Statement>(
+          db, "INSERT INTO lines(place, private, unix_ms, line) VALUES(?, ?, ?, ?)");
+      touch_channel = std::make_unique<Statement>(
+          db,
+          "INSERT INTO channels(folded, name, last_ms) VALUES(?, ?, ?) "
+          "ON CONFLICT(folded) DO UPDATE SET name = excluded.name, last_ms = excluded.last_ms");
+      set_topic = std::make_unique<Statement>(
+          db,
+          "INSERT INTO channels(folded, name, topic, setter, last_ms) VALUES(?, ?, ?, ?, ?) "
+          "ON CONFLICT(folded) DO UPDATE SET name = excluded.name, topic = excluded.topic, "
+          "setter = excluded.setter");
+      select_page = std::make_unique<Statement>(
+          db,
+          "SELECT line, unix_ms FROM lines WHERE place = ? AND unix_ms < ? "
+          "ORDER BY unix_ms DESC LIMIT ?");
+      forget_old();
+    } catch (...) {
+      close();
+      throw;
+    }
+  }
+
+  void close() {
+    insert_line.reset();
+    touch_channel.reset();
+    set_topic.reset();
+    select_page.reset();
+    sqlite3_close(db);
+    db = nullptr;
+  }
+
+  // Retention: lines older than keep_days go (topics stay).
+  void forget_old() {
+    retention_at = std::chrono::steady_clock::now();
+    if (keep_days <= 0) return;
+    Statement forget(db, "DELETE FROM lines WHERE unix_ms < ?");
+    forget.bind(1, unix_now_ms() - keep_days * kDayMs).run();
+  }
+
+  void write(const core::Kept& k) {
+    using Kind = core::Kept::Kind;
+    switch (k.kind) {
+      case Kind::ChannelLine:
+      case Kind::Private:
+        insert_line->bind(1, k.place)
+            .bind(2, std::int64_t{k.kind == Kind::Private})
+            .bind(3, k.unix_ms)
+            .bind(4, k.line)
+            .run();
+        if (k.kind == Kind::ChannelLine)
+          touch_channel->bind(1, k.place).bind(2, k.channel).bind(3, k.unix_ms).run();
+        break;
+      case Kind::Topic:
+        set_topic->bind(1, k.place)
+            .bind(2, k.channel)
+            .bind(3, k.line)
+            .bind(4, k.setter)
+            .bind(5, k.unix_ms)
+            .run();
+        break;
+    }
+  }
+
+  HistoryPage answer(const PageQuestion& q) {
+    HistoryPage page;
+    select_page->bind(1, q.folded).bind(2, q.before).bind(3, std::int64_t{kPageRows + 1});
+    std::size_t bytes = 0;
+    int rows = 0;
+    std::int64_t oldest = 0;
+    bool left_out = false;
+    while (select_page->step()) {
+      std::string line = select_page->text(0);
+      if (rows == kPageRows || (bytes + line.size() + 1 > q.max_bytes && rows > 0)) {
+        left_out = true;
+        break;
+      }
+      bytes += line.size() + 1;
+      oldest = select_page->integer(1);
+      page.lines.push_back(std::move(line));
+      ++rows;
+    }
+    select_page->reset();
+    std::reverse(page.lines.begin(), page.lines.end());
+    page.more_before = left_out ? oldest : 0;
+    return page;
+  }
+
+  void run() {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      wake.wait_for(lock, kRetentionEvery, [&] { return stopping || !jobs.empty(); });
+      if (jobs.empty() && stopping) return;
+      std::deque<Job> batch;
+      batch.swap(jobs);
+      lock.unlock();
+      serve(batch);
+      if (std::chrono::steady_clock::now() - retention_at >= kRetentionEvery) forget_old();
+      lock.lock();
+    }
+  }
+
+  // One transaction for every record of the batch; questions after it.
+  // A failing disk loses history, not the chat: the records count as
+  // handled (what waits for them goes out) and the reason is kept.
+  void serve(std::deque<Job>& batch) {
+    std::uint64_t last = 0;
+    for (auto& job : batch)
+      if (auto* r = std::get_if<Record>(&job)) last = r->number;
+    try {
+      exec(db, "BEGIN");
+      for (auto& job : batch)
+        if (auto* r = std::get_if<Record>(&job)) write(r->kept);
+      exec(db, "COMMIT");
+    } catch (const std::exception& e) {
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      note_problem(e.what());
+    }
+    if (last) {
+      stored.store(last);
+      on_stored(last);
+    }
+    for (auto& job : batch) {
+      auto* q = std::get_if<PageQuestion>(&job);
+      if (!q) continue;
+      HistoryPage page;
+      try {
+        page = answer(*q);
+      } catch (const std::exception& e) {
+        select_page->reset();
+        note_problem(e.what());
+      }
+      q->done(std::move(page));
+    }
+  }
+
+  void note_problem(const std::string& why) {
+    std::lock_guard lock(mutex);
+    problem = why;
+  }
+};
+
+HistoryStore::HistoryStore(const std::string& path, int keep_days, OnStored on_stored)
+    : m_impl(std::make_unique<Impl>(path, keep_days, std::move(on_stored))) {
+  m_impl->thread = std::thread([impl = m_impl.get()] { impl->run(); });
+}
+
+HistoryStore::~HistoryStore() {
+  {
+    std::lock_guard lock(m_impl->mutex);
+    m_impl->stopping = true;
+  }
+  m_impl->wake.notify_one();
+  m_impl->thread.join();
+  m_impl->close();
+}
+
+std::vector<StoredChannel> HistoryStore::load_channels(std::size_t per_channel,
+                                                       std::size_t max_channels) {
+  // SQLite serializes calls on one connection: the store's thread may be
+  // busy meanwhile.
+  std::vector<StoredChannel> out;
+  Statement channels(m_impl->db,
+                     "SELECT folded, name, topic, setter FROM channels ORDER BY last_ms DESC LIMIT ?");
+  Statement newest(m_impl->db,
+                   "SELECT line FROM lines WHERE place = ? ORDER BY unix_ms DESC LIMIT ?");
+  channels.bind(1, static_cast<std::int64_t>(max_channels));
+  while (channels.step()) {
+    StoredChannel c;
+    std::string folded = channels.text(0);
+    c.name = channels.text(1);
+    c.topic = channels.text(2);
+    c.topic_setter = channels.text(3);
+    newest.bind(1, folded).bind(2, static_cast<std::int64_t>(per_channel + 1));
+    while (newest.step()) c.lines.push_back(newest.text(0));
+    newest.reset();
+    if (c.lines.size() > per_channel) {
+      c.older = true;
+      c.lines.pop_back();
+    }
+    std::reverse(c.lines.begin(), c.lines.end());
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::uint64_t HistoryStore::keep(const core::Kept& record) {
+  std::uint64_t number;
+  {
+    std::lock_guard lock(m_impl->mutex);
+    number = m_impl->next_number++;
+    m_impl->jobs.push_back(Record{number, record});
+  }
+  m_impl->wake.notify_one();
+  return number;
+}
+
+void HistoryStore::page(const std::string& folded, std::int64_t before_unix_ms,
+                        std::size_t max_bytes, std::function<void(HistoryPage)> done) {
+  {
+    std::lock_guard lock(m_impl->mutex);
+    m_impl->jobs.push_back(PageQuestion{folded, before_unix_ms, max_bytes, std::move(done)});
+  }
+  m_impl->wake.notify_one();
+}
+
+std::uint64_t HistoryStore::stored() const { return m_impl->stored.load(); }
+
+std::string HistoryStore::problem() const {
+  std::lock_guard lock(m_impl->mutex);
+  return m_impl->problem;
+}
+
+}  // namespace voixer::net

@@ -1,0 +1,74 @@
+// The server's lasting history: channel messages, topics and private
+// messages in an SQLite database (WAL) in the server's data directory.
+//
+// One thread of its own owns the database. The network thread hands it
+// records and questions and never waits for the disk: each record gets a
+// number, and `on_stored` is called (on the store's thread) with the
+// highest number that is committed. Records are committed in the order they
+// were kept, in batches (one transaction for all that queued up meanwhile),
+// and questions are answered after every record kept before them, so an
+// answer never misses a line that was already delivered.
+//
+// A committed transaction is in the operating system's hands (WAL,
+// synchronous=NORMAL): it survives the server being killed, not the machine
+// losing power.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/server.hpp"
+
+namespace voixer::net {
+
+struct StoredChannel {
+  std::string name, topic, topic_setter;
+  std::vector<std::string> lines;  // the newest, oldest first
+  bool older = false;              // older lines than these are stored
+};
+
+// A page of a channel's history before some time: lines oldest first, and
+// the time to ask before for the next page (0: nothing older).
+struct HistoryPage {
+  std::vector<std::string> lines;
+  std::int64_t more_before = 0;
+};
+
+class HistoryStore {
+ public:
+  using OnStored = std::function<void(std::uint64_t)>;
+  // Opens or creates the database at `path` and deletes what is older than
+  // `keep_days` days (0 keeps everything). Throws std::runtime_error with a
+  // one-line reason when the file cannot be used.
+  HistoryStore(const std::string& path, int keep_days, OnStored on_stored);
+  // Commits what is queued, then closes.
+  ~HistoryStore();
+  HistoryStore(const HistoryStore&) = delete;
+  HistoryStore& operator=(const HistoryStore&) = delete;
+
+  // Every channel with history or a topic, with its newest `per_channel`
+  // lines: the most recently active `max_channels` of them.
+  std::vector<StoredChannel> load_channels(std::size_t per_channel, std::size_t max_channels);
+
+  // Queues a record; returns its number (1, 2, ...).
+  std::uint64_t keep(const core::Kept& record);
+  // Up to `max_bytes` of the newest lines of channel `folded` older than
+  // `before_unix_ms`; `done` runs on the store's thread.
+  void page(const std::string& folded, std::int64_t before_unix_ms, std::size_t max_bytes,
+            std::function<void(HistoryPage)> done);
+
+  // How many records are handled (for tests and the benchmark).
+  std::uint64_t stored() const;
+  // The last failure to write or read, e.g. "history database: database
+  // or disk is full"; empty when there was none.
+  std::string problem() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace voixer::net

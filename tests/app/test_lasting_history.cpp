@@ -1,0 +1,158 @@
+// History that outlives the server: `voixer serve` keeps channel and
+// private messages in SQLite in its data directory. The server is killed
+// with SIGKILL right after a client has seen the last message, restarted on
+// the same data directory, and everything that client saw is still there.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "served.hpp"
+#include "support/speech.hpp"
+
+using voixer::test::TestClient;
+using Lines = std::vector<std::string>;
+
+namespace {
+
+// The text after ": " of a HISTORY or MSG line.
+std::string text_of(const std::string& line) {
+  auto colon = line.find(": ");
+  return colon == std::string::npos ? std::string() : line.substr(colon + 2);
+}
+
+// The time in "HISTORYMORE #chan: <time>".
+std::string more_of(const Lines& lines, const std::string& place) {
+  for (const auto& l : lines)
+    if (l.rfind("HISTORYMORE " + place + ": ", 0) == 0) return text_of(l);
+  FAIL("no HISTORYMORE " << place);
+  return {};
+}
+
+// Every history line of `place` that `who` can page back to, oldest first:
+// what JOIN replayed (`replayed`), then pages before it until HISTORYMORE 0.
+Lines page_back(TestClient& who, const std::string& place, Lines replayed, std::string before) {
+  Lines all;
+  for (const auto& l : replayed)
+    if (l.rfind("HISTORY ", 0) == 0) all.push_back(l);
+  while (before != "0") {
+    who.send("HISTORY " + place + ": before " + before);
+    Lines page = who.until_prefix("HISTORYMORE " + place + ": ");
+    before = text_of(page.back());
+    page.pop_back();
+    all.insert(all.begin(), page.begin(), page.end());
+  }
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("lasting history: what anyone saw survives kill -9 of the server") {
+  std::string dir = voixer::test::temp_dir("history");
+  std::uint16_t port = voixer::test::free_port();
+  const std::vector<std::string> options = {"--data-dir", dir, "--quiet", "--flood-rate", "0"};
+  Lines bob_saw;
+  {
+    Served server(options, port);
+    TestClient alice(server.port), bob(server.port);
+    alice.login("alice");
+    bob.login("bob");
+    alice.send("JOIN: #games");
+    bob.send("JOIN: #games");
+    bob.until("USERLIST #games: alice, bob");
+    alice.send("TOPIC #games: finals at 8");
+    alice.send("MSG bob: meet at table 12");
+    for (int i = 0; i < 300; ++i) alice.send("MSG #games: line " + std::to_string(i));
+    for (;;) {
+      auto line = bob.next_line();
+      REQUIRE(line.has_value());
+      if (line->rfind("MSG alice #games: ", 0) == 0) bob_saw.push_back(text_of(*line));
+      if (*line == "MSG alice #games: line 299") break;
+    }
+    // Gone at once, no goodbye: nothing gets a chance to be written now.
+    server.process.signal(SIGKILL);
+    CHECK(server.process.wait(5000) == 128 + SIGKILL);
+  }
+  REQUIRE(bob_saw.size() == 300);
+
+  Served again(options, port);
+  TestClient carol(again.port);
+  carol.login("carol");
+  carol.send("JOIN: #games");
+  Lines replayed = carol.until_prefix("HISTORYMORE #games: ");
+  CHECK(std::find(replayed.begin(), replayed.end(), "TOPIC alice #games: finals at 8") !=
+        replayed.end());
+  Lines history = page_back(carol, "#games", replayed, more_of(replayed, "#games"));
+  Lines texts;
+  for (const auto& l : history) {
+    CHECK(l.rfind("HISTORY alice #games ", 0) == 0);
+    texts.push_back(text_of(l));
+  }
+  CHECK(texts == bob_saw);
+
+  // The private message: for its two people only.
+  TestClient bob(again.port);
+  bob.login("bob");
+  bob.send("HISTORY alice: before 9999999999999");
+  Lines mine = bob.until("HISTORYMORE alice: 0");
+  REQUIRE(mine.size() == 1);
+  CHECK(mine[0].rfind("HISTORY alice bob ", 0) == 0);
+  CHECK(text_of(mine[0]) == "meet at table 12");
+  carol.send("HISTORY alice: before 9999999999999");
+  for (const auto& l : carol.until("HISTORYMORE alice: 0"))  // bob's USERJOIN, no HISTORY
+    CHECK(l.rfind("HISTORY", 0) != 0);
+}
+
+TEST_CASE("lasting history: --no-history-file keeps it in memory only") {
+  std::string dir = voixer::test::temp_dir("history-memory");
+  std::uint16_t port = voixer::test::free_port();
+  const std::vector<std::string> options = {"--data-dir", dir, "--quiet", "--no-history-file"};
+  {
+    Served server(options, port);
+    TestClient alice(server.port);
+    alice.login("alice");
+    alice.send("MSG #lobby: gone with the server");
+    alice.sync();
+    server.process.signal(SIGKILL);
+    server.process.wait(5000);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir + "/history.sqlite3"));
+  Served again(options, port);
+  TestClient carol(again.port);
+  carol.send("CONNECT: \"carol\" \"Carol\" 1.0");
+  Lines got = carol.until("USERLIST #lobby: carol");
+  for (const auto& l : carol.sync()) got.push_back(l);
+  for (const auto& l : got) CHECK(l.find("gone with the server") == std::string::npos);
+}
+
+TEST_CASE("lasting history: nobody is sent a message before it is stored") {
+  std::string dir = voixer::test::temp_dir("history-held");
+  Served server({"--data-dir", dir, "--quiet"});
+  TestClient alice(server.port), bob(server.port);
+  alice.login("alice");
+  bob.login("bob");
+  bob.sync();
+  // Another writer holds the database (a backup, someone with sqlite3):
+  // the store cannot write, so the message must wait.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir + "/history.sqlite3").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  alice.send("MSG #lobby: wait for the disk");
+  // What is not sent cannot be waited for: half a second of nothing.
+  auto early = bob.next_line(500);
+  CHECK_FALSE(early.has_value());
+  REQUIRE(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+  CHECK(bob.next_line(5000) == "MSG alice #lobby: wait for the disk");
+  sqlite3_stmt* count = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM lines WHERE line LIKE '%wait for the disk'",
+                             -1, &count, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(count) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(count, 0) == 1);
+  sqlite3_finalize(count);
+  sqlite3_close(db);
+}

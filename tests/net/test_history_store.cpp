@@ -1,0 +1,128 @@
+// The SQLite history store on a real database file: records in order,
+// pages back in time, what comes back after reopening, retention, and a
+// clear reason when the file cannot be used.
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <string>
+
+#include "net/history_store.hpp"
+#include "support/eventually.hpp"
+#include "support/speech.hpp"
+
+using namespace voixer;
+using net::HistoryPage;
+using net::HistoryStore;
+
+namespace {
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+core::Kept channel_line(const std::string& channel, std::int64_t at, const std::string& text) {
+  return core::Kept{core::Kept::Kind::ChannelLine, channel, channel, {}, at,
+                    "HISTORY alice " + channel + " " + std::to_string(at) + ": " + text};
+}
+
+HistoryPage ask(HistoryStore& store, const std::string& place, std::int64_t before,
+                std::size_t max_bytes = 16 * 1024) {
+  std::promise<HistoryPage> answer;
+  auto got = answer.get_future();
+  store.page(place, before, max_bytes, [&](HistoryPage p) { answer.set_value(std::move(p)); });
+  REQUIRE(got.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  return got.get();
+}
+
+}  // namespace
+
+TEST_CASE("history store: records are stored in order and paged back in time") {
+  std::string path = test::temp_dir("store") + "/history.sqlite3";
+  std::atomic<std::uint64_t> stored{0};
+  HistoryStore store(path, 0, [&](std::uint64_t n) { stored = n; });
+  for (int i = 0; i < 10; ++i) {
+    std::uint64_t n = store.keep(channel_line("#games", 1000 + i, "line " + std::to_string(i)));
+    CHECK(n == static_cast<std::uint64_t>(i + 1));
+  }
+  CHECK(test::eventually([&] { return stored == 10; }));
+  // Everything before 1008, in pages of three lines' worth of bytes.
+  std::size_t line_bytes = channel_line("#games", 1000, "line 0").line.size() + 1;
+  HistoryPage p = ask(store, "#games", 1008, 3 * line_bytes);
+  REQUIRE(p.lines.size() == 3);
+  CHECK(p.lines[0] == "HISTORY alice #games 1005: line 5");  // oldest first
+  CHECK(p.lines[2] == "HISTORY alice #games 1007: line 7");
+  CHECK(p.more_before == 1005);
+  p = ask(store, "#games", 1002);
+  CHECK(p.lines.size() == 2);
+  CHECK(p.more_before == 0);  // nothing older
+  CHECK(ask(store, "#other", 5000).lines.empty());
+  CHECK(store.problem().empty());
+}
+
+TEST_CASE("history store: channels, topics and private lines come back after reopening") {
+  std::string path = test::temp_dir("store-reopen") + "/history.sqlite3";
+  {
+    HistoryStore store(path, 0, [](std::uint64_t) {});
+    for (int i = 0; i < 5; ++i) store.keep(channel_line("#games", 1000 + i, std::to_string(i)));
+    store.keep(core::Kept{core::Kept::Kind::Topic, "#games", "#Games", "carol", 1100, "finals"});
+    store.keep(channel_line("#quiet", 500, "long ago"));
+    store.keep(core::Kept{core::Kept::Kind::Private, "alice bob", {}, {}, 1200,
+                          "HISTORY alice bob 1200: psst"});
+  }  // closing commits what is queued
+  HistoryStore store(path, 0, [](std::uint64_t) {});
+  auto channels = store.load_channels(3, 10);
+  REQUIRE(channels.size() == 2);
+  CHECK(channels[0].name == "#Games");  // the most recently active first
+  CHECK(channels[0].topic == "finals");
+  CHECK(channels[0].topic_setter == "carol");
+  CHECK(channels[0].lines == std::vector<std::string>{"HISTORY alice #games 1002: 2",
+                                                      "HISTORY alice #games 1003: 3",
+                                                      "HISTORY alice #games 1004: 4"});
+  CHECK(channels[0].older);
+  CHECK(channels[1].name == "#quiet");
+  CHECK_FALSE(channels[1].older);
+  CHECK(store.load_channels(3, 1).size() == 1);
+  HistoryPage p = ask(store, "alice bob", 2000);
+  CHECK(p.lines == std::vector<std::string>{"HISTORY alice bob 1200: psst"});
+}
+
+TEST_CASE("history store: lines older than the retention are deleted on opening") {
+  std::string path = test::temp_dir("store-retention") + "/history.sqlite3";
+  const std::int64_t now = unix_now_ms(), day = 24LL * 3600 * 1000;
+  {
+    HistoryStore store(path, 0, [](std::uint64_t) {});
+    store.keep(channel_line("#games", now - 3 * day, "three days ago"));
+    store.keep(channel_line("#games", now - day / 2, "this morning"));
+  }
+  {
+    HistoryStore keep_all(path, 0, [](std::uint64_t) {});
+    CHECK(keep_all.load_channels(10, 10)[0].lines.size() == 2);
+  }
+  HistoryStore two_days(path, 2, [](std::uint64_t) {});
+  auto lines = two_days.load_channels(10, 10)[0].lines;
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find("this morning") != std::string::npos);
+}
+
+TEST_CASE("history store: a file that cannot be used is refused with the reason") {
+  std::string dir = test::temp_dir("store-bad");
+  try {
+    HistoryStore store(dir + "/no/such/dir/history.sqlite3", 0, [](std::uint64_t) {});
+    FAIL("opened a database in a directory that does not exist");
+  } catch (const std::runtime_error& e) {
+    CHECK(std::string(e.what()).find("cannot open the history database") != std::string::npos);
+  }
+  {
+    std::FILE* f = std::fopen((dir + "/not-a-db").c_str(), "w");
+    std::fputs("this is not an SQLite database, it is a text file that is long enough", f);
+    std::fclose(f);
+  }
+  CHECK_THROWS_WITH_AS(HistoryStore(dir + "/not-a-db", 0, [](std::uint64_t) {}),
+                       doctest::Contains("history database"), std::runtime_error);
+}
