@@ -82,6 +82,11 @@ std::string cli_help() {
          "  /send [#channel|@nickname] FILE\n"
          "                          share a file (default: in the current channel)\n"
          "  /files                  the files shared in your conversations, numbered\n"
+         "  /search [#channel|@nickname] words\n"
+         "                          search the history (default: the current channel);\n"
+         "                          whole words, pizz* for a prefix\n"
+         "  /older [#channel|@nickname]\n"
+         "                          the page of history before what you have seen\n"
          "  /get N|ID [DIR]         fetch a file (default: your Downloads directory);\n"
          "                          again after an interruption, it resumes\n"
          "  /ping                   measure the round trip to the server\n"
@@ -234,6 +239,23 @@ CliAction translate_cli_input(std::string_view input, const ClientModel& model) 
     a.target = std::string(which);
     a.path = std::string(dir);
     return a;
+  }
+  if (command == "search" || command == "older") {
+    auto [first, after] = first_word(rest);
+    bool named = !first.empty() && (first.front() == '#' || first.front() == '@');
+    std::string place = !named                ? model.current_channel()
+                        : first.front() == '@' ? std::string(first.substr(1))
+                                               : std::string(first);
+    std::string_view words = named ? after : rest;
+    if (place.empty()) return note("not in a channel: /join one, or name #channel or @nickname");
+    if (command == "search") {
+      if (words.empty()) return usage("/search [#channel|@nickname] words");
+      return send_line(format(ClientMessage{Search{place, std::string(words)}}));
+    }
+    const Conversation* c = model.find(place);
+    std::int64_t before = c && c->older_before_unix_ms ? c->older_before_unix_ms
+                                                        : Conversation::kOlderUnknown;
+    return send_line(format(ClientMessage{HistoryRequest{place, before}}));
   }
   if (command == "files") {
     CliAction a;

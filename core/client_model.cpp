@@ -219,7 +219,12 @@ struct ClientModel::Applier {
   }
 
   void operator()(const History& h) {
-    Conversation& c = m.conversation(h.channel, true);
+    bool private_line = h.channel.empty() || h.channel.front() != '#';
+    // A private line is shown in the conversation with the other person.
+    std::string where = !private_line                         ? h.channel
+                        : same_name(h.sender, m.m_nickname) ? h.channel
+                                                              : h.sender;
+    Conversation& c = m.conversation(where, !private_line);
     ChatLine line{ChatLine::Kind::History, h.sender, h.text, h.unix_ms};
     if (insert_older(c, line)) return;
     if (m.is_replayed(c, line)) return;
@@ -273,8 +278,22 @@ struct ClientModel::Applier {
       }
   }
 
+  void operator()(const Found& f) {
+    bool private_line = f.channel.empty() || f.channel.front() != '#';
+    std::string where = !private_line || same_name(f.sender, m.m_nickname) ? f.channel : f.sender;
+    if (m.m_search.done || !same_name(where, m.m_search.place)) return;  // an old search's
+    m.m_search.lines.push_back({ChatLine::Kind::History, f.sender, f.text, f.unix_ms});
+    m.changed();
+  }
+
+  void operator()(const FoundEnd& e) {
+    if (!same_name(e.place, m.m_search.place)) return;
+    m.m_search.done = true;
+    m.changed();
+  }
+
   void operator()(const HistoryMore& h) {
-    Conversation& c = m.conversation(h.channel, true);
+    Conversation& c = m.conversation(h.channel, !h.channel.empty() && h.channel.front() == '#');
     bool older_page = m.m_older_channel == fold_case(c.name);
     if (older_page) m.m_older_channel.clear();
     // The replay of a rejoin says where its page starts; when older lines
@@ -417,6 +436,12 @@ struct ClientModel::Applier {
     } else if (e.code == error_code::kNoSuchSession && quoted(e.message) == m.m_call.key &&
                m.m_call.phase != CallPhase::None) {
       m.m_call = CallState{};  // the server knows no such call: do not pretend
+    }
+    if (e.code == error_code::kNoSuchChannel && e.message == kNoPrivateHistory) {
+      m.m_no_private_history = true;
+      m.m_older_channel.clear();
+      for (auto& c : m.m_conversations)
+        if (!c.is_channel) c.older_before_unix_ms = 0;
     }
     m.m_status = e.code == error_code::kShutdown
                      ? "The server is going away: " + e.message
@@ -672,10 +697,25 @@ std::vector<std::string> ClientModel::close_conversation(const std::string& name
 
 std::vector<std::string> ClientModel::load_older(const std::string& channel) {
   Conversation* c = find_mutable(channel);
-  if (!c || !c->is_channel || !c->joined || c->older_before_unix_ms == 0) return {};
+  if (!c || (c->is_channel && !c->joined) || c->older_before_unix_ms == 0) return {};
   m_older_channel = fold_case(c->name);
   m_older_at = 0;
   return one(HistoryRequest{c->name, c->older_before_unix_ms});
+}
+
+std::vector<std::string> ClientModel::search(const std::string& conversation,
+                                             const std::string& words) {
+  auto first = words.find_first_not_of(' ');
+  if (conversation.empty() || first == std::string::npos) return {};
+  m_search = SearchResults{conversation, words.substr(first), {}, false};
+  changed();
+  return one(Search{conversation, m_search.words});
+}
+
+void ClientModel::clear_search() {
+  if (m_search.place.empty()) return;
+  m_search = SearchResults{};
+  changed();
 }
 
 std::vector<std::string> ClientModel::request_list() {
@@ -806,6 +846,7 @@ Conversation& ClientModel::conversation(const std::string& name, bool is_channel
   Conversation c;
   c.name = name;
   c.is_channel = is_channel;
+  if (!is_channel && !m_no_private_history) c.older_before_unix_ms = Conversation::kOlderUnknown;
   m_conversations.push_back(std::move(c));
   changed();
   return m_conversations.back();

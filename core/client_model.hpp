@@ -46,12 +46,23 @@ struct Conversation {
   std::deque<ChatLine> lines;        // at most kMaxLines, oldest dropped
   int unread = 0;           // lines arrived while not the active conversation
   int unread_mentions = 0;  // of those, the ones that name me
-  // Channels: the server has older messages than those shown, from before
-  // this time (Unix ms); 0 when there are none. load_older() asks for them.
+  // The server has older messages than those shown, from before this time
+  // (Unix ms); 0 when there are none. load_older() asks for them. A private
+  // conversation starts with kOlderUnknown: a server that keeps history
+  // has its earlier messages.
   std::int64_t older_before_unix_ms = 0;
+  static constexpr std::int64_t kOlderUnknown = 9'999'999'999'999;
   // Channels: who is in its voice room, with mute/deafen/talking.
   std::vector<RoomMember> voice;
   static constexpr std::size_t kMaxLines = 2000;
+};
+
+// The answer to search(): lines of one conversation that hold the words,
+// newest first.
+struct SearchResults {
+  std::string place, words;
+  std::vector<ChatLine> lines;
+  bool done = false;  // FOUNDEND came
 };
 
 struct ChannelListing {
@@ -117,6 +128,11 @@ class ClientModel {
   std::vector<std::string> request_list();
   // A channel's older messages (HISTORY #chan: before ...), when there are some.
   std::vector<std::string> load_older(const std::string& channel);
+  // Searches the history of a conversation (a channel, or the private
+  // messages with a person) for `words`; the results replace the last ones.
+  std::vector<std::string> search(const std::string& conversation, const std::string& words);
+  const SearchResults& search_results() const { return m_search; }
+  void clear_search();
   // Lines the model needs sent to finish what the server began (the next
   // page of the channel list). The owner of the connection sends them.
   std::vector<std::string> take_follow_ups() { return std::exchange(m_follow_ups, {}); }
@@ -207,6 +223,7 @@ class ClientModel {
   std::vector<Conversation> m_conversations;
   std::string m_active;
   std::vector<ChannelListing> m_listing, m_listing_building;
+  SearchResults m_search;
   std::optional<IncomingCall> m_incoming;
   CallState m_call;
   std::vector<std::string> m_joined_before_drop;
@@ -225,6 +242,7 @@ class ClientModel {
   std::vector<std::pair<std::string, std::vector<std::string>>> m_user_list_parts;
   // Older history being loaded: the folded channel and where its next line goes.
   std::string m_older_channel;
+  bool m_no_private_history = false;  // the server said it keeps none
   std::size_t m_older_at = 0;
 
   std::vector<std::string> m_join_order;     // channels joined now, in joining order

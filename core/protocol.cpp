@@ -242,6 +242,11 @@ Parsed<ClientMessage> parse_client(std::string_view line) {
       return malformed("HISTORY", "HISTORY #channel: before <unix ms>");
     return h;
   }
+  if (verb_is(f.verb, "SEARCH")) {
+    if (!shape(f, 1, true) || f.text->find_first_not_of(' ') == std::string_view::npos)
+      return malformed("SEARCH", "SEARCH #channel: words");
+    return Search{s(a[0]), s(*f.text)};
+  }
   if (verb_is(f.verb, "TOPIC")) {
     if (!shape(f, 1, true)) return malformed("TOPIC", "TOPIC #channel: text");
     return SetTopic{s(a[0]), s(*f.text)};
@@ -358,6 +363,14 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
     History h{s(a[0]), s(a[1]), 0, text()};
     if (parse_int(a[2], h.unix_ms)) return h;
   }
+  if (verb_is(f.verb, "FOUND") && shape(f, 3, true)) {
+    Found h{s(a[0]), s(a[1]), 0, text()};
+    if (parse_int(a[2], h.unix_ms)) return h;
+  }
+  if (verb_is(f.verb, "FOUNDEND") && shape(f, 1, true)) {
+    FoundEnd e{s(a[0]), 0};
+    if (parse_int(*f.text, e.count)) return e;
+  }
   if (verb_is(f.verb, "TOPIC") && shape(f, 2, true))
     return Topic{s(a[0]), s(a[1]), text()};
   if (verb_is(f.verb, "CHANNEL") && shape(f, 2, true)) {
@@ -437,7 +450,7 @@ Parsed<ServerMessage> parse_server(std::string_view line) {
   static constexpr std::string_view kKnown[] = {
       "ACCEPT", "NOTACCEPTED", "NICKNAMEINUSE", "PING", "PONG", "JOINED",
       "LEFT", "USERLIST", "USERLISTMORE", "USERJOIN", "USERLEAVE", "MSG", "HISTORY",
-      "HISTORYMORE", "TOPIC", "CHANNEL", "LISTEND", "LISTMORE", "TALK", "TALKMEMBERS", "SESSIONACCEPTED", "VOICECHALLENGE", "OPERATOR", "SESSIONERROR",
+      "HISTORYMORE", "FOUND", "FOUNDEND", "TOPIC", "CHANNEL", "LISTEND", "LISTMORE", "TALK", "TALKMEMBERS", "SESSIONACCEPTED", "VOICECHALLENGE", "OPERATOR", "SESSIONERROR",
       "BANNED", "UNBANNED", "BANSEND", "FILEGRANT", "FILE", "VOICEJOINED", "VOICELEFT", "VOICEROOM", "VOICESTATE", "ERROR"};
   for (auto known : kKnown) {
     if (verb_is(f.verb, known))
@@ -502,6 +515,7 @@ struct ClientFormatter {
   std::string operator()(const List& m) const {
     return m.after.empty() ? "LIST" : with_text("LIST", m.after);
   }
+  std::string operator()(const Search& m) const { return with_text("SEARCH " + m.place, m.words); }
   std::string operator()(const HistoryRequest& m) const {
     return with_text("HISTORY " + m.channel, "before " + std::to_string(m.before_unix_ms));
   }
@@ -580,6 +594,12 @@ struct ServerFormatter {
   }
   std::string operator()(const ListEnd&) const { return "LISTEND"; }
   std::string operator()(const ListMore& m) const { return with_text("LISTMORE", m.after); }
+  std::string operator()(const Found& m) const {
+    return with_text("FOUND " + m.sender + " " + m.channel + " " + std::to_string(m.unix_ms), m.text);
+  }
+  std::string operator()(const FoundEnd& m) const {
+    return with_text("FOUNDEND " + m.place, std::to_string(m.count));
+  }
   std::string operator()(const HistoryMore& m) const {
     return with_text("HISTORYMORE " + m.channel, std::to_string(m.before_unix_ms));
   }

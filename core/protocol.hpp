@@ -52,6 +52,11 @@ struct HistoryRequest {  // HISTORY #chan: before 1764060000000   (older message
   std::int64_t before_unix_ms = 0;
   bool operator==(const HistoryRequest&) const = default;
 };
+struct Search {  // SEARCH #chan: words   (or SEARCH nick: words, private messages)
+  std::string place;
+  std::string words;
+  bool operator==(const Search&) const = default;
+};
 struct SetTopic {  // TOPIC #chan: text
   std::string channel, text;
   bool operator==(const SetTopic&) const = default;
@@ -137,7 +142,7 @@ struct SetVoiceState {  // VOICESTATE: [muted] [deafened] [talking]
 };
 
 using ClientMessage =
-    std::variant<Connect, Ping, Pong, Join, Leave, List, HistoryRequest, SetTopic, SendMsg,
+    std::variant<Connect, Ping, Pong, Join, Leave, List, HistoryRequest, Search, SetTopic, SendMsg,
                  TalkRequest, TalkAnswer, TalkInvite, TalkSession, TalkProof, Oper, Kick, BanUser,
                  Unban, ListBans, Disconnect, FileUpload, FileGet, VoiceJoin, VoiceLeave,
                  SetVoiceState>;
@@ -191,6 +196,17 @@ struct History {  // HISTORY Thomas12 #chan 1764060000000: text
   std::int64_t unix_ms = 0;
   std::string text;
   bool operator==(const History&) const = default;
+};
+struct Found {  // FOUND Thomas12 #chan 1764060000000: text   (a SEARCH result)
+  std::string sender, channel;
+  std::int64_t unix_ms = 0;
+  std::string text;
+  bool operator==(const Found&) const = default;
+};
+struct FoundEnd {  // FOUNDEND #chan: 3   (after the results, newest first)
+  std::string place;
+  std::uint32_t count = 0;
+  bool operator==(const FoundEnd&) const = default;
 };
 struct Topic {  // TOPIC Thomas12 #chan: text
   std::string setter, channel, text;
@@ -315,7 +331,7 @@ struct Error {  // ERROR CODE: message
 using ServerMessage =
     std::variant<Accept, NotAccepted, NicknameInUse, Ping, Pong, Joined, Left,
                  UserList, UserListMore, UserJoin, UserLeave, DeliverMsg, History,
-                 HistoryMore, Topic, ChannelInfo, ListEnd, ListMore, TalkOffer, TalkState, TalkEvent,
+                 HistoryMore, Found, FoundEnd, Topic, ChannelInfo, ListEnd, ListMore, TalkOffer, TalkState, TalkEvent,
                  TalkMembers, SessionAccepted, VoiceChallenge, Operator, SessionError, Banned,
                  Unbanned, BansEnd, FileGrant, FileShared, VoiceJoined, VoiceLeft, VoiceRoom,
                  VoiceState, Error>;
@@ -342,6 +358,11 @@ std::string format(const ClientMessage& m);
 std::string format(const ServerMessage& m);
 
 // Error codes used in ERROR replies.
+// ERROR NOSUCHCHANNEL's text when private history is asked of a server
+// that keeps none (clients then stop offering it).
+inline constexpr std::string_view kNoPrivateHistory = "This server keeps no private messages";
+inline constexpr std::string_view kNoSearch = "This server keeps no history to search";
+
 namespace error_code {
 inline constexpr std::string_view kUnknownCommand = "UNKNOWNCOMMAND";
 inline constexpr std::string_view kMalformed = "MALFORMED";

@@ -573,6 +573,31 @@ struct Server::Impl : CallDirectory {
     replay(c, *ch, end, true);
   }
 
+  // SEARCH #chan: words (members only), or SEARCH bob: words (the asker's
+  // private messages with bob).
+  void handle(Connection& c, const Search& m, Millis) {
+    if (!config.archive) {
+      error(c, error_code::kNoSuchChannel, std::string(kNoSearch));
+      return;
+    }
+    if (auto why = check_text(m.words); !why.empty()) {
+      error(c, error_code::kBadText, why);
+      return;
+    }
+    if (!m.place.empty() && m.place[0] == '#') {
+      Channel* ch = member_channel(c, m.place);
+      if (ch) out.search(c.id, ch->folded, ch->name, m.words);
+      return;
+    }
+    if (auto why = check_nickname(m.place); !why.empty()) {
+      error(c, error_code::kBadName, why);
+      return;
+    }
+    std::string other = fold_case(m.place);
+    auto pair = std::minmax(c.folded, other);
+    out.search(c.id, pair.first + " " + pair.second, m.place, m.words);
+  }
+
   // `HISTORY bob: before <time>`: the private messages between the asker
   // and bob, from the archive only; nobody else's nickname opens them.
   void private_history(Connection& c, const HistoryRequest& m) {
@@ -581,7 +606,7 @@ struct Server::Impl : CallDirectory {
       return;
     }
     if (!config.archive) {
-      error(c, error_code::kNoSuchChannel, "This server keeps no private messages");
+      error(c, error_code::kNoSuchChannel, std::string(kNoPrivateHistory));
       return;
     }
     std::string other = fold_case(m.channel);
@@ -619,7 +644,7 @@ struct Server::Impl : CallDirectory {
       History kept{c.nickname, ch->name, history_stamp(*ch, now), m.text};
       if (config.archive) {
         out.keep(Kept{Kept::Kind::ChannelLine, ch->folded, ch->name, {}, kept.unix_ms,
-                      format(ServerMessage{kept})});
+                      format(ServerMessage{kept}), m.text});
         archived_names.insert(ch->folded);
       }
       // Formatted once, shared by every delivery.
@@ -642,7 +667,8 @@ struct Server::Impl : CallDirectory {
       auto pair = std::minmax(c.folded, to->folded);
       Millis stamp = wall(now);
       out.keep(Kept{Kept::Kind::Private, pair.first + " " + pair.second, {}, {}, stamp,
-                    format(ServerMessage{History{c.nickname, to->nickname, stamp, m.text}})});
+                    format(ServerMessage{History{c.nickname, to->nickname, stamp, m.text}}),
+                    m.text});
     }
     send(*to, DeliverMsg{c.nickname, to->nickname, m.text});
   }

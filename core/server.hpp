@@ -33,7 +33,8 @@ struct Kept {
   std::string channel;  // the channel's name as shown (Topic)
   std::string setter;   // Topic: who set it; its text is in `line`
   std::int64_t unix_ms = 0;
-  std::string line;     // the protocol line replayed (HISTORY, PRIVMSG), or the topic text
+  std::string line;     // the protocol line replayed (HISTORY), or the topic text
+  std::string text;     // ChannelLine, Private: the message's words, for SEARCH
 };
 
 // Where the server's output goes. The transport implements it.
@@ -61,6 +62,11 @@ class Outbox {
   // its archive, as the core would (HISTORY lines, then HISTORYMORE).
   virtual void history_page(ConnId /*to*/, const std::string& /*folded*/,
                             const std::string& /*channel*/, std::int64_t /*before_unix_ms*/) {}
+  // Member `to` searches the history of `place` (as in Kept; `shown` is its
+  // name as the asker sees it) for `words`: the transport answers with
+  // FOUND lines, newest first, then FOUNDEND.
+  virtual void search(ConnId /*to*/, const std::string& /*place*/, const std::string& /*shown*/,
+                      const std::string& /*words*/) {}
 };
 
 // Source of unpredictable bytes for session keys and ping tokens. The

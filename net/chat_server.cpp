@@ -24,6 +24,7 @@ using core::Millis;
 namespace {
 
 constexpr std::size_t kReadBufferBytes = 16 * 1024;
+constexpr std::size_t kSearchResults = 50;  // the newest matches, at most
 static_assert(kReadBufferBytes > core::kMaxLineBytes + 2);
 
 struct Conn {
@@ -194,6 +195,21 @@ class ChatServer::Impl : public core::Outbox,
                                          core::HistoryMore{channel, page.more_before}}));
                     });
                   });
+  }
+
+  void search(ConnId to, const std::string& place, const std::string& shown,
+              const std::string& words) override {
+    if (!m_store) return;
+    m_store->search(place, words, kSearchResults, core::kReplayBytes,
+                    [weak = weak_from_this(), io = &m_io, to, shown](std::vector<std::string> found) {
+                      asio::post(*io, [weak, to, shown, found = std::move(found)] {
+                        auto self = weak.lock();
+                        if (!self || self->m_stopped) return;
+                        for (const auto& line : found) self->send(to, line);
+                        self->send(to, core::format(core::ServerMessage{core::FoundEnd{
+                                           shown, static_cast<std::uint32_t>(found.size())}}));
+                      });
+                    });
   }
 
   // Output that waited for records up to `number` may go.

@@ -24,8 +24,16 @@ CREATE TABLE IF NOT EXISTS lines(
   place TEXT NOT NULL,         -- a folded channel name, or two folded nicknames
   private INTEGER NOT NULL,
   unix_ms INTEGER NOT NULL,
-  line TEXT NOT NULL           -- the protocol line, as replayed
+  line TEXT NOT NULL,          -- the protocol line, as replayed
+  text TEXT NOT NULL DEFAULT '' -- the words alone, for search
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS lines_text USING fts5(text, content='lines', content_rowid='id');
+CREATE TRIGGER IF NOT EXISTS lines_indexed AFTER INSERT ON lines BEGIN
+  INSERT INTO lines_text(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS lines_unindexed AFTER DELETE ON lines BEGIN
+  INSERT INTO lines_text(lines_text, rowid, text) VALUES ('delete', old.id, old.text);
+END;
 CREATE INDEX IF NOT EXISTS lines_by_place ON lines(place, unix_ms);
 CREATE INDEX IF NOT EXISTS lines_by_time ON lines(unix_ms);
 CREATE TABLE IF NOT EXISTS channels(
@@ -101,6 +109,33 @@ void exec(sqlite3* db, const char* sql) {
   }
 }
 
+// What a user typed as an FTS5 query that means "all these words": each
+// word quoted (so AND, NEAR, quotes and brackets are just text), a
+// trailing * kept as a prefix search. Empty when there is no word.
+std::string fts_query(const std::string& words) {
+  std::string query;
+  std::size_t at = 0, count = 0;
+  while (count < 16) {
+    at = words.find_first_not_of(" \t", at);
+    if (at == std::string::npos) break;
+    std::size_t end = words.find_first_of(" \t", at);
+    std::string word = words.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    at = end;
+    bool prefix = word.size() > 1 && word.back() == '*';
+    if (prefix) word.pop_back();
+    std::string quoted = "\"";
+    for (char ch : word) {
+      quoted += ch;
+      if (ch == '"') quoted += '"';
+    }
+    quoted += prefix ? "\"*" : "\"";
+    if (!query.empty()) query += ' ';
+    query += quoted;
+    ++count;
+  }
+  return query;
+}
+
 struct Record {
   std::uint64_t number;
   core::Kept kept;
@@ -111,7 +146,12 @@ struct PageQuestion {
   std::size_t max_bytes;
   std::function<void(HistoryPage)> done;
 };
-using Job = std::variant<Record, PageQuestion>;
+struct SearchQuestion {
+  std::string place, words;
+  std::size_t max_lines, max_bytes;
+  std::function<void(std::vector<std::string>)> done;
+};
+using Job = std::variant<Record, PageQuestion, SearchQuestion>;
 
 }  // namespace
 
@@ -119,7 +159,7 @@ struct HistoryStore::Impl {
   sqlite3* db = nullptr;
   int keep_days;
   OnStored on_stored;
-  std::unique_ptr<Statement> insert_line, touch_channel, set_topic, select_page;
+  std::unique_ptr<Statement> insert_line, touch_channel, set_topic, select_page, select_found;
   std::mutex mutex;
   std::condition_variable wake;
   std::deque<Job> jobs;
@@ -141,7 +181,7 @@ struct HistoryStore::Impl {
       sqlite3_busy_timeout(db, 5000);  // another process reading it (sqlite3 by hand)
       exec(db, kSchema);
       insert_line = std::make_unique<Statement>(
-          db, "INSERT INTO lines(place, private, unix_ms, line) VALUES(?, ?, ?, ?)");
+          db, "INSERT INTO lines(place, private, unix_ms, line, text) VALUES(?, ?, ?, ?, ?)");
       touch_channel = std::make_unique<Statement>(
           db,
           "INSERT INTO channels(folded, name, last_ms) VALUES(?, ?, ?) "
@@ -155,6 +195,10 @@ struct HistoryStore::Impl {
           db,
           "SELECT line, unix_ms FROM lines WHERE place = ? AND unix_ms < ? "
           "ORDER BY unix_ms DESC LIMIT ?");
+      select_found = std::make_unique<Statement>(
+          db,
+          "SELECT l.line FROM lines_text JOIN lines l ON l.id = lines_text.rowid "
+          "WHERE lines_text MATCH ? AND l.place = ? ORDER BY l.unix_ms DESC LIMIT ?");
       forget_old();
     } catch (...) {
       close();
@@ -167,6 +211,7 @@ struct HistoryStore::Impl {
     touch_channel.reset();
     set_topic.reset();
     select_page.reset();
+    select_found.reset();
     sqlite3_close(db);
     db = nullptr;
   }
@@ -188,6 +233,7 @@ struct HistoryStore::Impl {
             .bind(2, std::int64_t{k.kind == Kind::Private})
             .bind(3, k.unix_ms)
             .bind(4, k.line)
+            .bind(5, k.text)
             .run();
         if (k.kind == Kind::ChannelLine)
           touch_channel->bind(1, k.place).bind(2, k.channel).bind(3, k.unix_ms).run();
@@ -227,6 +273,25 @@ struct HistoryStore::Impl {
     return page;
   }
 
+  // FOUND lines: the stored HISTORY lines under the other verb.
+  std::vector<std::string> find(const SearchQuestion& q) {
+    std::vector<std::string> found;
+    std::string query = fts_query(q.words);
+    if (query.empty()) return found;
+    select_found->bind(1, query).bind(2, q.place).bind(3, static_cast<std::int64_t>(q.max_lines));
+    std::size_t bytes = 0;
+    while (select_found->step()) {
+      std::string line = select_found->text(0);
+      if (line.rfind("HISTORY ", 0) != 0) continue;
+      line.replace(0, 7, "FOUND");
+      if (bytes + line.size() + 1 > q.max_bytes) break;
+      bytes += line.size() + 1;
+      found.push_back(std::move(line));
+    }
+    select_found->reset();
+    return found;
+  }
+
   void run() {
     std::unique_lock lock(mutex);
     for (;;) {
@@ -262,16 +327,25 @@ struct HistoryStore::Impl {
       on_stored(last);
     }
     for (auto& job : batch) {
-      auto* q = std::get_if<PageQuestion>(&job);
-      if (!q) continue;
-      HistoryPage page;
-      try {
-        page = answer(*q);
-      } catch (const std::exception& e) {
-        select_page->reset();
-        note_problem(e.what());
+      if (auto* q = std::get_if<PageQuestion>(&job)) {
+        HistoryPage page;
+        try {
+          page = answer(*q);
+        } catch (const std::exception& e) {
+          select_page->reset();
+          note_problem(e.what());
+        }
+        q->done(std::move(page));
+      } else if (auto* s = std::get_if<SearchQuestion>(&job)) {
+        std::vector<std::string> found;
+        try {
+          found = find(*s);
+        } catch (const std::exception& e) {
+          select_found->reset();
+          note_problem(e.what());
+        }
+        s->done(std::move(found));
       }
-      q->done(std::move(page));
     }
   }
 
@@ -341,6 +415,16 @@ void HistoryStore::page(const std::string& folded, std::int64_t before_unix_ms,
   {
     std::lock_guard lock(m_impl->mutex);
     m_impl->jobs.push_back(PageQuestion{folded, before_unix_ms, max_bytes, std::move(done)});
+  }
+  m_impl->wake.notify_one();
+}
+
+void HistoryStore::search(const std::string& place, const std::string& words,
+                          std::size_t max_lines, std::size_t max_bytes,
+                          std::function<void(std::vector<std::string>)> done) {
+  {
+    std::lock_guard lock(m_impl->mutex);
+    m_impl->jobs.push_back(SearchQuestion{place, words, max_lines, max_bytes, std::move(done)});
   }
   m_impl->wake.notify_one();
 }

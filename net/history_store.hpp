@@ -59,6 +59,12 @@ class HistoryStore {
   // `before_unix_ms`; `done` runs on the store's thread.
   void page(const std::string& folded, std::int64_t before_unix_ms, std::size_t max_bytes,
             std::function<void(HistoryPage)> done);
+  // The newest lines of `place` holding every one of `words` (SQLite's
+  // full-text index: whole words, any case, "pizz*" for a prefix), at most
+  // `max_lines` and `max_bytes`, newest first; `done` runs on the store's
+  // thread.
+  void search(const std::string& place, const std::string& words, std::size_t max_lines,
+              std::size_t max_bytes, std::function<void(std::vector<std::string>)> done);
 
   // How many records are handled (for tests and the benchmark).
   std::uint64_t stored() const;

@@ -357,8 +357,16 @@ void GuiApp::open_conversation(const std::string& name) {
   }
 }
 void GuiApp::refresh_channel_list() { m_engine.send(m_engine.model().request_list()); }
+void GuiApp::search(const std::string& conversation, const std::string& words) {
+  m_engine.send(m_engine.model().search(conversation, words));
+}
+
+void GuiApp::clear_search() { m_engine.model().clear_search(); }
+
 void GuiApp::load_older(const std::string& channel) {
-  m_engine.send(m_engine.model().load_older(channel));
+  auto lines = m_engine.model().load_older(channel);
+  if (!lines.empty()) trace("loading older messages of " + channel);
+  m_engine.send(lines);
 }
 void GuiApp::set_topic(const std::string& topic) {
   if (const auto* c = model().active(); c && c->is_channel)

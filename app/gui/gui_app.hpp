@@ -94,6 +94,9 @@ class GuiApp {
   void open_conversation(const std::string& name);
   void refresh_channel_list();
   void load_older(const std::string& channel);
+  // Searches a conversation's history (the server's SQLite index).
+  void search(const std::string& conversation, const std::string& words);
+  void clear_search();
   void set_topic(const std::string& topic);
   void call(const std::string& nickname);
   void mic_test();

@@ -42,6 +42,9 @@ struct ViewState {
   bool main_shown = false;      // for the test trace
   bool refocus_input = false;   // keep focus in the chat input after Enter
   std::size_t seen_lines = 0;   // lines of the active conversation already drawn
+  float log_scroll_y = 0;       // where the log was scrolled to in the last frame
+  std::string search;           // words in the conversation's search box
+  std::int64_t first_line_ms = 0;  // time of the log's first line in the last frame
   std::string seen_conversation;
   std::vector<std::string> input_devices, output_devices;  // for Settings
   Thumbnails thumbnails;        // of the images shared in conversations

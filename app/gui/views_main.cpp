@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "core/names.hpp"
 #include "app/gui/colors.hpp"
 #include "app/gui/metrics.hpp"
 #include "app/gui/views.hpp"
@@ -103,6 +104,52 @@ void draw_channels_panel(GuiApp& app, ViewState& v) {
   }
 }
 
+// On the right of the header, as tall as its small buttons so the log
+// below does not move.
+void draw_search_box(GuiApp& app, ViewState& v, const core::Conversation& c) {
+  if (v.editing_topic) return;  // the topic takes the whole line then
+  constexpr float kWidth = 170;
+  ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetContentRegionMax().x - kWidth));
+  ImGui::SetNextItemWidth(kWidth);
+  ImGui::PushStyleVar(ImGuiStyleVar_FramePadding,
+                      ImVec2(ImGui::GetStyle().FramePadding.x, 0));
+  if (ImGui::InputTextWithHint("##search", "Search", &v.search,
+                               ImGuiInputTextFlags_EnterReturnsTrue))
+    app.search(c.name, v.search);
+  ImGui::PopStyleVar();
+}
+
+// What the search box found in this conversation, newest first, above the
+// log, until closed.
+void draw_search_results(GuiApp& app, const core::Conversation& c) {
+  const auto& r = app.model().search_results();
+  if (r.place.empty() || core::fold_case(r.place) != core::fold_case(c.name)) return;
+  std::string title = !r.done ? "Searching for \"" + r.words + "\"..."
+                      : r.lines.empty() ? "Nothing found for \"" + r.words + "\""
+                                        : std::to_string(r.lines.size()) + " found for \"" +
+                                              r.words + "\", newest first";
+  ImGui::TextColored(kDim, "%s", title.c_str());
+  if (r.done) app.trace_once("search " + r.words + ": " + std::to_string(r.lines.size()) + " found");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Close search")) app.clear_search();
+  if (!r.lines.empty()) {
+    float height = std::min(ImGui::GetTextLineHeightWithSpacing() * (r.lines.size() + 0.5f),
+                            ImGui::GetContentRegionAvail().y * 0.4f);
+    ImGui::BeginChild("found", ImVec2(0, height), true);
+    for (const auto& line : r.lines) {
+      ImGui::TextColored(kDim, "%s", clock_text(line.unix_ms).c_str());
+      ImGui::SameLine();
+      ImGui::TextColored(kAccent, "%s", line.sender.c_str());
+      ImGui::SameLine();
+      ImGui::PushTextWrapPos(0);
+      ImGui::TextUnformatted(line.text.c_str());
+      ImGui::PopTextWrapPos();
+    }
+    ImGui::EndChild();
+  }
+  ImGui::Separator();
+}
+
 void draw_conversation_panel(GuiApp& app, ViewState& v) {
   const auto& model = app.model();
   const core::Conversation* c = model.active();
@@ -112,7 +159,7 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
   }
   // A conversation just opened: the message box has the focus.
   if (v.seen_conversation != c->name) v.refocus_input = true;
-  // Header: name and topic (click to edit).
+  // Header: name, topic (click to edit), and the search box on the right.
   ImGui::TextColored(kAccent, "%s", c->name.c_str());
   if (c->is_channel && c->joined) {
     ImGui::SameLine();
@@ -141,7 +188,9 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
       }
     }
   }
+  draw_search_box(app, v, *c);
   ImGui::Separator();
+  draw_search_results(app, *c);
 
   // The log: clipped, and it follows new lines only if already at the bottom.
   const float input_height =
@@ -150,6 +199,13 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
   ImGui::BeginChild("log", ImVec2(0, -input_height), false);
   if (c->older_before_unix_ms != 0 && ImGui::SmallButton("Load older messages"))
     app.load_older(c->name);
+  // Scrolling up to the top loads the page before it, like any chat. Only
+  // on arriving there: the page then lands above without asking for more.
+  const float scroll_y = ImGui::GetScrollY();
+  if (c->older_before_unix_ms != 0 && scroll_y <= 0 && v.log_scroll_y > 0 &&
+      v.seen_conversation == c->name)
+    app.load_older(c->name);
+  v.log_scroll_y = scroll_y;
   bool new_lines = v.seen_conversation != c->name || v.seen_lines != c->lines.size();
   bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 2;
   // The clipper draws only the lines in view, but it takes every line to
@@ -196,6 +252,11 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
       for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) draw_line(i);
   }
   if (new_lines && (at_bottom || v.seen_conversation != c->name)) ImGui::SetScrollHereY(1.0f);
+  // A page of older messages lands above: the first line is older now.
+  if (v.seen_conversation == c->name && !c->lines.empty() && v.first_line_ms != 0 &&
+      c->lines.front().unix_ms < v.first_line_ms)
+    app.trace("shown older " + c->name + " " + c->lines.front().sender + ": " + c->lines.front().text);
+  v.first_line_ms = c->lines.empty() ? 0 : c->lines.front().unix_ms;
   if (new_lines) {
     std::size_t from = v.seen_conversation == c->name ? v.seen_lines : 0;
     for (std::size_t i = from; i < c->lines.size(); ++i)

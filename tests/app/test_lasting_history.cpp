@@ -95,6 +95,11 @@ TEST_CASE("lasting history: what anyone saw survives kill -9 of the server") {
   }
   CHECK(texts == bob_saw);
 
+  // Searchable, members only.
+  carol.send("SEARCH #games: LINE 42");
+  CHECK(carol.until_prefix("FOUNDEND #games: ") ==
+        Lines{"FOUND alice #games " + history[42].substr(21, 13) + ": line 42", "FOUNDEND #games: 1"});
+
   // The private message: for its two people only.
   TestClient bob(again.port);
   bob.login("bob");
@@ -103,6 +108,12 @@ TEST_CASE("lasting history: what anyone saw survives kill -9 of the server") {
   REQUIRE(mine.size() == 1);
   CHECK(mine[0].rfind("HISTORY alice bob ", 0) == 0);
   CHECK(text_of(mine[0]) == "meet at table 12");
+  bob.send("SEARCH alice: table");
+  CHECK(bob.until_prefix("FOUNDEND alice: ").size() == 2);
+  carol.send("SEARCH alice: table");
+  Lines carols = carol.until_prefix("FOUNDEND alice: ");  // bob's USERJOIN, then no FOUND
+  CHECK(carols.back() == "FOUNDEND alice: 0");
+  for (const auto& l : carols) CHECK(l.rfind("FOUND ", 0) != 0);
   carol.send("HISTORY alice: before 9999999999999");
   for (const auto& l : carol.until("HISTORYMORE alice: 0"))  // bob's USERJOIN, no HISTORY
     CHECK(l.rfind("HISTORY", 0) != 0);

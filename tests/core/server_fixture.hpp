@@ -43,9 +43,15 @@ struct Recorder : Outbox {
     ConnId to;
     std::string place, name;
     std::int64_t before;
+    std::string words;
   };
   std::vector<PageAsked> pages;
+  std::vector<PageAsked> searched;  // `before` unused; `words` what was asked
   void keep(const Kept& k) override { kept.push_back({k, sent}); }
+  void search(ConnId to, const std::string& place, const std::string& name,
+              const std::string& words) override {
+    searched.push_back({to, place, name, 0, words});
+  }
   void history_page(ConnId to, const std::string& place, const std::string& name,
                     std::int64_t before) override {
     pages.push_back({to, place, name, before});

@@ -162,3 +162,14 @@ TEST_CASE("the seed client's HOST and CONNECT, typed before connecting") {
     CHECK_FALSE(parse_seed_command(bad).has_value());
   }
 }
+
+TEST_CASE("/search and /older ask about the current channel, a #channel or an @nickname") {
+  ClientModel s = logged_in({"HISTORY bob #lobby 3000: hi", "HISTORYMORE #lobby: 3000"});
+  CHECK(lines_for("/search pizza table", s) == Lines{"SEARCH #lobby: pizza table"});
+  CHECK(lines_for("/search #games pizz*", s) == Lines{"SEARCH #games: pizz*"});
+  CHECK(lines_for("/search @bob the key", s) == Lines{"SEARCH bob: the key"});
+  CHECK(translate_cli_input("/search", s).output.find("usage") != std::string::npos);
+  CHECK(translate_cli_input("/search #games", s).lines.empty());
+  CHECK(lines_for("/older", s) == Lines{"HISTORY #lobby: before 3000"});
+  CHECK(lines_for("/older @bob", s) == Lines{"HISTORY bob: before 9999999999999"});
+}

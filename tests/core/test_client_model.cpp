@@ -542,6 +542,62 @@ TEST_CASE("HISTORYMORE offers older messages, and load_older puts each page abov
   CHECK(m.load_older("#games").empty());
 }
 
+TEST_CASE("private history pages go into the conversation with the other person") {
+  ClientModel m = connected();  // as alice
+  m.apply("MSG bob alice: still there?", kT);
+  const Conversation* bob = m.find("bob");
+  REQUIRE(bob != nullptr);
+  CHECK(bob->older_before_unix_ms == Conversation::kOlderUnknown);  // the server may have more
+  CHECK(m.load_older("bob") == Lines{"HISTORY bob: before 9999999999999"});
+  // Both directions: bob's lines and my own, shown above what is there.
+  feed(m, {"HISTORY bob alice 1000: meet at table 12", "HISTORY alice bob 2000: on my way",
+           "HISTORYMORE bob: 0"});
+  bob = m.find("bob");
+  REQUIRE(bob->lines.size() == 3);
+  CHECK(bob->lines[0].sender == "bob");
+  CHECK(bob->lines[0].text == "meet at table 12");
+  CHECK(bob->lines[1].sender == "alice");
+  CHECK(bob->lines[2].text == "still there?");
+  CHECK(bob->older_before_unix_ms == 0);
+  CHECK(m.load_older("bob").empty());
+  CHECK(m.find("alice") == nullptr);  // my own name is no conversation
+}
+
+TEST_CASE("search results of the conversation asked about, newest first, until FOUNDEND") {
+  ClientModel m = connected();  // as alice
+  feed(m, {"JOINED: #games"});
+  CHECK(m.search("#games", "  ").empty());
+  CHECK(m.search("#games", "  pizza table") == Lines{"SEARCH #games: pizza table"});
+  feed(m, {"FOUND bob #games 3000: pizza at table 12", "FOUND carol #games 1000: table for pizza"});
+  const SearchResults& r = m.search_results();
+  CHECK(r.place == "#games");
+  CHECK_FALSE(r.done);
+  REQUIRE(r.lines.size() == 2);
+  CHECK(r.lines[0].sender == "bob");
+  CHECK(r.lines[1].unix_ms == 1000);
+  feed(m, {"FOUNDEND #games: 2"});
+  CHECK(m.search_results().done);
+  CHECK(m.find("#games")->lines.empty());  // results are not chat lines
+  // Private: my own lines and bob's both belong to the conversation with bob.
+  CHECK(m.search("bob", "table") == Lines{"SEARCH bob: table"});
+  feed(m, {"FOUND #games 1: stale", "FOUND alice bob 5000: my table", "FOUND bob alice 4000: his table",
+           "FOUNDEND bob: 2"});
+  CHECK(m.search_results().lines.size() == 2);
+  m.clear_search();
+  CHECK(m.search_results().place.empty());
+}
+
+TEST_CASE("a server that keeps no private messages is asked once") {
+  ClientModel m = connected();
+  m.apply("MSG bob alice: hi", kT);
+  CHECK(m.load_older("bob").size() == 1);
+  feed(m, {"ERROR NOSUCHCHANNEL: This server keeps no private messages"});
+  CHECK(m.find("bob")->older_before_unix_ms == 0);
+  CHECK(m.load_older("bob").empty());
+  m.apply("MSG carol alice: hey", kT);
+  CHECK(m.load_older("carol").empty());  // not offered in new conversations either
+}
+
 TEST_CASE("send_text refuses text over the cap before sending, and sends text at the cap") {
   ClientModel m = connected();
   CHECK(m.send_text(std::string(kMaxTextBytes + 1, 'x'), kT).empty());

@@ -177,3 +177,28 @@ TEST_CASE_FIXTURE(Archived, "a channel made anew under an archived name offers o
   line(1, "JOIN: #new");
   CHECK(take(1).back() == "USERLIST #new: alice");
 }
+
+TEST_CASE_FIXTURE(Archived, "SEARCH asks the archive for a member's channel or the asker's own pair") {
+  login(1, "alice");
+  line(1, "JOIN: #games");
+  line(1, "SEARCH #GAMES: pizza  table");
+  REQUIRE(out.searched.size() == 1);
+  CHECK(out.searched[0].place == "#games");
+  CHECK(out.searched[0].name == "#games");
+  CHECK(out.searched[0].words == "pizza  table");
+  line(1, "SEARCH Bob: pizza");
+  CHECK(out.searched[1].place == "alice bob");
+  clear_all();
+  // Not a member: refused; no words: malformed; nothing asked.
+  line(1, "SEARCH #secret: pizza");
+  CHECK(take(1)[0].rfind("ERROR NOSUCHCHANNEL", 0) == 0);
+  line(1, "SEARCH #games:   ");
+  CHECK(take(1)[0] == "ERROR MALFORMED: Malformed SEARCH, expected 'SEARCH #channel: words'");
+  CHECK(out.searched.size() == 2);
+}
+
+TEST_CASE_FIXTURE(Fixture, "SEARCH on a server without an archive says there is nothing to search") {
+  login(1, "alice");
+  line(1, "SEARCH #lobby: pizza");
+  CHECK(only(1) == "ERROR NOSUCHCHANNEL: This server keeps no history to search");
+}

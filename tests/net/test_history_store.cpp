@@ -126,3 +126,54 @@ TEST_CASE("history store: a file that cannot be used is refused with the reason"
   CHECK_THROWS_WITH_AS(HistoryStore(dir + "/not-a-db", 0, [](std::uint64_t) {}),
                        doctest::Contains("history database"), std::runtime_error);
 }
+
+TEST_CASE("history store: search finds whole words and prefixes in one place, newest first") {
+  std::string path = test::temp_dir("store-search") + "/history.sqlite3";
+  HistoryStore store(path, 0, [](std::uint64_t) {});
+  auto said = [&](const std::string& place, std::int64_t at, const std::string& text) {
+    core::Kept k = channel_line(place, at, text);
+    k.text = text;
+    store.keep(k);
+  };
+  said("#games", 1000, "the pizza is here");
+  said("#games", 2000, "Pizzas for table 12");
+  said("#games", 3000, "who took my PIZZA");
+  said("#other", 4000, "pizza elsewhere");
+  said("#games", 5000, "AND (\"NEAR unbalanced");
+  auto found = [&](const std::string& place, const std::string& words) {
+    std::promise<std::vector<std::string>> answer;
+    auto got = answer.get_future();
+    store.search(place, words, 50, 16 * 1024,
+                 [&](std::vector<std::string> lines) { answer.set_value(std::move(lines)); });
+    REQUIRE(got.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    return got.get();
+  };
+  // Whole words, any case, only in #games, newest first, as FOUND lines.
+  CHECK(found("#games", "pizza") ==
+        std::vector<std::string>{"FOUND alice #games 3000: who took my PIZZA",
+                                 "FOUND alice #games 1000: the pizza is here"});
+  CHECK(found("#games", "pizz*").size() == 3);          // a prefix
+  CHECK(found("#games", "pizza here").size() == 1);     // every word
+  CHECK(found("#games", "AND (\"NEAR").size() == 1);    // query syntax is just text
+  CHECK(found("#games", "   ").empty());
+  CHECK(store.problem().empty());
+}
+
+TEST_CASE("history store: lines removed by the retention are not found any more") {
+  std::string path = test::temp_dir("store-search-retention") + "/history.sqlite3";
+  const std::int64_t day = 24LL * 3600 * 1000;
+  {
+    HistoryStore store(path, 0, [](std::uint64_t) {});
+    core::Kept old = channel_line("#games", unix_now_ms() - 5 * day, "ancient pizza");
+    old.text = "ancient pizza";
+    store.keep(old);
+  }
+  HistoryStore store(path, 1, [](std::uint64_t) {});
+  std::promise<std::vector<std::string>> answer;
+  auto got = answer.get_future();
+  store.search("#games", "pizza", 50, 16 * 1024,
+               [&](std::vector<std::string> lines) { answer.set_value(std::move(lines)); });
+  REQUIRE(got.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(got.get().empty());
+  CHECK(store.problem().empty());
+}
