@@ -31,7 +31,9 @@
 //
 // With --server the bench starts
 //   PATH serve --port P --bind 127.0.0.1 --flood-rate 0 --max-clients <N+50> --max-per-address 0
-//   [--server-arg ...]
+//   --data-dir <a fresh temporary directory> [--server-arg ...]
+// so the server keeps its history file (SQLite) there; `--server-arg --no-history-file`
+// measures it without.
 // waits until P accepts TCP connections, and sends SIGTERM to it at the end.
 //
 // Output: a human-readable summary on stdout ending with one machine-readable line
@@ -49,6 +51,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,13 +66,15 @@ namespace voixer::bench {
 namespace {
 
 // `voixer serve` on a free loopback port, its output to --server-log.
-std::unique_ptr<test::Process> start_server(const Options& o, int port) {
+std::unique_ptr<test::Process> start_server(const Options& o, int port,
+                                            const std::string& data_dir) {
   const std::string room = std::to_string(o.clients + 50);
   // clang-format off
   std::vector<std::string> args = {o.server_path, "serve", "--port", std::to_string(port),
                                    "--bind", "127.0.0.1", "--flood-rate", "0",
                                    "--max-clients", room, "--max-per-address", "0",
-                                   "--max-pending", room, "--max-pending-per-address", room};
+                                   "--max-pending", room, "--max-pending-per-address", room,
+                                   "--data-dir", data_dir};
   // clang-format on
   args.insert(args.end(), o.server_args.begin(), o.server_args.end());
   return std::make_unique<test::Process>(args, o.server_log.empty() ? "/dev/null" : o.server_log);
@@ -89,11 +94,15 @@ int run(const Options& opt) {
   sockaddr_storage addr{};
   socklen_t addr_len = 0;
   std::unique_ptr<test::Process> server;  // stopped after the clients are gone
+  std::string data_dir;                    // the server's, removed at the end
   if (!opt.server_path.empty()) {
     int port = opt.port ? opt.port : free_loopback_port();
     addr = resolve("127.0.0.1", std::to_string(port), addr_len);
     std::fprintf(stderr, "chat_fanout: starting %s on port %d\n", opt.server_path.c_str(), port);
-    server = start_server(opt, port);
+    char dir[] = "/tmp/chat_fanout-XXXXXX";
+    if (!mkdtemp(dir)) throw FatalError("cannot make a data directory in /tmp");
+    data_dir = dir;
+    server = start_server(opt, port, data_dir);
     const std::int64_t deadline = now_ns() + 10 * kNsPerSec;
     for (;;) {
       if (auto why = exit_text(*server); !why.empty())
@@ -106,6 +115,8 @@ int run(const Options& opt) {
     }
     run_fanout(opt, addr, addr_len, server->pid(), [&] { return exit_text(*server); });
     server->stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(data_dir, ignored);
     return 0;
   }
   addr = resolve(opt.connect_host, opt.connect_port, addr_len);
