@@ -29,7 +29,8 @@ const char* const kServeHelp =
     "  --flood-rate R         lines per second a client may send, sustained;\n"
     "                         0 turns flood control off (default 10)\n"
     "  --flood-burst B        lines a client may send at once (default 30)\n"
-    "  --max-clients N        users logged in at once (default 1000)\n"
+    "  --max-clients N        users logged in at once (default 5000; the limit of\n"
+    "                         open files is raised to allow them)\n"
     "  --max-per-address N    connections from one address (default 32; 0: no cap)\n"
     "  --max-pending N        connections waiting to log in, in all; when full the\n"
     "                         one waiting longest is closed (default 64)\n"
@@ -148,6 +149,14 @@ int run_serve(const std::vector<std::string>& argv) {
   if (!args.has("--quiet")) {
     options.log = [](const std::string& line) { std::cerr << "voixer: " << line << "\n"; };
   }
+
+  // One descriptor per connection, plus pending ones, files and the rest.
+  std::size_t open_files = platform::raise_open_files_limit();
+  std::size_t wanted = config.max_clients + config.max_pending + 64;
+  if (open_files < wanted)
+    std::cerr << "voixer: warning: this process may open only " << open_files
+              << " files, fewer than --max-clients " << config.max_clients
+              << " needs; raise the hard limit (ulimit -Hn) or lower --max-clients\n";
 
   asio::io_context io;
   try {

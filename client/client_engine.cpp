@@ -90,6 +90,7 @@ std::string ClientEngine::host(const HostChoices& choices) {
       (std::filesystem::path(m_options.host_data_dir) / "files").string();
   options.history_path =
       (std::filesystem::path(m_options.host_data_dir) / "history.sqlite3").string();
+  platform::raise_open_files_limit();  // a descriptor per guest
   error = m_connection->host(std::move(config), options);
   m_hosting = error.empty();
   return error;

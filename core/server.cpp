@@ -626,7 +626,7 @@ struct Server::Impl : CallDirectory {
     ch->topic = m.text;
     ch->topic_setter = c.nickname;
     if (config.archive) {
-      out.keep(Kept{Kept::Kind::Topic, ch->folded, ch->name, c.nickname, wall(now), m.text});
+      out.keep(Kept{Kept::Kind::Topic, ch->folded, ch->name, c.nickname, wall(now), m.text, {}});
       archived_names.insert(ch->folded);
     }
     std::string line = format(ServerMessage{Topic{c.nickname, ch->name, m.text}});

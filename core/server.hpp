@@ -88,7 +88,7 @@ struct ServerConfig {
   Millis ring_timeout = 30'000;      // an unanswered call ends after this
   double flood_rate = 10.0;          // lines per second sustained; 0 = off
   double flood_burst = 30.0;         // lines accepted at once
-  std::size_t max_clients = 1000;     // users logged in at once
+  std::size_t max_clients = 5000;     // users logged in at once (a big LAN event)
   std::size_t max_per_address = 32;  // connections from one address; 0 = no cap
   // Connections that have not sent CONNECT yet have a small quota of their
   // own, so sockets that never log in cannot fill max_clients: at most this

@@ -77,6 +77,8 @@ class FanoutBench {
     const int n = m_opt.clients;
     check_fd_limit(static_cast<std::size_t>(n) + 32, std::to_string(n) + " clients");
     const std::int64_t t0 = now_ns();
+    const CpuSample cpu0 = sample_cpu(m_server_pid);
+    const auto rss0 = m_server_pid > 0 ? process_rss_kib(m_server_pid) : std::nullopt;
     const std::int64_t deadline = t0 + static_cast<std::int64_t>(m_opt.setup_timeout * 1e9);
     std::fprintf(stderr, "chat_fanout: connecting %d clients\n", n);
     while (m_joined < n || m_members0 < n) {
@@ -93,6 +95,15 @@ class FanoutBench {
     }
     std::fprintf(stderr, "chat_fanout: all %d clients joined %s in %.2f s\n", n,
                  m_opt.channel.c_str(), static_cast<double>(now_ns() - t0) / 1e9);
+    // The join storm: what it cost the server, in all and per user.
+    const CpuSample cpu1 = sample_cpu(m_server_pid);
+    const auto rss1 = m_server_pid > 0 ? process_rss_kib(m_server_pid) : std::nullopt;
+    if (cpu0.server && cpu1.server && rss0 && rss1)
+      std::printf("JOINSTORM clients=%d seconds=%.2f server_cpu_s=%.3f server_us_per_user=%.1f "
+                  "server_rss_mib=%.1f server_kib_per_user=%.1f\n",
+                  n, static_cast<double>(cpu1.wall_ns - cpu0.wall_ns) / 1e9,
+                  *cpu1.server - *cpu0.server, (*cpu1.server - *cpu0.server) * 1e6 / n,
+                  *rss1 / 1024.0, (*rss1 - *rss0) / n);
   }
 
   // Phases 2 and 3: sends for the warm-up and the measured seconds, then

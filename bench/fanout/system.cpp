@@ -35,6 +35,14 @@ std::optional<double> process_cpu_seconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+std::optional<double> process_rss_kib(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr);
+  return std::nullopt;
+}
+
 // kill(pid, 0) succeeds on zombies, so look at the state in /proc/<pid>/stat instead.
 bool process_alive(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");

@@ -14,6 +14,8 @@ namespace voixer::bench {
 
 // utime + stime of a process in seconds, from /proc/<pid>/stat.
 std::optional<double> process_cpu_seconds(pid_t pid);
+// Resident memory of a process in KiB (VmRSS in /proc/<pid>/status).
+std::optional<double> process_rss_kib(pid_t pid);
 // Still running (a zombie is not).
 bool process_alive(pid_t pid);
 // This process's user + system CPU time in seconds.

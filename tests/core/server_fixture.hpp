@@ -54,7 +54,7 @@ struct Recorder : Outbox {
   }
   void history_page(ConnId to, const std::string& place, const std::string& name,
                     std::int64_t before) override {
-    pages.push_back({to, place, name, before});
+    pages.push_back({to, place, name, before, {}});
   }
 };
 

@@ -28,7 +28,7 @@ std::int64_t unix_now_ms() {
 
 core::Kept channel_line(const std::string& channel, std::int64_t at, const std::string& text) {
   return core::Kept{core::Kept::Kind::ChannelLine, channel, channel, {}, at,
-                    "HISTORY alice " + channel + " " + std::to_string(at) + ": " + text};
+                    "HISTORY alice " + channel + " " + std::to_string(at) + ": " + text, text};
 }
 
 HistoryPage ask(HistoryStore& store, const std::string& place, std::int64_t before,
@@ -70,10 +70,10 @@ TEST_CASE("history store: channels, topics and private lines come back after reo
   {
     HistoryStore store(path, 0, [](std::uint64_t) {});
     for (int i = 0; i < 5; ++i) store.keep(channel_line("#games", 1000 + i, std::to_string(i)));
-    store.keep(core::Kept{core::Kept::Kind::Topic, "#games", "#Games", "carol", 1100, "finals"});
+    store.keep(core::Kept{core::Kept::Kind::Topic, "#games", "#Games", "carol", 1100, "finals", {}});
     store.keep(channel_line("#quiet", 500, "long ago"));
     store.keep(core::Kept{core::Kept::Kind::Private, "alice bob", {}, {}, 1200,
-                          "HISTORY alice bob 1200: psst"});
+                          "HISTORY alice bob 1200: psst", "psst"});
   }  // closing commits what is queued
   HistoryStore store(path, 0, [](std::uint64_t) {});
   auto channels = store.load_channels(3, 10);
@@ -131,9 +131,7 @@ TEST_CASE("history store: search finds whole words and prefixes in one place, ne
   std::string path = test::temp_dir("store-search") + "/history.sqlite3";
   HistoryStore store(path, 0, [](std::uint64_t) {});
   auto said = [&](const std::string& place, std::int64_t at, const std::string& text) {
-    core::Kept k = channel_line(place, at, text);
-    k.text = text;
-    store.keep(k);
+    store.keep(channel_line(place, at, text));
   };
   said("#games", 1000, "the pizza is here");
   said("#games", 2000, "Pizzas for table 12");
@@ -164,9 +162,7 @@ TEST_CASE("history store: lines removed by the retention are not found any more"
   const std::int64_t day = 24LL * 3600 * 1000;
   {
     HistoryStore store(path, 0, [](std::uint64_t) {});
-    core::Kept old = channel_line("#games", unix_now_ms() - 5 * day, "ancient pizza");
-    old.text = "ancient pizza";
-    store.keep(old);
+    store.keep(channel_line("#games", unix_now_ms() - 5 * day, "ancient pizza"));
   }
   HistoryStore store(path, 1, [](std::uint64_t) {});
   std::promise<std::vector<std::string>> answer;
