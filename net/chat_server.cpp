@@ -170,6 +170,9 @@ class ChatServer::Impl : public core::Outbox,
     if (m_voice) m_voice->shutdown();
     m_discovery.reset();  // gone from the LAN's lists at once
     m_files.reset();
+    // Writes what is queued and stops its threads now, while the io_context
+    // runs: the output it held is released by the last history_stored().
+    m_store.reset();
   }
 
   // ---- history -----------------------------------------------------------

@@ -6,6 +6,11 @@
 
 namespace voixer::bench {
 
+void Connection::quickack() {
+  int one = 1;
+  setsockopt(m_fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+}
+
 void Connection::open(Poller& poller, const sockaddr_storage& addr, socklen_t addr_len,
                       std::uint64_t tag) {
   m_fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -63,8 +63,12 @@ class Connection {
   // connection ended (it is still open: close() it).
   template <class OnLine>
   std::string read_lines(std::vector<char>& scratch, std::uint64_t& overlong, OnLine on_line);
+  // Acknowledge every read at once (TCP_QUICKACK, which the kernel clears
+  // again by itself, so it is set after each read).
+  void set_quickack(bool on) { m_quickack = on; }
 
  private:
+  void quickack();
   void want_output(bool on);
 
   int m_fd = -1;
@@ -75,6 +79,7 @@ class Connection {
   std::string m_carry;          // an incomplete line left from the previous read
   std::string m_out;            // pending output, written from m_out_at
   std::size_t m_out_at = 0;
+  bool m_quickack = false;
 };
 
 template <class OnLine>
@@ -93,6 +98,7 @@ std::string Connection::read_lines(std::vector<char>& scratch, std::uint64_t& ov
     return errno_text("read");
   }
   const std::int64_t read_ns = now_ns();
+  if (m_quickack) quickack();
   const char* p = buf;
   const char* end = buf + carry + static_cast<std::size_t>(r);
   while (p < end) {

@@ -15,6 +15,7 @@
 #include "bench/fanout/connection.hpp"
 #include "bench/fanout/deliveries.hpp"
 #include "bench/fanout/errors.hpp"
+#include "bench/fanout/irc.hpp"
 #include "bench/fanout/lines.hpp"
 #include "bench/fanout/pacing.hpp"
 #include "bench/fanout/poller.hpp"
@@ -68,7 +69,7 @@ class FanoutBench {
         m_schedule(m_flat_out ? 1 : opt.rate, opt.senders),
         m_windows(opt.senders, opt.window),
         m_dirty_flag(static_cast<std::size_t>(opt.senders), 0),
-        m_message_prefix(message_prefix(opt.channel)),
+        m_message_prefix(opt.irc ? irc_message_prefix(opt.channel) : message_prefix(opt.channel)),
         m_padding(message_padding(opt.payload)) {}
 
   // Phase 1: connects the clients, a few at a time, until all have joined
@@ -98,12 +99,14 @@ class FanoutBench {
     // The join storm: what it cost the server, in all and per user.
     const CpuSample cpu1 = sample_cpu(m_server_pid);
     const auto rss1 = m_server_pid > 0 ? process_rss_kib(m_server_pid) : std::nullopt;
-    if (cpu0.server && cpu1.server && rss0 && rss1)
+    if (cpu0.server && cpu1.server && rss0 && rss1) {
+      const double cpu_s = cpu1.server.value_or(0) - cpu0.server.value_or(0);
+      const double rss_kib = rss1.value_or(0), grown_kib = rss_kib - rss0.value_or(0);
       std::printf("JOINSTORM clients=%d seconds=%.2f server_cpu_s=%.3f server_us_per_user=%.1f "
                   "server_rss_mib=%.1f server_kib_per_user=%.1f\n",
-                  n, static_cast<double>(cpu1.wall_ns - cpu0.wall_ns) / 1e9,
-                  *cpu1.server - *cpu0.server, (*cpu1.server - *cpu0.server) * 1e6 / n,
-                  *rss1 / 1024.0, (*rss1 - *rss0) / n);
+                  n, static_cast<double>(cpu1.wall_ns - cpu0.wall_ns) / 1e9, cpu_s,
+                  cpu_s * 1e6 / n, rss_kib / 1024.0, grown_kib / n);
+    }
   }
 
   // Phases 2 and 3: sends for the warm-up and the measured seconds, then
@@ -213,7 +216,9 @@ class FanoutBench {
   void connect(int idx) {
     Client& c = client(idx);
     c.connection.open(m_poller, m_addr, m_addr_len, static_cast<std::uint64_t>(idx));
-    c.connection.queue(connect_line(m_opt.nick_prefix + std::to_string(idx), idx));
+    c.connection.set_quickack(m_opt.quickack);
+    const std::string nick = m_opt.nick_prefix + std::to_string(idx);
+    c.connection.queue(m_opt.irc ? irc_connect_line(nick) : connect_line(nick, idx));
     ++m_pending_accept;
   }
 
@@ -276,15 +281,28 @@ class FanoutBench {
   // ---- what the clients read ------------------------------------------------
 
   void on_line(int idx, std::string_view line, std::int64_t read_ns) {
+    if (m_opt.irc) return on_irc_line(idx, line, read_ns);
     if (is_message(line))
       on_message(idx, line, read_ns);
     else
       on_control(idx, line);
   }
 
+  void on_irc_line(int idx, std::string_view line, std::int64_t read_ns) {
+    if (auto text = irc_message_text(line)) return on_message_text(idx, *text, read_ns);
+    const std::string nick = m_opt.nick_prefix + std::to_string(idx);
+    if (auto m = irc_to_message(line, nick)) on_control_message(idx, line, *m);
+  }
+
   // The hot path: a delivery of a measured message.
   void on_message(int idx, std::string_view line, std::int64_t read_ns) {
-    const std::optional<Stamp> stamp = read_stamp(line);
+    auto colon = line.find(": ");
+    if (colon == std::string_view::npos) return m_deliveries.on_malformed();
+    on_message_text(idx, line.substr(colon + 2), read_ns);
+  }
+
+  void on_message_text(int idx, std::string_view text, std::int64_t read_ns) {
+    const std::optional<Stamp> stamp = read_stamp_text(text);
     if (!stamp) return m_deliveries.on_malformed();
     if (m_deliveries.on_delivery(idx, *stamp, read_ns) != Deliveries::Outcome::Counted) return;
     if (m_flat_out && idx == m_observer)
@@ -295,11 +313,15 @@ class FanoutBench {
     const bool follows_members = idx == 0 && !m_load_started;
     if (!wanted(line.substr(0, line.find_first_of(" :")), follows_members)) return;
     auto parsed = core::parse_server(line);
-    const auto* m = std::get_if<core::ServerMessage>(&parsed);
-    if (!m) return;
+    if (const auto* m = std::get_if<core::ServerMessage>(&parsed)) on_control_message(idx, line, *m);
+  }
+
+  void on_control_message(int idx, std::string_view line, const core::ServerMessage& message) {
+    const bool follows_members = idx == 0 && !m_load_started;
+    const core::ServerMessage* m = &message;
     Client& c = client(idx);
     if (const auto* ping = std::get_if<core::Ping>(m)) {
-      c.connection.queue(pong_line(ping->token));
+      c.connection.queue(m_opt.irc ? irc_pong_line(ping->token) : pong_line(ping->token));
       flush(idx);
     } else if (std::holds_alternative<core::Error>(*m) ||
                std::holds_alternative<core::NotAccepted>(*m) ||
@@ -315,7 +337,7 @@ class FanoutBench {
       if (c.accepted) return;
       c.accepted = true;
       --m_pending_accept;
-      c.connection.queue(join_line(m_opt.channel));
+      c.connection.queue(m_opt.irc ? irc_join_line(m_opt.channel) : join_line(m_opt.channel));
       flush(idx);
     } else if (const auto* joined = std::get_if<core::Joined>(m)) {
       if (c.joined || joined->channel != m_opt.channel) return;

@@ -50,15 +50,12 @@ inline bool read_number(const char*& p, const char* end, std::uint64_t& value) {
 }
 }  // namespace detail
 
-// The stamp of a delivered message, or nullopt when its text is not one.
-// Inline: it runs once per delivery.
-inline std::optional<Stamp> read_stamp(std::string_view message_line) {
+// The stamp at the start of a delivered message's text, or nullopt when
+// it is not one. Inline: it runs once per delivery.
+inline std::optional<Stamp> read_stamp_text(std::string_view text) {
   using detail::read_number;
-  const char* end = message_line.data() + message_line.size();
-  const char* p = message_line.data() + 4;  // after "MSG "
-  auto* colon = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(end - p)));
-  if (!colon || end - colon < 2 || colon[1] != ' ') return std::nullopt;
-  p = colon + 2;
+  const char* end = text.data() + text.size();
+  const char* p = text.data();
   Stamp s;
   if (!read_number(p, end, s.sender) || p == end || *p++ != ' ' || !read_number(p, end, s.seq) ||
       p == end || *p++ != ' ' || !read_number(p, end, s.send_ns))

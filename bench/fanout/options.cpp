@@ -43,6 +43,10 @@ Load:
   --payload B          bytes of 'x' padding in each message text (default 32)
   --channel NAME       channel to join (default #bench)
   --nick-prefix P      nickname prefix (default b)
+  --irc                speak IRC (NICK/USER, JOIN, PRIVMSG) to an IRC server given with --connect;
+                       bench/irc_compare.sh measures InspIRCd and Voixer this way in one run
+  --quickack           set TCP_QUICKACK after every read: each read is acknowledged at once,
+                       as interactive clients do (the server then handles more ACKs)
 
 Timeouts:
   --setup-timeout S    max seconds for connecting and joining all clients (default 30)
@@ -136,9 +140,15 @@ Options parse_args(int argc, char** argv) {
       o.setup_timeout = parse_double(a, value());
     else if (a == "--drain-timeout")
       o.drain_timeout = parse_double(a, value());
+    else if (a == "--irc")
+      o.irc = true;
+    else if (a == "--quickack")
+      o.quickack = true;
     else
       throw UsageError("unknown option " + a + " (see --help)");
   }
+  if (o.irc && o.connect_host.empty())
+    throw UsageError("--irc needs --connect HOST:PORT (an IRC server the bench does not start)");
   if (o.server_path.empty() == o.connect_host.empty())
     throw UsageError("give exactly one of --server PATH or --connect HOST:PORT");
   if (!o.connect_host.empty() && (o.port || !o.server_log.empty() || !o.server_args.empty()))

@@ -27,6 +27,8 @@ struct Options {
   std::string nick_prefix = "b";
   double setup_timeout = 30;
   double drain_timeout = 5;
+  bool irc = false;       // --irc: speak IRC to an IRC server (with --connect)
+  bool quickack = false;  // --quickack: acknowledge every read at once, as chat clients do
 };
 
 // Reads the command line; throws UsageError with a sentence for a person.

@@ -187,6 +187,11 @@ std::string stdout_line_starting(Process& p, const std::string& prefix, int time
   return {};
 }
 
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
 // Whether a recorder of the wire could read `text` in what it recorded.
 bool wire_holds(const std::string& wire, const std::string& text) {
   return wire.find(text) != std::string::npos;
@@ -198,28 +203,40 @@ struct Heard {
   double dropout_ms;
 };
 
-Heard compare(const std::string& reference_path, const std::string& recorded_path) {
+// `starts_ms`: about how much later than the recording the reference began
+// (a WAV microphone starts with its cli, and that cli was started later than
+// the listener's). The reference is moved that much, less half a second so
+// that the two clis' start-up times cannot make the rest negative; the rest
+// of the delay is found by alignment.
+Heard compare(const std::string& reference_path, const std::string& recorded_path,
+              double starts_ms = 0) {
   auto reference = audio::read_wav_48k_mono(reference_path);
+  double moved_ms = std::max(0.0, starts_ms - 500);
+  reference.insert(reference.begin(), static_cast<std::size_t>(moved_ms * 48), 0);
   auto recorded = audio::read_wav_48k_mono(recorded_path);
   Heard h;
-  h.alignment = audio::align(reference, recorded, 48000);  // up to 1 s of delay
+  h.alignment = audio::align(reference, recorded, 3 * 48000);  // up to 3 s of delay
   h.similarity = audio::envelope_similarity(reference, recorded, h.alignment.delay_samples);
   h.dropout_ms = audio::max_dropout_ms(reference, recorded, h.alignment.delay_samples);
-  MESSAGE("delay " << h.alignment.delay_samples / 48.0 << " ms, correlation "
+  MESSAGE("delay " << moved_ms + h.alignment.delay_samples / 48.0 - std::max(0.0, starts_ms)
+                   << " ms, correlation "
                    << h.alignment.correlation << ", envelope similarity " << h.similarity
                    << ", longest dropout " << h.dropout_ms << " ms");
   return h;
 }
 
 // Once bob (who talks last) has finished: the three clients end, and carol's
-// recording holds alice's and bob's speech, whole.
-void carol_heard_both(Process& alice, Process& bob, Process& carol, const std::string& dir) {
+// recording holds alice's and bob's speech, whole. `*_after_ms`: how long
+// after carol's cli each one's was started (their WAV microphones start
+// with them).
+void carol_heard_both(Process& alice, Process& bob, Process& carol, const std::string& dir,
+                      double alice_after_ms = 0, double bob_after_ms = 0) {
   REQUIRE(stderr_has(bob, "audio input finished", 20000));
   REQUIRE(stderr_has(carol, "bob stopped talking", 5000));
   for (auto* p : {&alice, &bob, &carol}) p->close_stdin();
   for (auto* p : {&alice, &bob, &carol}) CHECK(p->wait(5000) == 0);
-  Heard from_alice = compare(dir + "/alice.wav", dir + "/carol-heard.wav");
-  Heard from_bob = compare(dir + "/bob.wav", dir + "/carol-heard.wav");
+  Heard from_alice = compare(dir + "/alice.wav", dir + "/carol-heard.wav", alice_after_ms);
+  Heard from_bob = compare(dir + "/bob.wav", dir + "/carol-heard.wav", bob_after_ms);
   CHECK(from_alice.similarity > 0.8);
   CHECK(from_bob.similarity > 0.8);
   CHECK(from_alice.dropout_ms < 60);
@@ -286,39 +303,60 @@ TEST_CASE("voice: the echo call plays your own voice back (mic test)") {
 TEST_CASE("voice: in a group call of three, carol hears both alice and bob") {
   std::string dir = test::temp_dir("group");
   std::string alice_speech = dir + "/alice.wav", bob_speech = dir + "/bob.wav";
-  // alice talks first, bob later: their speech does not overlap.
-  REQUIRE(test::make_speech(alice_speech, "Alice here. The server is in the kitchen.", 2.5, 4.5));
-  REQUIRE(test::make_speech(bob_speech, "Bob speaking. Bring your own cable, please.", 6.0, 1.0));
+  // A cli's WAV microphone starts with it. carol (who records) calls alice,
+  // and alice invites bob; alice speaks 4 s after her start, bob 9 s after
+  // his (started after hers): after alice's sentence, and with time for the
+  // call to be set up first even on a slow machine.
+  REQUIRE(test::make_speech(alice_speech, "Alice here. The server is in the kitchen.", 4.0, 4.5));
+  REQUIRE(test::make_speech(bob_speech, "Bob speaking. Bring your own cable, please.", 9.0, 1.0));
   Served s;
-  auto carol = client(s, "carol", "", dir + "/carol-heard.wav", {"--auto-answer"});
+  auto carol_start = Clock::now();
+  auto carol = client(s, "carol", "", dir + "/carol-heard.wav");
   REQUIRE(stdout_line_starting(*carol, "USERLIST #lobby:") != "");
+  double alice_after = ms_since(carol_start);
+  auto alice = client(s, "alice", alice_speech, "", {"--auto-answer"});
+  REQUIRE(stdout_line_starting(*alice, "USERLIST #lobby:") != "");
+  double bob_after = ms_since(carol_start);
   auto bob = client(s, "bob", bob_speech, "", {"--auto-answer"});
   REQUIRE(stdout_line_starting(*bob, "USERLIST #lobby:") != "");
-  auto alice = client(s, "alice", alice_speech, "");
-  REQUIRE(stdout_line_starting(*alice, "USERLIST #lobby:") != "");
-  alice->write_stdin("/call bob\n");
+  carol->write_stdin("/call alice\n");
+  REQUIRE(stdout_line_starting(*carol, "TALKMEMBERS ") != "");
   REQUIRE(stdout_line_starting(*alice, "TALKMEMBERS ") != "");
-  REQUIRE(stdout_line_starting(*bob, "TALKMEMBERS ") != "");
-  bob->write_stdin("/invite carol\n");
-  REQUIRE(stdout_line_starting(*carol, "TALKMEMBERS ").find("alice, bob, carol") != std::string::npos);
-  carol_heard_both(*alice, *bob, *carol, dir);
+  alice->write_stdin("/invite bob\n");  // a member who did not place the call invites
+  std::string members = stdout_line_starting(*bob, "TALKMEMBERS ");
+  for (const char* who : {"alice", "bob", "carol"}) CHECK(members.find(who) != std::string::npos);
+  carol_heard_both(*alice, *bob, *carol, dir, alice_after, bob_after);
 }
 
 TEST_CASE("voice rooms: three people in #lobby's room hear each other, with no ringing, and see who talks") {
   std::string dir = test::temp_dir("room");
   std::string alice_speech = dir + "/alice.wav", bob_speech = dir + "/bob.wav";
-  REQUIRE(test::make_speech(alice_speech, "Alice here. Who has the map pack?", 2.5, 4.5));
-  REQUIRE(test::make_speech(bob_speech, "Bob speaking. I have it on my laptop.", 6.0, 1.0));
+  // carol (who records) and alice join the room first; bob's cli starts once
+  // carol has heard alice stop, and he speaks 4 s later: the two never
+  // overlap (a pause inside alice's sentence is much shorter than that).
+  REQUIRE(test::make_speech(alice_speech, "Alice here. Who has the map pack?", 4.0, 1.0));
+  REQUIRE(test::make_speech(bob_speech, "Bob speaking. I have it on my laptop.", 4.0, 1.0));
   Served s;
+  auto carol_start = Clock::now();
   auto carol = client(s, "carol", "", dir + "/carol-heard.wav");
-  auto bob = client(s, "bob", bob_speech, "");
+  REQUIRE(stdout_line_starting(*carol, "USERLIST #lobby:") != "");
+  double alice_after = ms_since(carol_start);
   auto alice = client(s, "alice", alice_speech, "");
-  for (auto* p : {carol.get(), bob.get(), alice.get()}) {
-    REQUIRE(stdout_line_starting(*p, "USERLIST #lobby:") != "");
-    p->write_stdin("/voice\n");  // no call, no ringing: in
-    REQUIRE(stdout_line_starting(*p, "VOICEJOINED #lobby: ") != "");
-  }
-  // Everyone in the channel sees who is in the room.
+  REQUIRE(stdout_line_starting(*alice, "USERLIST #lobby:") != "");
+  auto join_room = [](Process& p) {
+    p.write_stdin("/voice\n");  // no call, no ringing: in
+    REQUIRE(stdout_line_starting(p, "VOICEJOINED #lobby: ") != "");
+  };
+  join_room(*carol);
+  join_room(*alice);
+  // Everyone in the channel sees who talks...
+  CHECK(stdout_line_starting(*carol, "VOICESTATE #lobby alice: talking", 10000) != "");
+  REQUIRE(stderr_has(*carol, "alice stopped talking", 15000));
+  double bob_after = ms_since(carol_start);
+  auto bob = client(s, "bob", bob_speech, "");
+  REQUIRE(stdout_line_starting(*bob, "USERLIST #lobby:") != "");
+  join_room(*bob);
+  // ...and who is in the room.
   std::vector<std::string> in_room;
   while (in_room.size() < 3) {
     std::string line = stdout_line_starting(*carol, "VOICEROOM #lobby: ");
@@ -327,10 +365,8 @@ TEST_CASE("voice rooms: three people in #lobby's room hear each other, with no r
     in_room.clear();
     for (const auto& m : room.members) in_room.push_back(m.nickname);
   }
-  CHECK(in_room == std::vector<std::string>{"carol", "bob", "alice"});
-  // ...and who talks.
-  CHECK(stdout_line_starting(*carol, "VOICESTATE #lobby alice: talking", 10000) != "");
-  carol_heard_both(*alice, *bob, *carol, dir);
+  CHECK(in_room == std::vector<std::string>{"carol", "alice", "bob"});
+  carol_heard_both(*alice, *bob, *carol, dir, alice_after, bob_after);
 }
 
 TEST_CASE("voice: a member killed mid-call leaves it and the others are told at once") {
