@@ -11,7 +11,13 @@ source "$(dirname "$0")/common.sh"
 SETTINGS_X=1150 SETTINGS_Y=735  # status bar: Settings
 INSTEAD_X=400 INSTEAD_Y=295     # Settings: Use voice activation instead
 SAVE_X=313 SAVE_Y=499           # Settings: Save, once voice activation is chosen
-click() { xdotool mousemove "$1" "$2" click 1; sleep 0.15; }
+# The button is held a moment: the window draws only when something changed,
+# and a slow frame (a sanitizer build) could miss a press and release that
+# fall between two frames.
+click() {
+  xdotool mousemove "$1" "$2"; sleep 0.1
+  xdotool mousedown 1; sleep 0.12; xdotool mouseup 1; sleep 0.15
+}
 
 start_display
 export WAYLAND_DISPLAY=wayland-test
@@ -22,8 +28,12 @@ port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print
 "$exe" --host --nick alice --port "$port" --trace "$work/trace" >"$work/gui.out" 2>"$work/gui.err" &
 pids+=($!)
 wait_for "$work/trace" "^shown main screen$" 10
-click "$SETTINGS_X" "$SETTINGS_Y"
-wait_for "$work/trace" "^shown push-to-talk problem: This is a Wayland session: .*Voice activation" 5
+problem="^shown push-to-talk problem: This is a Wayland session: .*Voice activation"
+for _ in 1 2 3; do  # a click the window was too busy to see is repeated
+  click "$SETTINGS_X" "$SETTINGS_Y"
+  for _ in $(seq 40); do grep -qE "$problem" "$work/trace" && break 2; sleep 0.05; done
+done
+wait_for "$work/trace" "$problem" 5
 sleep 0.2
 import -window root "$out/ptt-wayland.png"
 click "$INSTEAD_X" "$INSTEAD_Y"
