@@ -360,25 +360,32 @@ struct HistoryStore::Impl {
     }
     for (auto& job : batch) {
       if (auto* q = std::get_if<PageQuestion>(&job)) {
-        HistoryPage page;
-        try {
-          page = answer(*q);
-        } catch (const std::exception& e) {
-          select_page->reset();
-          note_problem(e.what());
-        }
-        q->done(std::move(page));
+        q->done(asked(*select_page, [&] { return answer(*q); }));
       } else if (auto* s = std::get_if<SearchQuestion>(&job)) {
-        std::vector<std::string> found;
-        try {
-          found = find(*s);
-        } catch (const std::exception& e) {
-          select_found->reset();
-          note_problem(e.what());
-        }
-        s->done(std::move(found));
+        s->done(asked(*select_found, [&] { return find(*s); }));
       }
     }
+  }
+
+  // A question's answer, or an empty one when the database fails (the
+  // statement is reset for the next question and the reason kept).
+  template <class Ask>
+  auto asked(Statement& statement, Ask ask) -> decltype(ask()) {
+    try {
+      return ask();
+    } catch (const std::exception& e) {
+      statement.reset();
+      note_problem(e.what());
+      return {};
+    }
+  }
+
+  void push(Job job) {
+    {
+      std::lock_guard lock(mutex);
+      jobs.push_back(std::move(job));
+    }
+    wake.notify_one();
   }
 
   void note_problem(const std::string& why) {
@@ -434,6 +441,7 @@ std::vector<StoredChannel> HistoryStore::load_channels(std::size_t per_channel,
 }
 
 std::uint64_t HistoryStore::keep(const core::Kept& record) {
+  // Numbered under the lock that orders the queue: numbers rise in queue order.
   std::uint64_t number;
   {
     std::lock_guard lock(m_impl->mutex);
@@ -446,21 +454,13 @@ std::uint64_t HistoryStore::keep(const core::Kept& record) {
 
 void HistoryStore::page(const std::string& folded, std::int64_t before_unix_ms,
                         std::size_t max_bytes, std::function<void(HistoryPage)> done) {
-  {
-    std::lock_guard lock(m_impl->mutex);
-    m_impl->jobs.push_back(PageQuestion{folded, before_unix_ms, max_bytes, std::move(done)});
-  }
-  m_impl->wake.notify_one();
+  m_impl->push(PageQuestion{folded, before_unix_ms, max_bytes, std::move(done)});
 }
 
 void HistoryStore::search(const std::string& place, const std::string& words,
                           std::size_t max_lines, std::size_t max_bytes,
                           std::function<void(std::vector<std::string>)> done) {
-  {
-    std::lock_guard lock(m_impl->mutex);
-    m_impl->jobs.push_back(SearchQuestion{place, words, max_lines, max_bytes, std::move(done)});
-  }
-  m_impl->wake.notify_one();
+  m_impl->push(SearchQuestion{place, words, max_lines, max_bytes, std::move(done)});
 }
 
 std::uint64_t HistoryStore::stored() const { return m_impl->stored.load(); }
