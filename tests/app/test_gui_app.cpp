@@ -77,14 +77,17 @@ struct Harness {
   }
 };
 
-int listening_socket(std::uint16_t port) {
+// Listens on a port the kernel picks, so no other test can hold it first.
+int listening_socket(std::uint16_t& port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
-  a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_ANY);
   REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  ::listen(fd, 1);
+  REQUIRE(::listen(fd, 1) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
   return fd;
 }
 
@@ -92,7 +95,7 @@ int listening_socket(std::uint16_t port) {
 
 TEST_CASE("start screen: hosting on a port in use says so and offers another port") {
   Harness h;
-  std::uint16_t port = test::free_port();
+  std::uint16_t port = 0;
   int blocker = listening_socket(port);
   h.app->form().port = std::to_string(port);
   h.app->host();
