@@ -56,8 +56,9 @@ const char* const kCliHelp =
     "  --input-mode MODE      vad (voice activation, default), ptt, always\n"
     "  --activation-level X   voice activation threshold, RMS 0..1 (default 0.01)\n"
     "  --no-noise-suppression do not run speexdsp's noise suppression and gain\n"
-    "  --echo-cancellation    take what the speakers play out of the microphone\n"
-    "                         (speexdsp; off by default for now)\n"
+    "  --no-echo-cancellation do not take what the speakers play out of the\n"
+    "                         microphone (speexdsp's canceller is on by default;\n"
+    "                         a headset does not need it)\n"
     "  --no-voice             text only: no audio device, no voice connection\n"
     "  --sim-loss P           testing: drop this share (0..1) of received voice\n"
     "  --sim-delay MS         testing: delay received voice by MS\n"
@@ -399,7 +400,8 @@ int run_cli(const std::vector<std::string>& argv) {
              "--output-device", "--frame-ms", "--input-mode", "--activation-level", "--sim-loss",
              "--sim-delay", "--sim-jitter", "--sim-dup", "--download-dir"},
             {"--help", "--auto-answer", "--no-voice", "--no-noise-suppression", "--list-devices",
-             "--accept-new-identity", "--echo-cancellation"});
+             "--accept-new-identity", "--echo-cancellation",
+             "--no-echo-cancellation"});
   if (args.has("--help")) {
     std::cout << kCliHelp;
     return 0;
@@ -459,7 +461,7 @@ int run_cli(const std::vector<std::string>& argv) {
   }
   vs.activation_level = static_cast<float>(args.number("--activation-level", audio::kDefaultActivationLevel, 0, 1));
   vs.noise_suppression = !args.has("--no-noise-suppression");
-  vs.echo_cancellation = args.has("--echo-cancellation");
+  vs.echo_cancellation = !args.has("--no-echo-cancellation");  // --echo-cancellation: the default
   vs.receive_sim.loss = args.number("--sim-loss", 0, 0, 1);
   vs.receive_sim.delay_ms = static_cast<std::int64_t>(args.number("--sim-delay", 0, 0, 10000));
   vs.receive_sim.jitter_ms = static_cast<std::int64_t>(args.number("--sim-jitter", 0, 0, 10000));

@@ -78,7 +78,7 @@ AppSettings load_settings(const std::string& path, std::vector<std::string>* war
   if (mode == "always-on") s.input_mode = audio::InputMode::AlwaysOn;
   s.activation_level = static_cast<float>(number("activation_level", s.activation_level, 0, 1));
   s.noise_suppression = t.get("noise_suppression", "on") != "off";
-  s.echo_cancellation = t.get("echo_cancellation", "off") == "on";
+  s.echo_cancellation = t.get("echo_cancellation", "on") == "on";
   s.frame_ms = number("frame_ms", 20, 10, 20) == 10 ? 10 : 20;
   s.ptt_key = t.get("ptt_key", s.ptt_key);
   s.flash_on_mention = t.get("flash_on_mention", "on") != "off";

@@ -19,7 +19,7 @@ struct AppSettings {
   audio::InputMode input_mode = audio::InputMode::VoiceActivation;
   float activation_level = audio::kDefaultActivationLevel;
   bool noise_suppression = true;
-  bool echo_cancellation = false;  // audio::VoiceSettings says why
+  bool echo_cancellation = true;   // audio::VoiceSettings says why
   int frame_ms = 20;
   std::string ptt_key = "Left Ctrl";
   bool flash_on_mention = true;  // the taskbar flashes for a mention or private message

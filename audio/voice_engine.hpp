@@ -46,9 +46,9 @@ struct VoiceSettings {
   bool noise_suppression = true;
   // Takes what the speakers play out of the microphone (echo_canceller.hpp);
   // with noise_suppression also the residue the filter leaves.
-  // Off by default for now: on, it degraded the near end's voice in the
-  // call tests (see docs/performance.md, "Voice: echo cancellation").
-  bool echo_cancellation = false;
+  // On by default, as for a player on speakers; a headset does not need it
+  // (docs/performance.md, "Voice: echo cancellation": what it costs).
+  bool echo_cancellation = true;
   int bitrate = 24000;
   int expected_loss_percent = 10;
   core::NetSimConfig receive_sim;  // impairments on the receive path (tests)

@@ -93,13 +93,13 @@ bool wait_for(test::Process& p, const std::string& text, int timeout_ms) {
 }
 
 // Starts a cli, waits until it is in the echo call, returns it.
-// Echo cancellation is on (as --echo-cancellation asks) unless `no_aec`.
+// Echo cancellation is on (the default) unless `no_aec`.
 std::unique_ptr<test::Process> echo_client(const std::string& exe, std::uint16_t port,
                                            std::vector<std::string> devices, int frame_ms,
                                            bool no_aec) {
   std::vector<std::string> args = {exe, "cli", "127.0.0.1:" + std::to_string(port), "--nick", "bench",
                                    "--input-mode", "always", "--frame-ms", std::to_string(frame_ms)};
-  if (!no_aec) args.push_back("--echo-cancellation");
+  if (no_aec) args.push_back("--no-echo-cancellation");
   args.insert(args.end(), devices.begin(), devices.end());
   auto cli = std::make_unique<test::Process>(args);
   while (auto line = cli->stdout_line(5000))

@@ -266,16 +266,16 @@ TEST_CASE("settings: the window's choices are saved and read back, the mention f
   s.flash_on_mention = false;
   s.ptt_key = "F1";
   s.frame_ms = 10;
-  s.echo_cancellation = true;
+  s.echo_cancellation = false;
   REQUIRE(app::save_settings(path, s) == "");
   app::AppSettings back = app::load_settings(path);
   CHECK(back.nickname == "zoe");
   CHECK_FALSE(back.flash_on_mention);
   CHECK(back.ptt_key == "F1");
   CHECK(back.frame_ms == 10);
-  CHECK(back.echo_cancellation);
+  CHECK_FALSE(back.echo_cancellation);
   CHECK(app::load_settings("/nonexistent/voixer.conf").flash_on_mention);  // on by default
-  CHECK_FALSE(app::load_settings("/nonexistent/voixer.conf").echo_cancellation);
+  CHECK(app::load_settings("/nonexistent/voixer.conf").echo_cancellation);  // on by default
   std::filesystem::remove(path);
 }
 
