@@ -51,9 +51,10 @@ void EchoCanceller::push_silence(std::size_t n) {
 
 void EchoCanceller::add_played(const std::int16_t* samples, std::size_t n) {
   if (n == 0) return;
-  if (m_speakers_stopped) {  // playing again: behind a cushion again (m_level is 0 here)
+  if (m_ran_short) {  // paired again, behind a cushion (m_level is 0 here)
     push_silence(kCushionSamples);
-    m_speakers_stopped = false;
+    m_ran_short = false;
+    ++m_repairings;
   }
   if (n > kCapacity) {  // only the newest fit
     samples += n - kCapacity;
@@ -72,10 +73,6 @@ void EchoCanceller::bound_lead(std::size_t capture_waiting) {
     drop_oldest(m_level - capture_waiting - kMaxLeadSamples);
 }
 
-bool EchoCanceller::ready(std::size_t n, std::size_t capture_waiting) const {
-  return m_level >= n || m_speakers_stopped || capture_waiting >= n + kMaxLagSamples;
-}
-
 bool EchoCanceller::process(std::int16_t* frame, std::size_t n) {
   assert(n % kFrameSamples == 0);
   bool audible = false;
@@ -84,9 +81,9 @@ bool EchoCanceller::process(std::int16_t* frame, std::size_t n) {
     std::size_t first = std::min(have, kCapacity - m_head);
     std::memcpy(m_play, m_reference.data() + m_head, first * sizeof(std::int16_t));
     std::memcpy(m_play + first, m_reference.data(), (have - first) * sizeof(std::int16_t));
-    if (have < kFrameSamples) {  // missing (the speakers stopped): silence was played
+    if (have < kFrameSamples) {  // missing (late, or the speakers stopped): silence stands in
       std::memset(m_play + have, 0, (kFrameSamples - have) * sizeof(std::int16_t));
-      m_speakers_stopped = true;
+      m_ran_short = true;
     }
     drop_oldest(have);
     audible = audible || loudest(m_play, kFrameSamples) > kAudible;

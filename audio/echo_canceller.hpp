@@ -14,11 +14,18 @@
 // long as the pairing holds. What keeps it:
 // - The reference starts with kCushionSamples of silence, so each captured
 //   sample is paired with what was played 10 ms before it: the two device
-//   callbacks may drift apart that much without the microphone waiting for
-//   the speakers (10 ms of the echo's delay, which is longer, is spent).
-// - If the reference is missing all the same, a frame waits for it, at most
-//   kMaxLagSamples; then the speakers count as stopped (a device gone):
-//   silence stands in, and frames wait no more until they play again.
+//   callbacks may drift apart that much (10 ms of the echo's delay, which
+//   is longer, is spent).
+// - The microphone never waits for the speakers: a frame whose reference
+//   is missing all the same (the speakers' callback late, a device gone)
+//   is cancelled against silence for the missing part, and what is played
+//   next is paired behind a new cushion. A sound server hands the two
+//   streams over in bursts of its own; waiting there made every captured
+//   frame wait for the speakers, 20-35 ms more delay through PulseAudio.
+//   The wall clock keeps this pairing causal: a sample reaches the
+//   reference when the speakers are handed it, well before its echo can
+//   be captured, so pairing a frame with reference handed over just
+//   before leaves the echo inside the filter's tail.
 // - Reference running more than kMaxLeadSamples ahead of the captured
 //   samples waiting (the speakers faster than the microphone, or the
 //   microphone stalled) is dropped, oldest first. Reference that waiting
@@ -48,8 +55,6 @@ class EchoCanceller {
   static constexpr int kTailMs = 150;
   // Captured samples are paired with what was played this much earlier.
   static constexpr std::size_t kCushionSamples = 480;  // 10 ms
-  // A capture frame waits for its reference at most this long (50 ms).
-  static constexpr std::size_t kMaxLagSamples = 2400;
   // Reference kept ahead of the captured samples waiting, at most (100 ms).
   static constexpr std::size_t kMaxLeadSamples = 4800;
   // Reference kept in all: what a full capture ring (1 s) needs, and the lead.
@@ -65,19 +70,18 @@ class EchoCanceller {
   // Drops the reference running more than kMaxLeadSamples ahead of the
   // `capture_waiting` samples captured and not processed yet.
   void bound_lead(std::size_t capture_waiting);
-  // Whether a capture frame of `n` samples can be cancelled now, with
-  // `capture_waiting` samples captured and not processed yet: its
-  // reference is here, or has been missing long enough to give up on.
-  bool ready(std::size_t n, std::size_t capture_waiting) const;
   // Cancels the echo in `frame` (n samples, a multiple of kFrameSamples),
-  // in place, consuming n samples of reference. Returns whether the
-  // speakers played anything audible (above -60 dBFS) meanwhile.
+  // in place, consuming n samples of reference (silence for what is
+  // missing). Returns whether the speakers played anything audible (above
+  // -60 dBFS) meanwhile.
   bool process(std::int16_t* frame, std::size_t n);
 
   // For SPEEX_PREPROCESS_SET_ECHO_STATE (residual echo suppression).
   SpeexEchoState_* state() const { return m_state.get(); }
   // Samples of reference waiting (for tests).
   std::size_t reference_waiting() const { return m_level; }
+  // Times the reference ran short and was paired again behind a cushion.
+  std::uint64_t repairings() const { return m_repairings; }
 
  private:
   struct Deleter {
@@ -90,7 +94,8 @@ class EchoCanceller {
   std::vector<std::int16_t> m_reference;  // a ring of kCapacity
   std::size_t m_head = 0;                 // the oldest sample
   std::size_t m_level = 0;
-  bool m_speakers_stopped = false;  // reference given up on, none since
+  bool m_ran_short = false;  // silence stood in for missing reference, none since
+  std::uint64_t m_repairings = 0;
   std::int16_t m_play[kFrameSamples] = {};
   std::int16_t m_out[kFrameSamples] = {};
 };

@@ -60,10 +60,6 @@ void MicFilter::bound_lead(std::size_t capture_waiting) {
   if (m_echo) m_echo->bound_lead(capture_waiting);
 }
 
-bool MicFilter::ready(std::size_t n, std::size_t capture_waiting) const {
-  return !m_echo || m_echo->ready(n, capture_waiting);
-}
-
 void MicFilter::process(std::int16_t* frame, std::size_t n) {
   if (m_echo) {
     bool far = m_echo->process(frame, n);

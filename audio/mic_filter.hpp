@@ -33,9 +33,6 @@ class MicFilter {
   // Bounds the reference kept ahead of the `capture_waiting` samples
   // captured and not processed yet (EchoCanceller::bound_lead).
   void bound_lead(std::size_t capture_waiting);
-  // Whether a frame of `n` samples can be processed now (its reference is
-  // here, or overdue), with `capture_waiting` captured samples waiting.
-  bool ready(std::size_t n, std::size_t capture_waiting) const;
   // Filters `frame` (n samples) in place.
   void process(std::int16_t* frame, std::size_t n);
 

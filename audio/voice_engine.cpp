@@ -210,7 +210,6 @@ struct VoiceEngine::Impl {
     for (;;) {
       take_played();
       if (capture.size() < static_cast<std::size_t>(frame)) break;
-      if (!mic_filter.ready(frame, capture.size())) break;  // its echo reference is on its way
       capture.pop(frame_in.data(), frame);
       ++frames_captured;
       loop_delay.add_captured(frame_in.data(), frame);  // as the mouth said it, echo and all
@@ -400,6 +399,8 @@ struct VoiceEngine::Impl {
     st.loop_delay_ms = loop_delay_ms;
     st.playback_gap_ms = static_cast<double>(gap_samples) * 1000.0 / kSampleRate;
     st.delay_trimmed_ms = static_cast<double>(trimmed_samples) * 1000.0 / kSampleRate;
+    st.capture_queued_ms = static_cast<double>(capture.size()) * 1000.0 / kSampleRate;
+    st.playback_queued_ms = static_cast<double>(playback.size()) * 1000.0 / kSampleRate;
     for (auto& [name, s] : speakers) {
       const auto& j = s->jitter.stats();
       st.speakers.push_back(SpeakerStats{name, s->level, s->talking, s->gain,

@@ -77,6 +77,10 @@ struct EngineStats {
   // microphone's samples to the speakers' (the sound card's own buffers
   // come on top); -1 until it is clear (audio/loop_delay.hpp).
   double loop_delay_ms = -1;
+  // Audio waiting between the devices and the voice thread right now: the
+  // microphone's samples not yet encoded, the mix not yet played.
+  double capture_queued_ms = 0;
+  double playback_queued_ms = 0;
   std::vector<SpeakerStats> speakers;
 };
 

@@ -1,4 +1,5 @@
 // sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] [--echo-cancellation off]
+//                             [--trace on]
 //
 // Mouth-to-ear delay of the echo call (the mic test) through a real sound
 // server, beside the same call on the WAV-file devices, in one run.
@@ -36,6 +37,8 @@
 using namespace voixer;
 
 namespace {
+
+bool g_trace = false;  // --trace on: the cli's /stats every 5 s
 
 constexpr int kRate = 48000;
 
@@ -117,7 +120,30 @@ Figures through_sound_server(const std::string& exe, std::uint16_t port, test::P
   std::string raw = dir + "/rec.raw";
   pulse.record(raw);
   pulse.play(speech, "mouth");
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds + 0.5));  // the speech plays
+  // The speech plays; with --trace the cli's /stats every 5 s says where
+  // the delay sits (the rings between devices and engine, the jitter buffer).
+  auto end = std::chrono::steady_clock::now() +
+             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                 std::chrono::duration<double>(seconds + 0.5));
+  while (std::chrono::steady_clock::now() < end) {
+    auto slice = std::min<std::chrono::steady_clock::duration>(
+        end - std::chrono::steady_clock::now(), std::chrono::seconds(5));
+    std::this_thread::sleep_for(slice);
+    if (!g_trace) continue;
+    std::size_t seen = cli->stderr_text(0).size();
+    cli->write_stdin("/stats\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::string text = cli->stderr_text(0).substr(seen);
+    for (std::size_t at = 0; at < text.size();) {
+      std::size_t eol = text.find('\n', at);
+      std::string line = text.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
+      if (line.find("waiting:") != std::string::npos || line.find("buffer ") != std::string::npos ||
+          line.find("ran dry") != std::string::npos)
+        std::printf("  trace: %s\n", line.c_str());
+      if (eol == std::string::npos) break;
+      at = eol + 1;
+    }
+  }
   pulse.stop_players();
   pulse.stop_recording();
   cli->close_stdin();
@@ -143,7 +169,7 @@ Figures through_wav_devices(const std::string& exe, std::uint16_t port, const st
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] "
-                         "[--echo-cancellation off]\n");
+                         "[--echo-cancellation off] [--trace on]\n");
     return 2;
   }
   std::string exe = argv[1];
@@ -155,6 +181,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--echo-cancellation")) no_aec = !std::strcmp(argv[i + 1], "off");
+    else if (!std::strcmp(argv[i], "--trace")) g_trace = !std::strcmp(argv[i + 1], "on");
   }
   std::string dir = test::temp_dir("sound-server-latency");
   test::PulseServer pulse(dir + "/pulse");
