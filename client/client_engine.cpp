@@ -305,13 +305,23 @@ void ClientEngine::poll_files(std::vector<ClientEvent>& out) {
   }
 }
 
-// In a voice room, the others see my mute, deafen and talking as they change.
+// The others see my mute, deafen and lost devices as they change: the
+// channel, in a voice room (my talking too); the other members, in a call
+// (they hear who talks).
 void ClientEngine::tell_voice_state() {
-  if (m_model.voice_room().empty() || m_voice_key != m_model.voice_room_key()) return;
+  const auto& call = m_model.call_state();
+  bool in_room = !m_model.voice_room().empty() && m_voice_key == m_model.voice_room_key();
+  bool in_call = call.phase == core::CallPhase::InCall && !call.echo && m_voice_key == call.key;
+  if (m_voice_key.empty() || (!in_room && !in_call)) return;
   core::VoiceFlags flags{m_voice.muted(), m_voice.deafened(), false};
-  if (auto engine = m_voice.engine()) flags.talking = engine->stats().transmitting && !flags.muted;
+  if (auto engine = m_voice.engine(); engine && in_room)
+    flags.talking = engine->stats().transmitting && !flags.muted;
+  flags.no_microphone = m_voice.missing(audio::Direction::Capture);
+  flags.no_speakers = m_voice.missing(audio::Direction::Playback);
   if (m_told_flags && *m_told_flags == flags) return;
+  bool news = m_told_flags || in_room || flags != core::VoiceFlags{};  // a call starts with none
   m_told_flags = flags;
+  if (!news) return;
   send(m_model.set_voice_flags(flags));
 }
 

@@ -151,6 +151,11 @@ std::vector<VoiceNote> VoiceLink::poll(std::chrono::steady_clock::time_point now
   return notes;
 }
 
+bool VoiceLink::missing(audio::Direction d) const {
+  if (!m_engine) return true;
+  return m_sdl && !m_sdl->is_open(d);
+}
+
 std::string VoiceLink::sound_problem() const {
   if (!m_engine) return "no sound device is open";
   return m_keeper ? m_keeper->problem() : std::string();

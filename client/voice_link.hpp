@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "audio/sdl_device.hpp"
 #include "audio/voice_engine.hpp"
 
 namespace voixer::audio {
@@ -62,6 +63,9 @@ class VoiceLink {
   // "" when the engine runs with a microphone and speakers; otherwise why
   // not (closed, or a device missing and being retried).
   std::string sound_problem() const;
+  // Whether the microphone (Capture) or the speakers (Playback) are
+  // missing: no engine, or that device lost and being retried.
+  bool missing(audio::Direction d) const;
   // The running engine, or null. Shared so a reader on another thread can
   // finish with it while it is replaced.
   std::shared_ptr<audio::VoiceEngine> engine() const { return m_engine; }

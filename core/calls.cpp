@@ -21,7 +21,7 @@ struct Member {
   std::string peer_address;  // where the bound voice connection comes from
   VoiceKeys voice;           // for a sealed member (core/voice_seal.hpp)
   bool sealed_peer = false;  // the peer proved the key: its voice is sealed
-  VoiceFlags flags;          // rooms: as the member says (VOICESTATE)
+  VoiceFlags flags;          // as the member says (VOICESTATE)
 };
 
 struct Call {
@@ -129,6 +129,18 @@ struct CallBook::Impl {
     auto names = joined_names(call);
     for (const auto& m : call.members)
       if (m.state == MemberState::Joined) dir.send_to(m.conn, TalkMembers{m.key, names});
+    // Who is muted or has lost a device, for those who just came in.
+    if (call.room.empty())
+      for (const auto& m : call.members)
+        if (m.state == MemberState::Joined && m.flags != VoiceFlags{}) send_flags(call, m);
+  }
+
+  // `about`'s flags to the other joined members of a call, each with its key.
+  void send_flags(Call& call, const Member& about) {
+    std::string nick(dir.nickname_of(about.conn));
+    for (const auto& m : call.members)
+      if (m.state == MemberState::Joined && m.conn != about.conn)
+        dir.send_to(m.conn, VoiceState{m.key, nick, about.flags});
   }
 
   void send_event(Call& call, ConnId about, TalkEventKind kind) {
@@ -539,6 +551,16 @@ std::string CallBook::set_room_flags(ConnId who, VoiceFlags flags) {
   if (!call) return {};
   Impl::member_of(*call, who)->flags = flags;
   return call->room;
+}
+
+bool CallBook::set_call_flags(ConnId who, VoiceFlags flags) {
+  Call* call = m_impl->joined_call(who);
+  if (!call || !call->room.empty()) return false;
+  Member* m = Impl::member_of(*call, who);
+  if (m->flags == flags) return true;
+  m->flags = flags;
+  m_impl->send_flags(*call, *m);
+  return true;
 }
 
 bool CallBook::knows_key(const std::string& key) const { return m_impl->by_key.count(key) > 0; }

@@ -106,6 +106,10 @@ class CallBook {
   std::vector<RoomSeat> room_members(const std::string& room) const;  // in joining order
   // The member's mute/deafen/talking; returns the room, "" if in none.
   std::string set_room_flags(ConnId who, VoiceFlags flags);
+  // A joined member of a call (not a room) says how they are: the other
+  // joined members get `VOICESTATE <their key> <nickname>: flags`, now and
+  // with each new member list. False when `who` is in no call.
+  bool set_call_flags(ConnId who, VoiceFlags flags);
 
   bool knows_key(const std::string& key) const;
   std::size_t call_count() const;

@@ -269,6 +269,16 @@ struct ClientModel::Applier {
   }
 
   void operator()(const VoiceState& s) {
+    CallState& call = m.m_call;
+    if (call.phase == CallPhase::InCall && s.channel == call.key) {  // a call member
+      auto it = std::find_if(call.member_flags.begin(), call.member_flags.end(),
+                             [&](const auto& f) { return same_name(f.first, s.nickname); });
+      if (it == call.member_flags.end()) it = call.member_flags.insert(it, {s.nickname, {}});
+      if (it->second == s.flags) return;
+      it->second = s.flags;
+      m.changed();
+      return;
+    }
     Conversation* c = m.find_mutable(s.channel);
     if (!c) return;
     for (auto& member : c->voice)
@@ -424,6 +434,7 @@ struct ClientModel::Applier {
     c.phase = CallPhase::InCall;
     c.members = t.nicknames;
     c.echo = contains_name(c.members, kEcho);
+    std::erase_if(c.member_flags, [&](const auto& f) { return !contains_name(c.members, f.first); });
     for (const auto& member : c.members) erase_name(c.ringing, member);
     m.remove_ring(t.key);
     m.changed();
@@ -569,8 +580,22 @@ std::vector<std::string> ClientModel::leave_voice() {
   return {format(VoiceLeave{})};
 }
 
+std::string voice_flags_note(const VoiceFlags& f) {
+  std::string note;
+  for (auto [on, text] : {std::pair{f.deafened, "deafened"}, {f.muted && !f.deafened, "muted"},
+                          {f.no_microphone, "no microphone"}, {f.no_speakers, "no speakers"}})
+    if (on) note += (note.empty() ? "" : ", ") + std::string(text);
+  return note;
+}
+
+VoiceFlags CallState::flags_of(std::string_view nickname) const {
+  for (const auto& [nick, flags] : member_flags)
+    if (same_name(nick, nickname)) return flags;
+  return {};
+}
+
 std::vector<std::string> ClientModel::set_voice_flags(VoiceFlags flags) {
-  if (m_room.empty()) return {};
+  if (m_room.empty() && m_call.phase != CallPhase::InCall) return {};
   return {format(SetVoiceState{flags})};
 }
 

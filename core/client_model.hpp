@@ -93,7 +93,16 @@ struct CallState {
   std::vector<std::string> ringing;  // invited, not answered yet
   std::int64_t started_unix_ms = 0;  // InCall: when it began
   bool echo = false;                 // the mic test
+  // What the other members said of themselves (VOICESTATE with my key):
+  // muted, deafened, a device lost. Members not listed have none of it.
+  std::vector<std::pair<std::string, VoiceFlags>> member_flags;
+  VoiceFlags flags_of(std::string_view nickname) const;
 };
+
+// What to show beside a member of a room or call: "deafened", "muted",
+// "no microphone", "no speakers", joined by ", "; "" for none of them.
+// (Talking is shown by its own indicator.)
+std::string voice_flags_note(const VoiceFlags& flags);
 
 class ClientModel {
  public:

@@ -174,6 +174,8 @@ bool parse_flags(std::string_view words, VoiceFlags& flags) {
     if (verb_is(w, "MUTED")) flags.muted = true;
     else if (verb_is(w, "DEAFENED")) flags.deafened = true;
     else if (verb_is(w, "TALKING")) flags.talking = true;
+    else if (verb_is(w, "NO-MICROPHONE")) flags.no_microphone = true;
+    else if (verb_is(w, "NO-SPEAKERS")) flags.no_speakers = true;
     else return false;
   }
   return true;
@@ -181,7 +183,8 @@ bool parse_flags(std::string_view words, VoiceFlags& flags) {
 
 std::string flag_words(const VoiceFlags& f) {
   std::string out;
-  for (auto [on, word] : {std::pair{f.muted, "muted"}, {f.deafened, "deafened"}, {f.talking, "talking"}})
+  for (auto [on, word] : {std::pair{f.muted, "muted"}, {f.deafened, "deafened"}, {f.talking, "talking"},
+                          {f.no_microphone, "no-microphone"}, {f.no_speakers, "no-speakers"}})
     if (on) out += (out.empty() ? "" : " ") + std::string(word);
   return out;
 }
@@ -324,7 +327,7 @@ Parsed<ClientMessage> parse_client(std::string_view line) {
   if (verb_is(f.verb, "VOICESTATE")) {
     SetVoiceState v;
     if (!shape(f, 0, true) || !parse_flags(*f.text, v.flags))
-      return malformed("VOICESTATE", "VOICESTATE: [muted] [deafened] [talking]");
+      return malformed("VOICESTATE", "VOICESTATE: [muted] [deafened] [talking] [no-microphone] [no-speakers]");
     return v;
   }
   if (verb_is(f.verb, "DISCONNECT")) {

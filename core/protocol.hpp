@@ -131,12 +131,14 @@ struct VoiceJoin {  // VOICEJOIN: #chan
 struct VoiceLeave {  // VOICELEAVE
   bool operator==(const VoiceLeave&) const = default;
 };
-// How a member of a voice room is: any of these, in this order.
+// How a member of a voice room or call is: any of these, in this order.
+// no-microphone / no-speakers: that device is gone and being retried.
 struct VoiceFlags {
   bool muted = false, deafened = false, talking = false;
+  bool no_microphone = false, no_speakers = false;
   bool operator==(const VoiceFlags&) const = default;
 };
-struct SetVoiceState {  // VOICESTATE: [muted] [deafened] [talking]
+struct SetVoiceState {  // VOICESTATE: [muted] [deafened] [talking] [no-microphone] [no-speakers]
   VoiceFlags flags;
   bool operator==(const SetVoiceState&) const = default;
 };
@@ -317,9 +319,10 @@ struct VoiceRoom {  // VOICEROOM #chan: alice, bob muted, carol muted deafened
   std::vector<RoomMember> members;
   bool operator==(const VoiceRoom&) const = default;
 };
-// One member's state changed (talking, mute, deafen), to the channel.
-struct VoiceState {  // VOICESTATE #chan alice: muted talking
-  std::string channel, nickname;
+// One member's state changed (talking, mute, deafen, a device lost), to the
+// channel; in a call, to the other members, with their own call key.
+struct VoiceState {  // VOICESTATE #chan alice: muted talking  |  VOICESTATE <key> alice: no-speakers
+  std::string channel, nickname;  // channel: the channel, or the receiver's call key
   VoiceFlags flags;
   bool operator==(const VoiceState&) const = default;
 };

@@ -722,7 +722,11 @@ struct Server::Impl : CallDirectory {
 
   void handle(Connection& c, const SetVoiceState& m, Millis) {
     std::string room = calls.set_room_flags(c.id, m.flags);
-    if (room.empty()) return error(c, error_code::kNotMember, "You are not in a voice room");
+    if (room.empty()) {
+      if (!calls.set_call_flags(c.id, m.flags))
+        error(c, error_code::kNotMember, "You are not in a voice room or a call");
+      return;
+    }
     Channel* ch = find_channel(room);
     if (!ch) return;
     std::string line = format(ServerMessage{VoiceState{ch->name, c.nickname, m.flags}});

@@ -70,6 +70,11 @@ void draw_call_panel(GuiApp& app, ViewState& v) {
       ImGui::TextColored(talking ? kTalking : kDim, talking ? "(o)" : "( )");
       ImGui::SameLine();
       ImGui::TextUnformatted(member.c_str());
+      if (std::string note = core::voice_flags_note(call.flags_of(member)); !note.empty() && !me) {
+        ImGui::SameLine();
+        ImGui::TextColored(kWarn, "%s", note.c_str());
+        app.trace_once("shown " + member + ": " + note);
+      }
       if (!me) {
         float volume = sp ? sp->volume : 1.0f;
         ImGui::SetNextItemWidth(-1);

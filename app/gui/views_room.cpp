@@ -33,9 +33,9 @@ void draw_voice_room(GuiApp& app, ViewState&) {
     ImGui::TextColored(talking ? kTalking : kDim, talking ? "(o)" : "( )");
     ImGui::SameLine();
     ImGui::TextUnformatted(member.nickname.c_str());
-    if (member.flags.muted || member.flags.deafened) {
+    if (std::string note = core::voice_flags_note(member.flags); !note.empty()) {
       ImGui::SameLine();
-      ImGui::TextColored(kWarn, "%s", member.flags.deafened ? "deafened" : "muted");
+      ImGui::TextColored(kWarn, "%s", note.c_str());
     }
     if (mine && !me) {
       float volume = heard ? heard->volume : 1.0f;

@@ -81,6 +81,20 @@ std::string last_talk_note(const std::string& said, const std::string& who) {
 }
 
 // alice calls bob; both are bound to the call's voice when this returns.
+// Waits for a VOICESTATE line about `nick` whose flags are `flags` exactly
+// (the other lines on stdout are passed over).
+bool told_state(Process& p, const std::string& nick, const std::string& flags, int timeout_ms) {
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  const std::string tail = " " + nick + ":" + (flags.empty() ? "" : " " + flags);
+  while (Clock::now() < deadline) {
+    auto line = p.stdout_line(100);
+    if (line && line->rfind("VOICESTATE ", 0) == 0 && line->size() >= tail.size() &&
+        line->compare(line->size() - tail.size(), tail.size(), tail) == 0)
+      return true;
+  }
+  return false;
+}
+
 void call(Process& alice, Process& bob) {
   alice.write_stdin("/call bob\n");
   REQUIRE(stderr_has(alice, "voice: SESSIONACCEPTED", 5000));
@@ -167,7 +181,7 @@ TEST_CASE("sound server: alice's speech reaches bob's speakers with no gap") {
   CHECK(bob->wait(5000) == 0);
 }
 
-TEST_CASE("sound server: killed and restarted mid-call, the voice is back within 3 s") {
+TEST_CASE("sound server: killed and restarted mid-call, the voice is back within 3 s, and the other side is told") {
   std::string dir = test::temp_dir("pulse-restart");
   test::PulseServer pulse(dir + "/pulse");
   REQUIRE_PULSE(pulse);
@@ -180,6 +194,9 @@ TEST_CASE("sound server: killed and restarted mid-call, the voice is back within
   pulse.kill();
   REQUIRE_MESSAGE(stderr_has(*alice, "went away", 3000, alice_seen), alice->stderr_text(0));
   REQUIRE(stderr_has(*bob, "went away", 3000, bob_seen));
+  // bob is told that alice has lost both (and alice that bob has).
+  CHECK(told_state(*bob, "alice", "no-microphone no-speakers", 3000));
+  CHECK(told_state(*alice, "bob", "no-microphone no-speakers", 3000));
   // Both keep running and retrying while there is no sound server.
   alice->write_stdin("/stats\n");
   CHECK(stderr_has(*alice, "retrying", 3000, alice_seen));
@@ -189,6 +206,7 @@ TEST_CASE("sound server: killed and restarted mid-call, the voice is back within
   pulse.play(said, "mouth");
   CHECK(stderr_has(*alice, "Microphone back (mic)", 3000, alice_seen));
   CHECK(stderr_has(*bob, "Speakers back (ear)", 3000, bob_seen));
+  CHECK(told_state(*bob, "alice", "", 3000));  // and that she has them back
   MESSAGE("devices back after " << std::chrono::duration<double>(Clock::now() - restarted).count()
                                 << " s");
   REQUIRE(stderr_has(*bob, "alice stopped talking", 20000, bob_seen));

@@ -159,6 +159,30 @@ TEST_CASE_FIXTURE(Fixture, "group call: a member invites a third, everyone learn
   CHECK(only(2) == "ERROR NOTALLOWED: carol is already in this call");
 }
 
+TEST_CASE_FIXTURE(Fixture, "a call member who loses a device or mutes: the others are told, and whoever joins later") {
+  auto [ka, kb] = in_call(*this, 4);
+  line(1, "VOICESTATE: no-speakers");
+  CHECK(take(1).empty());
+  CHECK(only(2) == "VOICESTATE " + kb + " alice: no-speakers");  // with bob's own key
+  line(1, "VOICESTATE: no-speakers");  // nothing new: nothing sent
+  CHECK(take(2).empty());
+  line(2, "TALK " + kb + " carol: INVITE");
+  std::string kc = offer_key(only(3));
+  clear_all();
+  line(3, "TALK " + kc + ": ACCEPT");
+  // carol learns the members, then what alice said of herself.
+  CHECK(take(3) == Lines{"TALKMEMBERS " + kc + ": alice, bob, carol",
+                         "VOICESTATE " + kc + " alice: no-speakers"});
+  clear_all();
+  line(1, "VOICESTATE: muted");  // the speakers are back; alice mutes
+  CHECK(only(2) == "VOICESTATE " + kb + " alice: muted");
+  CHECK(only(3) == "VOICESTATE " + kc + " alice: muted");
+  CHECK(take(1).empty());
+  // Not in a call or a room: refused, with a reason.
+  line(4, "VOICESTATE: no-microphone");
+  CHECK(only(4) == "ERROR NOTMEMBER: You are not in a voice room or a call");
+}
+
 TEST_CASE_FIXTURE(Fixture, "group call: a denied or unanswered invitation is reported to the members") {
   auto [ka, kb] = in_call(*this, 4);
   line(1, "TALK " + ka + " carol: INVITE");

@@ -1017,6 +1017,28 @@ TEST_CASE("a LEFT event removes the member even before TALKMEMBERS follows") {
   CHECK(m.call_state().members == Lines{"alice", "bob"});
 }
 
+TEST_CASE("what call members say of themselves is kept per member, and shown in words") {
+  ClientModel m = connected();
+  m.call("bob");
+  feed(m, {"TALK bob k1: REQUEST", "TALK k1: ACCEPTED", "TALKMEMBERS k1: alice, bob, carol"});
+  CHECK(m.set_voice_flags(VoiceFlags{true, false, false, false, true}) == Lines{"VOICESTATE: muted no-speakers"});
+  auto v = m.version();
+  m.apply("VOICESTATE k1 bob: no-microphone no-speakers", kT);
+  CHECK(m.version() != v);
+  CHECK(m.call_state().flags_of("BOB").no_microphone);
+  CHECK(voice_flags_note(m.call_state().flags_of("bob")) == "no microphone, no speakers");
+  m.apply("VOICESTATE k9 carol: muted", kT);  // another call's key: not mine
+  CHECK(m.call_state().flags_of("carol") == VoiceFlags{});
+  m.apply("VOICESTATE k1 carol: deafened muted", kT);
+  CHECK(voice_flags_note(m.call_state().flags_of("carol")) == "deafened");
+  m.apply("VOICESTATE k1 bob:", kT);  // bob has his devices back
+  CHECK(voice_flags_note(m.call_state().flags_of("bob")) == "");
+  m.apply("VOICESTATE k1 bob: no-speakers", kT);
+  m.apply("TALKMEMBERS k1: alice, carol", kT);  // bob left: what he said goes too
+  CHECK(m.call_state().flags_of("bob") == VoiceFlags{});
+  CHECK(m.call_state().member_flags.size() == 1);
+}
+
 TEST_CASE("switching calls with a real server: accepting while in a call ends up in the new one") {
   Lan lan;
   auto& alice = lan.connect(1, "alice");

@@ -36,6 +36,7 @@ std::string join_room(Fixture& f, ConnId id) {
 
 TEST_CASE("voice rooms: the room lines parse and format back the same") {
   for (std::string line : {"VOICEJOIN: #games", "VOICELEAVE", "VOICESTATE: muted deafened talking",
+                           "VOICESTATE: no-microphone no-speakers",
                            "VOICESTATE:"}) {
     auto p = parse_client(line);
     REQUIRE_MESSAGE(std::holds_alternative<ClientMessage>(p), line);
@@ -43,7 +44,8 @@ TEST_CASE("voice rooms: the room lines parse and format back the same") {
   }
   for (std::string line : {"VOICEJOINED #games: 0011", "VOICELEFT: #games",
                            "VOICEROOM #games: alice, bob muted, carol muted deafened talking",
-                           "VOICEROOM #games:", "VOICESTATE #games bob: talking"}) {
+                           "VOICEROOM #games:", "VOICESTATE #games bob: talking",
+                           "VOICESTATE 0f6b1c2d bob: muted no-microphone no-speakers"}) {
     auto p = parse_server(line);
     REQUIRE_MESSAGE(std::holds_alternative<ServerMessage>(p), line);
     CHECK(format(std::get<ServerMessage>(p)) == line);
@@ -126,7 +128,7 @@ TEST_CASE("voice rooms: mute, deafen and talking go to the whole channel; strang
   Fixture f;
   three_in_lobby(f);
   f.line(1, "VOICESTATE: muted");
-  CHECK(f.only(1) == "ERROR NOTMEMBER: You are not in a voice room");
+  CHECK(f.only(1) == "ERROR NOTMEMBER: You are not in a voice room or a call");
   f.line(1, "VOICELEAVE");
   CHECK(f.only(1) == "ERROR NOTMEMBER: You are not in a voice room");
   f.line(1, "VOICEJOIN: #elsewhere");
