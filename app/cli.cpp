@@ -364,8 +364,9 @@ class CliClient {
                     st.loop_delay_ms);
       say(line);
     }
-    std::snprintf(line, sizeof line, "waiting: %.1f ms from the microphone, %.1f ms to the speakers",
-                  st.capture_queued_ms, st.playback_queued_ms);
+    std::snprintf(line, sizeof line,
+                  "waiting: %.1f ms from the microphone, %.1f ms to the speakers (cushion %.1f ms)",
+                  st.capture_queued_ms, st.playback_queued_ms, st.playout_cushion_ms);
     say(line);
     if (st.playback_gap_ms > 0 || st.delay_trimmed_ms > 0) {
       std::snprintf(line, sizeof line, "playback ran dry for %.1f ms in all; %.1f ms of delay cut back out",

@@ -10,6 +10,7 @@
 #include "audio/mixer.hpp"
 #include "audio/opus_codec.hpp"
 #include "core/jitter_buffer.hpp"
+#include "core/playout_cushion.hpp"
 #include "core/voice_frame.hpp"
 
 namespace voixer::audio {
@@ -27,6 +28,8 @@ constexpr std::int64_t kTrimPatienceMs = 2000;
 // The jitter buffer's depth is watched over this window: if a frame more
 // than its target was always waiting, that frame is delay nobody needs.
 constexpr std::int64_t kExcessWindowMs = 1000;
+// The most the playout cushion grows to after the speakers ran dry (20 ms).
+constexpr int kMaxCushionSamples = 960;
 
 struct InboundSlot {
   std::uint16_t size;
@@ -93,6 +96,7 @@ struct VoiceEngine::Impl {
   std::uint16_t seq = 0;
   std::int64_t gate_open_until = 0;
   bool playing = false;
+  core::PlayoutCushion cushion{device.period_samples(), kMaxCushionSamples};
   std::uint64_t starved_seen = 0;
   std::uint64_t frames_sent = 0, frames_captured = 0;
   std::uint64_t gap_samples = 0, trimmed_samples = 0;
@@ -282,14 +286,22 @@ struct VoiceEngine::Impl {
   }
 
   // Samples the device played as silence while we were playing: everyone
-  // heard is now that much later than needed, until it is cut back out.
+  // heard is now that much later. The cushion keeps what it can of it
+  // (core/playout_cushion.hpp); the rest is cut back out, and so is what
+  // the cushion gives back after a calm stretch.
   void note_gaps(std::int64_t now) {
+    cushion.set_period(device.period_samples());
     std::uint64_t total = starved.load(std::memory_order_relaxed);
     std::uint64_t fresh = total - starved_seen;
     starved_seen = total;
-    if (!playing || fresh == 0) return;
-    gap_samples += fresh;
-    for (auto& [name, s] : speakers) owe(*s, static_cast<std::int64_t>(fresh), now);
+    int extra = 0;
+    if (playing && fresh > 0) {
+      gap_samples += fresh;
+      extra = cushion.ran_dry(static_cast<int>(std::min<std::uint64_t>(fresh, kSampleRate)), now);
+    }
+    extra += cushion.tick(now);
+    if (!playing || extra == 0) return;
+    for (auto& [name, s] : speakers) owe(*s, extra, now);
   }
 
   // Once per window: a speaker whose jitter buffer always held more than
@@ -328,7 +340,7 @@ struct VoiceEngine::Impl {
 
   void process_playback(std::int64_t now) {
     note_gaps(now);
-    const std::size_t threshold = static_cast<std::size_t>(device.period_samples());
+    const std::size_t threshold = static_cast<std::size_t>(cushion.target());
     while (playback.size() < threshold) {
       mixer.begin(frame);
       bool any = false;
@@ -359,8 +371,8 @@ struct VoiceEngine::Impl {
       mixer.finish(frame_out.data(), frame);
       if (owner.m_deafened.load()) std::fill(frame_out.begin(), frame_out.end(), 0);
       if (!playing) {
-        // Starting from silence: one device period of cushion, so the
-        // device never runs dry while the next frame is on its way.
+        // Starting from silence: the cushion first, so the device does not
+        // run dry while the next frame is on its way.
         static constexpr std::int16_t kSilence[480] = {};
         for (std::size_t left = threshold; left > 0;) {
           std::size_t n = std::min<std::size_t>(left, 480);
@@ -401,6 +413,7 @@ struct VoiceEngine::Impl {
     st.delay_trimmed_ms = static_cast<double>(trimmed_samples) * 1000.0 / kSampleRate;
     st.capture_queued_ms = static_cast<double>(capture.size()) * 1000.0 / kSampleRate;
     st.playback_queued_ms = static_cast<double>(playback.size()) * 1000.0 / kSampleRate;
+    st.playout_cushion_ms = static_cast<double>(cushion.target()) * 1000.0 / kSampleRate;
     for (auto& [name, s] : speakers) {
       const auto& j = s->jitter.stats();
       st.speakers.push_back(SpeakerStats{name, s->level, s->talking, s->gain,

@@ -81,6 +81,7 @@ struct EngineStats {
   // microphone's samples not yet encoded, the mix not yet played.
   double capture_queued_ms = 0;
   double playback_queued_ms = 0;
+  double playout_cushion_ms = 0;  // kept queued for the speakers, at least (core/playout_cushion.hpp)
   std::vector<SpeakerStats> speakers;
 };
 
