@@ -1,5 +1,7 @@
 // The main screen: channels on the left, the conversation in the middle,
 // the channel's users (and the call panel) on the right, status at the bottom.
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>  // key codes: ImGui 1.86 indexes keys by the backend's
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
@@ -113,9 +115,13 @@ void draw_search_box(GuiApp& app, ViewState& v, const core::Conversation& c) {
   ImGui::SetNextItemWidth(kWidth);
   ImGui::PushStyleVar(ImGuiStyleVar_FramePadding,
                       ImVec2(ImGui::GetStyle().FramePadding.x, 0));
+  // Ctrl+F goes to the box, as in a browser or Discord.
+  const ImGuiIO& io = ImGui::GetIO();
+  if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_F, false)) ImGui::SetKeyboardFocusHere();
   if (ImGui::InputTextWithHint("##search", "Search", &v.search,
                                ImGuiInputTextFlags_EnterReturnsTrue))
     app.search(c.name, v.search);
+  if (ImGui::IsItemActivated()) app.trace("search box focused");
   ImGui::PopStyleVar();
 }
 
