@@ -97,6 +97,22 @@ TEST_CASE("envelope similarity: ~1 for the same speech, low for other speech") {
   CHECK(envelope_similarity(Signal(9600, 0), voice, 0) == 0.0);
 }
 
+TEST_CASE("median window correlation: the same waveform when the delay moved once, not other speech") {
+  const Signal voice = synth_voice(6.0, 1), other = synth_voice(6.0, 9);
+  // Heard 100 ms late, 10 ms later from the second second on and 20 ms
+  // later from the fourth (a jitter buffer that grew by half a frame twice).
+  Signal rec = recording_of(voice, 4800, 0.5, 0.001);
+  rec.insert(rec.begin() + 4800 + 4 * 48000, 480, 0);
+  rec.insert(rec.begin() + 4800 + 2 * 48000, 480, 0);
+  const Alignment whole = align(voice, rec, 48000);
+  CHECK(std::abs(whole.delay_samples - 5280) <= 480);  // one of the three parts
+  CHECK(whole.correlation < 0.7);  // one delay cannot fit all three
+  CHECK(median_window_correlation(voice, rec, whole.delay_samples) > 0.9);
+  CHECK(median_window_correlation(voice, recording_of(other, 4800, 0.5, 0.001), 4800) < 0.4);
+  CHECK(median_window_correlation(voice, Signal(voice.size(), 0), 0) == 0.0);
+  CHECK(median_window_correlation(Signal(9600, 0), voice, 0) == 0.0);
+}
+
 TEST_CASE("envelope similarity of steady signals: flat matches flat only") {
   const Signal a = white_noise(48000, 0.1, 1);
   Signal square(48000);

@@ -66,6 +66,15 @@ double max_dropout_windowed_ms(std::span<const std::int16_t> reference,
                                std::span<const std::int16_t> recorded, long max_delay_samples,
                                int window_ms = 2000);
 
+// Whether the recording holds the same waveform (not only the same loudness
+// contour) where the delay may have moved a little during it (a jitter
+// buffer that grew by a frame): each `window_ms` of the reference that holds
+// sound is aligned on its own within +-slack_ms of `delay`, and the median
+// of those windows' correlations is returned (0 when none holds sound).
+double median_window_correlation(std::span<const std::int16_t> reference,
+                                 std::span<const std::int16_t> recorded, long delay,
+                                 int window_ms = 250, int slack_ms = 60);
+
 // 10*log10(sum ref^2 / sum (ref[i] - decoded[i + delay])^2) over the whole
 // reference; decoded outside its bounds counts as silence. +inf when equal.
 double snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> decoded,
