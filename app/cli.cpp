@@ -368,9 +368,11 @@ class CliClient {
                   "waiting: %.1f ms from the microphone, %.1f ms to the speakers (cushion %.1f ms)",
                   st.capture_queued_ms, st.playback_queued_ms, st.playout_cushion_ms);
     say(line);
-    if (st.playback_gap_ms > 0 || st.delay_trimmed_ms > 0) {
-      std::snprintf(line, sizeof line, "playback ran dry for %.1f ms in all; %.1f ms of delay cut back out",
-                    st.playback_gap_ms, st.delay_trimmed_ms);
+    if (st.playback_gap_ms > 0 || st.delay_trimmed_ms > 0 || st.unseen_gap_ms > 0) {
+      std::snprintf(line, sizeof line,
+                    "playback ran dry for %.1f ms in all, and %.1f ms after us (in the sound server); "
+                    "%.1f ms of delay cut back out",
+                    st.playback_gap_ms, st.unseen_gap_ms, st.delay_trimmed_ms);
       say(line);
     }
     for (const auto& sp : st.speakers) {

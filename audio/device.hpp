@@ -45,6 +45,10 @@ struct DeviceRings {
   // Samples the playback side wanted but found missing (played as silence):
   // the engine tells a gap in its own playing from the end of a talk spurt.
   std::atomic<std::uint64_t>& starved;
+  // Every sample the playback side took, silence included: the engine
+  // compares it with the clock to find silence it did not see played
+  // (core/playback_lag.hpp).
+  std::atomic<std::uint64_t>& consumed;
 };
 
 class AudioDevice {

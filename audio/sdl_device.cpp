@@ -140,6 +140,7 @@ void SdlDevice::start(DeviceRings rings) {
   m_played = &rings.played;
   m_waker = &rings.waker;
   m_starved = &rings.starved;
+  m_consumed = &rings.consumed;
   open(Direction::Playback);
   open(Direction::Capture);
 }
@@ -192,6 +193,7 @@ void SdlDevice::playback_callback(void* self, Uint8* stream, int len) {
     d->m_starved->fetch_add(want - got, std::memory_order_relaxed);
   }
   d->m_played->push(out, want);
+  d->m_consumed->fetch_add(want, std::memory_order_relaxed);
   d->m_waker->wake();
 }
 

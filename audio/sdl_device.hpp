@@ -90,6 +90,7 @@ class SdlDevice : public AudioDevice {
   SpscRing<std::int16_t>* m_played = nullptr;
   Waker* m_waker = nullptr;
   std::atomic<std::uint64_t>* m_starved = nullptr;
+  std::atomic<std::uint64_t>* m_consumed = nullptr;
   std::vector<std::string> m_warnings;
 };
 

@@ -10,6 +10,7 @@
 #include "audio/mixer.hpp"
 #include "audio/opus_codec.hpp"
 #include "core/jitter_buffer.hpp"
+#include "core/playback_lag.hpp"
 #include "core/playout_cushion.hpp"
 #include "core/voice_frame.hpp"
 
@@ -77,6 +78,7 @@ struct VoiceEngine::Impl {
   SpscRing<InboundSlot> inbound{kInboundSlots};
   Waker waker;
   std::atomic<std::uint64_t> starved{0};  // counted by the playback device
+  std::atomic<std::uint64_t> consumed{0};  // likewise
   std::thread thread;
   std::atomic<bool> running{false};
   std::chrono::steady_clock::time_point start_time = std::chrono::steady_clock::now();
@@ -97,9 +99,10 @@ struct VoiceEngine::Impl {
   std::int64_t gate_open_until = 0;
   bool playing = false;
   core::PlayoutCushion cushion{device.period_samples(), kMaxCushionSamples};
+  core::PlaybackLag playback_lag{kSampleRate};
   std::uint64_t starved_seen = 0;
   std::uint64_t frames_sent = 0, frames_captured = 0;
-  std::uint64_t gap_samples = 0, trimmed_samples = 0;
+  std::uint64_t gap_samples = 0, trimmed_samples = 0, unseen_gap_samples = 0;
   bool transmitting = false;
 
   // Shared with other threads, under the mutex.
@@ -136,6 +139,11 @@ struct VoiceEngine::Impl {
 
   std::int64_t now_ms() const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now() - start_time)
+        .count();
+  }
+  std::int64_t now_us() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::steady_clock::now() - start_time)
         .count();
   }
@@ -300,6 +308,12 @@ struct VoiceEngine::Impl {
       extra = cushion.ran_dry(static_cast<int>(std::min<std::uint64_t>(fresh, kSampleRate)), now);
     }
     extra += cushion.tick(now);
+    // Silence played after our ring: a larger cushion in the ring would not
+    // have helped, so it is all cut back out.
+    if (int unseen = playback_lag.observe(now_us(), consumed.load(std::memory_order_relaxed))) {
+      unseen_gap_samples += static_cast<std::uint64_t>(unseen);
+      if (playing) extra += unseen;
+    }
     if (!playing || extra == 0) return;
     for (auto& [name, s] : speakers) owe(*s, extra, now);
   }
@@ -411,6 +425,7 @@ struct VoiceEngine::Impl {
     st.loop_delay_ms = loop_delay_ms;
     st.playback_gap_ms = static_cast<double>(gap_samples) * 1000.0 / kSampleRate;
     st.delay_trimmed_ms = static_cast<double>(trimmed_samples) * 1000.0 / kSampleRate;
+    st.unseen_gap_ms = static_cast<double>(unseen_gap_samples) * 1000.0 / kSampleRate;
     st.capture_queued_ms = static_cast<double>(capture.size()) * 1000.0 / kSampleRate;
     st.playback_queued_ms = static_cast<double>(playback.size()) * 1000.0 / kSampleRate;
     st.playout_cushion_ms = static_cast<double>(cushion.target()) * 1000.0 / kSampleRate;
@@ -436,7 +451,7 @@ VoiceEngine::~VoiceEngine() { stop(); }
 void VoiceEngine::start() {
   if (m_impl->running.load()) return;
   m_impl->device.start(DeviceRings{m_impl->capture, m_impl->playback, m_impl->played,
-                                   m_impl->waker, m_impl->starved});
+                                   m_impl->waker, m_impl->starved, m_impl->consumed});
   m_impl->running.store(true);
   m_impl->thread = std::thread([this] { m_impl->run(); });
 }

@@ -73,6 +73,9 @@ struct EngineStats {
   // cut back out afterwards (after such gaps, or found in excess).
   double playback_gap_ms = 0;
   double delay_trimmed_ms = 0;
+  // Silence played after the ring (the device's callback came late): not
+  // in playback_gap_ms, also cut back out (core/playback_lag.hpp).
+  double unseen_gap_ms = 0;
   // In the mic test: how much later your voice comes back, from the
   // microphone's samples to the speakers' (the sound card's own buffers
   // come on top); -1 until it is clear (audio/loop_delay.hpp).

@@ -62,6 +62,7 @@ void WavDevice::run(DeviceRings rings) {
     std::size_t got = rings.playback.pop(block, kPeriod);
     if (got < kPeriod) rings.starved.fetch_add(kPeriod - got, std::memory_order_relaxed);
     rings.played.push(block, kPeriod);
+    rings.consumed.fetch_add(kPeriod, std::memory_order_relaxed);
     m_recorded.insert(m_recorded.end(), block, block + kPeriod);
     if (m_echo.gain != 0) {
       for (std::size_t i = 0; i < kPeriod; ++i) in_air[(air_at + i) % in_air.size()] = block[i];

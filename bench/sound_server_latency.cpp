@@ -72,6 +72,11 @@ Figures analyse(const std::vector<std::int16_t>& mouth, const std::vector<std::i
     delays.push_back(w.delay_samples * 1000.0 / kRate);
     f.longest_dropout_ms = std::max(f.longest_dropout_ms, audio::max_dropout_ms(m, e, w.delay_samples));
   }
+  if (g_trace) {  // how the delay moved, window by window
+    std::printf("  trace: delay of each 2 s window:");
+    for (double d : delays) std::printf(" %.1f", d);
+    std::printf("\n");
+  }
   if (!delays.empty()) {
     std::sort(delays.begin(), delays.end());
     f.window_min = delays.front();
@@ -112,28 +117,22 @@ std::unique_ptr<test::Process> echo_client(const std::string& exe, std::uint16_t
   return cli;
 }
 
-Figures through_sound_server(const std::string& exe, std::uint16_t port, test::PulseServer& pulse,
-                             const std::string& dir, const std::string& speech, double seconds,
-                             int frame_ms, bool no_aec) {
-  auto cli = echo_client(exe, port, {"--input-device", "mic", "--output-device", "ear"}, frame_ms,
-                         no_aec);
-  std::string raw = dir + "/rec.raw";
-  pulse.record(raw);
-  pulse.play(speech, "mouth");
-  // The speech plays; with --trace the cli's /stats every 5 s says where
-  // the delay sits (the rings between devices and engine, the jitter buffer).
+// While the speech plays: with --trace the cli's /stats every 5 s says
+// where the delay sits (the rings between devices and engine, the jitter
+// buffer); without, this only waits.
+void follow(test::Process& cli, double seconds) {
   auto end = std::chrono::steady_clock::now() +
              std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                 std::chrono::duration<double>(seconds + 0.5));
+                 std::chrono::duration<double>(seconds));
   while (std::chrono::steady_clock::now() < end) {
     auto slice = std::min<std::chrono::steady_clock::duration>(
         end - std::chrono::steady_clock::now(), std::chrono::seconds(5));
     std::this_thread::sleep_for(slice);
     if (!g_trace) continue;
-    std::size_t seen = cli->stderr_text(0).size();
-    cli->write_stdin("/stats\n");
+    std::size_t seen = cli.stderr_text(0).size();
+    cli.write_stdin("/stats\n");
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::string text = cli->stderr_text(0).substr(seen);
+    std::string text = cli.stderr_text(0).substr(seen);
     for (std::size_t at = 0; at < text.size();) {
       std::size_t eol = text.find('\n', at);
       std::string line = text.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
@@ -144,6 +143,17 @@ Figures through_sound_server(const std::string& exe, std::uint16_t port, test::P
       at = eol + 1;
     }
   }
+}
+
+Figures through_sound_server(const std::string& exe, std::uint16_t port, test::PulseServer& pulse,
+                             const std::string& dir, const std::string& speech, double seconds,
+                             int frame_ms, bool no_aec) {
+  auto cli = echo_client(exe, port, {"--input-device", "mic", "--output-device", "ear"}, frame_ms,
+                         no_aec);
+  std::string raw = dir + "/rec.raw";
+  pulse.record(raw);
+  pulse.play(speech, "mouth");
+  follow(*cli, seconds + 0.5);
   pulse.stop_players();
   pulse.stop_recording();
   cli->close_stdin();
@@ -156,6 +166,7 @@ Figures through_wav_devices(const std::string& exe, std::uint16_t port, const st
                             const std::string& speech, double seconds, int frame_ms, bool no_aec) {
   std::string heard = dir + "/heard.wav";
   auto cli = echo_client(exe, port, {"--audio-in", speech, "--audio-out", heard}, frame_ms, no_aec);
+  follow(*cli, seconds - 5);
   wait_for(*cli, "audio input finished", static_cast<int>(seconds * 1000) + 20000);
   cli->close_stdin();
   cli->wait(5000);

@@ -1,0 +1,61 @@
+#include "core/playback_lag.hpp"
+
+#include <algorithm>
+
+namespace voixer::core {
+
+PlaybackLag::PlaybackLag(int sample_rate, int tolerance_samples, std::int64_t window_us)
+    : m_rate(std::max(1, sample_rate)),
+      m_tolerance(std::max(0, tolerance_samples)),
+      m_window_us(std::max<std::int64_t>(1, window_us)) {}
+
+void PlaybackLag::reset() {
+  m_started = false;
+  m_have_floor = false;
+  m_window_has = false;
+  m_last_rise = 0;
+}
+
+int PlaybackLag::observe(std::int64_t now_us, std::uint64_t consumed) {
+  if (!m_started) {
+    m_started = true;
+    m_t0 = now_us;
+    m_c0 = consumed;
+    m_window_start = now_us;
+    return 0;
+  }
+  const std::int64_t due = (now_us - m_t0) * m_rate / 1'000'000;
+  const std::int64_t lag = due - static_cast<std::int64_t>(consumed - m_c0);
+  m_window_min = m_window_has ? std::min(m_window_min, lag) : lag;
+  m_window_has = true;
+  if (now_us - m_window_start < m_window_us) return 0;
+
+  const std::int64_t low = m_window_min;
+  m_window_start = now_us;
+  m_window_has = false;
+  if (!m_have_floor) {
+    // The window after the start: the device has filled its own buffer.
+    // Until then the floor would count that fill as running ahead.
+    if (now_us - m_t0 < 2 * m_window_us) return 0;
+    m_have_floor = true;
+    m_floor = low;
+    return 0;
+  }
+  m_last_rise = low - m_floor;
+  if (low < m_floor) {
+    m_floor = low;
+    return 0;
+  }
+  if (low - m_floor < m_tolerance) return 0;
+  const std::int64_t rise = low - m_floor;
+  if (rise > m_rate / 5) {
+    // Over 200 ms: not a late callback but a device that stopped or was
+    // opened again, which the engine's owner handles; learn anew.
+    reset();
+    return 0;
+  }
+  m_floor = low;
+  return static_cast<int>(rise);
+}
+
+}  // namespace voixer::core

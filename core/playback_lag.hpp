@@ -1,0 +1,57 @@
+// Silence the speakers played that the engine never saw: the playback
+// callback ran late (a busy sound server, a scheduling stall), the sound
+// card played nothing meanwhile, and from then on everything is heard that
+// much later, although the engine's ring never ran dry.
+//
+// The speakers take samples at the sample rate of the wall clock. So the
+// lag, the samples the wall clock says are due minus the samples the
+// device actually took, is constant while all is well: it wobbles with
+// the callbacks' timing but its lowest value over a second does not move.
+// When that lowest value rises, the device fell behind for good by that
+// much (also a sound card whose clock is slower than the computer's, a
+// millisecond every so often). When it falls, the device ran ahead (it
+// took more to fill a larger buffer of its own): the new floor is kept.
+//
+// Pure logic: times in microseconds from the caller's monotonic clock.
+#pragma once
+
+#include <cstdint>
+
+namespace voixer::core {
+
+class PlaybackLag {
+ public:
+  // `sample_rate`: of the device. A rise smaller than `tolerance_samples`
+  // is wobble, not a stall. The first window after a reset only settles
+  // (a device fills its own buffer at the start).
+  explicit PlaybackLag(int sample_rate = 48000, int tolerance_samples = 96,
+                       std::int64_t window_us = 1'000'000);
+
+  // The device has taken `consumed` samples so far (a running count).
+  // Returns how many samples the lag rose by for good, once per window,
+  // else 0. A rise over 200 ms is a device that stopped or was reopened:
+  // it starts learning again instead.
+  int observe(std::int64_t now_us, std::uint64_t consumed);
+
+  // The device was reopened (or stopped taking): learn the lag again.
+  void reset();
+
+  // Lag above the floor at the last window, in samples (for /stats).
+  std::int64_t last_rise() const { return m_last_rise; }
+
+ private:
+  int m_rate;
+  int m_tolerance;
+  std::int64_t m_window_us;
+  bool m_started = false;
+  bool m_have_floor = false;
+  std::int64_t m_t0 = 0;
+  std::uint64_t m_c0 = 0;
+  std::int64_t m_window_start = 0;
+  std::int64_t m_window_min = 0;
+  bool m_window_has = false;
+  std::int64_t m_floor = 0;
+  std::int64_t m_last_rise = 0;
+};
+
+}  // namespace voixer::core

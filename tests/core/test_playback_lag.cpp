@@ -1,0 +1,88 @@
+// Silence played after the engine's ring: a device that takes 240 samples
+// every 5 ms on simulated time, its callbacks wobbling, is found to have
+// fallen behind for good only when it did (a stall, a slow clock), not when
+// it filled its own buffer or ran ahead.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <random>
+
+#include "core/playback_lag.hpp"
+
+using voixer::core::PlaybackLag;
+
+namespace {
+
+// A device that takes 240 samples every 5 ms (of its own clock, `ppm`
+// slower than the wall clock), each callback noticed up to 3 ms late.
+struct Device {
+  PlaybackLag lag;
+  std::uint64_t consumed = 0;
+  double clock_us = 0;  // when the device's next period is due
+  double ppm = 0;
+  std::mt19937 rng{7};
+  int found = 0;  // samples reported in all
+
+  // Runs for `ms` of device time.
+  void run(std::int64_t ms) {
+    for (double end = clock_us + ms * 1000.0; clock_us < end;) {
+      consumed += 240;
+      clock_us += 5000 * (1 + ppm * 1e-6);
+      auto noticed = static_cast<std::int64_t>(clock_us) + static_cast<std::int64_t>(rng() % 3000);
+      found += lag.observe(noticed, consumed);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("playback lag: callbacks that only wobble are never a gap") {
+  Device d;
+  d.consumed = 4800;  // the device filled 100 ms of its own buffer at the start
+  d.run(60'000);
+  CHECK(d.found == 0);
+}
+
+TEST_CASE("playback lag: a stalled callback is found once, as the silence it played") {
+  Device d;
+  d.run(5000);
+  d.clock_us += 20'000;  // 20 ms where the card played silence
+  d.run(10'000);
+  CHECK(d.found >= 960 - 150);
+  CHECK(d.found <= 960 + 150);
+  int before = d.found;
+  d.run(30'000);
+  CHECK(d.found == before);  // and only once
+}
+
+TEST_CASE("playback lag: a device that ran ahead (a larger buffer) is no gap, a later stall is") {
+  Device d;
+  d.run(5000);
+  d.consumed += 480;  // took 10 ms more to fill its own buffer
+  d.run(5000);
+  CHECK(d.found == 0);
+  d.clock_us += 10'000;
+  d.run(5000);
+  CHECK(d.found >= 480 - 150);
+  CHECK(d.found <= 480 + 150);
+}
+
+TEST_CASE("playback lag: a sound card slower than the clock is cut back a little at a time") {
+  Device d;
+  d.ppm = 100;  // 4.8 samples a second
+  d.run(120'000);
+  CHECK(d.found >= 576 - 200);  // 12 ms over two minutes
+  CHECK(d.found <= 576);
+}
+
+TEST_CASE("playback lag: a device stopped for a second is learnt again, not cut") {
+  Device d;
+  d.run(5000);
+  d.clock_us += 1'000'000;  // closed and opened again
+  d.run(5000);
+  CHECK(d.found == 0);
+  d.clock_us += 20'000;  // and after that, a stall is found again
+  d.run(5000);
+  CHECK(d.found >= 960 - 150);
+  CHECK(d.found <= 960 + 150);
+}
