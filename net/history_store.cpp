@@ -440,7 +440,7 @@ std::vector<StoredChannel> HistoryStore::load_channels(std::size_t per_channel,
   return out;
 }
 
-std::uint64_t HistoryStore::keep(const core::Kept& record) {
+std::uint64_t HistoryStore::keep(const core::Kept& record, bool wake) {
   // Numbered under the lock that orders the queue: numbers rise in queue order.
   std::uint64_t number;
   {
@@ -448,9 +448,11 @@ std::uint64_t HistoryStore::keep(const core::Kept& record) {
     number = m_impl->next_number++;
     m_impl->jobs.push_back(Record{number, record});
   }
-  m_impl->wake.notify_one();
+  if (wake) m_impl->wake.notify_one();
   return number;
 }
+
+void HistoryStore::wake() { m_impl->wake.notify_one(); }
 
 void HistoryStore::page(const std::string& folded, std::int64_t before_unix_ms,
                         std::size_t max_bytes, std::function<void(HistoryPage)> done) {

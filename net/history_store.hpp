@@ -53,8 +53,11 @@ class HistoryStore {
   // lines: the most recently active `max_channels` of them.
   std::vector<StoredChannel> load_channels(std::size_t per_channel, std::size_t max_channels);
 
-  // Queues a record; returns its number (1, 2, ...).
-  std::uint64_t keep(const core::Kept& record);
+  // Queues a record; returns its number (1, 2, ...). With `wake` false the
+  // store's thread is not woken for it: the caller keeps several and then
+  // calls wake(), so that they go in one transaction.
+  std::uint64_t keep(const core::Kept& record, bool wake = true);
+  void wake();
   // Up to `max_bytes` of the newest lines of channel `folded` older than
   // `before_unix_ms`; `done` runs on the store's thread.
   void page(const std::string& folded, std::int64_t before_unix_ms, std::size_t max_bytes,
