@@ -13,7 +13,6 @@ void PlaybackLag::reset() {
   m_started = false;
   m_have_floor = false;
   m_window_has = false;
-  m_last_rise = 0;
 }
 
 int PlaybackLag::observe(std::int64_t now_us, std::uint64_t consumed) {
@@ -41,7 +40,6 @@ int PlaybackLag::observe(std::int64_t now_us, std::uint64_t consumed) {
     m_floor = low;
     return 0;
   }
-  m_last_rise = low - m_floor;
   if (low < m_floor) {
     m_floor = low;
     return 0;

@@ -36,9 +36,6 @@ class PlaybackLag {
   // The device was reopened (or stopped taking): learn the lag again.
   void reset();
 
-  // Lag above the floor at the last window, in samples (for /stats).
-  std::int64_t last_rise() const { return m_last_rise; }
-
  private:
   int m_rate;
   int m_tolerance;
@@ -51,7 +48,6 @@ class PlaybackLag {
   std::int64_t m_window_min = 0;
   bool m_window_has = false;
   std::int64_t m_floor = 0;
-  std::int64_t m_last_rise = 0;
 };
 
 }  // namespace voixer::core
