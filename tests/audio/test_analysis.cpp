@@ -108,6 +108,8 @@ TEST_CASE("median window correlation: the same waveform when the delay moved onc
   CHECK(std::abs(whole.delay_samples - 5280) <= 480);  // one of the three parts
   CHECK(whole.correlation < 0.7);  // one delay cannot fit all three
   CHECK(median_window_correlation(voice, rec, whole.delay_samples) > 0.9);
+  CHECK(median_window_similarity(voice, rec, whole.delay_samples) > 0.95);
+  CHECK(median_window_similarity(voice, recording_of(other, 4800, 0.5, 0.001), 4800) < 0.7);
   CHECK(median_window_correlation(voice, recording_of(other, 4800, 0.5, 0.001), 4800) < 0.4);
   CHECK(median_window_correlation(voice, Signal(voice.size(), 0), 0) == 0.0);
   CHECK(median_window_correlation(Signal(9600, 0), voice, 0) == 0.0);

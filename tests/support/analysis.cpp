@@ -429,14 +429,20 @@ double max_dropout_windowed_ms(std::span<const std::int16_t> reference,
   return longest;
 }
 
-double median_window_correlation(std::span<const std::int16_t> reference,
-                                 std::span<const std::int16_t> recorded, long delay,
-                                 int window_ms, int slack_ms) {
+namespace {
+
+// Each window of the reference that holds sound, aligned on its own within
+// +-slack of `delay`: `measure(window, recording around it, its delay)`,
+// or 0 when the recording ended before it. The median of those.
+template <class Measure>
+double median_over_windows(std::span<const std::int16_t> reference,
+                           std::span<const std::int16_t> recorded, long delay, int window_ms,
+                           int slack_ms, Measure measure) {
   const long window = static_cast<long>(window_ms) * 48, slack = static_cast<long>(slack_ms) * 48;
   std::vector<double> found;
   for (long at = 0; at + window <= static_cast<long>(reference.size()); at += window) {
     auto ref = reference.subspan(static_cast<std::size_t>(at), static_cast<std::size_t>(window));
-    if (window_rms(ref, 0, window) < 0.01) continue;  // a pause: no waveform to compare
+    if (window_rms(ref, 0, window) < 0.01) continue;  // a pause: nothing to compare
     const long from = std::max(0L, at + delay - slack);
     const long to = std::min(static_cast<long>(recorded.size()), at + delay + slack + window);
     if (to - from < window) {
@@ -444,11 +450,30 @@ double median_window_correlation(std::span<const std::int16_t> reference,
       continue;
     }
     auto rec = recorded.subspan(static_cast<std::size_t>(from), static_cast<std::size_t>(to - from));
-    found.push_back(std::max(0.0, align(ref, rec, to - from - window).correlation));
+    const Alignment a = align(ref, rec, to - from - window);
+    found.push_back(measure(ref, rec, a));
   }
   if (found.empty()) return 0;
   std::nth_element(found.begin(), found.begin() + found.size() / 2, found.end());
   return found[found.size() / 2];
+}
+
+}  // namespace
+
+double median_window_correlation(std::span<const std::int16_t> reference,
+                                 std::span<const std::int16_t> recorded, long delay,
+                                 int window_ms, int slack_ms) {
+  return median_over_windows(reference, recorded, delay, window_ms, slack_ms,
+                             [](auto, auto, const Alignment& a) { return std::max(0.0, a.correlation); });
+}
+
+double median_window_similarity(std::span<const std::int16_t> reference,
+                                std::span<const std::int16_t> recorded, long delay,
+                                int window_ms, int slack_ms) {
+  return median_over_windows(reference, recorded, delay, window_ms, slack_ms,
+                             [](auto ref, auto rec, const Alignment& a) {
+                               return envelope_similarity(ref, rec, a.delay_samples);
+                             });
 }
 
 }  // namespace voixer::audio

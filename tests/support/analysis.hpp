@@ -75,6 +75,14 @@ double median_window_correlation(std::span<const std::int16_t> reference,
                                  std::span<const std::int16_t> recorded, long delay,
                                  int window_ms = 250, int slack_ms = 60);
 
+// envelope_similarity() the same way: each `window_ms` of the reference
+// that holds sound is aligned on its own within +-slack_ms of `delay`, and
+// the median of the windows' similarities is returned (0 when none holds
+// sound).
+double median_window_similarity(std::span<const std::int16_t> reference,
+                                std::span<const std::int16_t> recorded, long delay,
+                                int window_ms = 1000, int slack_ms = 60);
+
 // 10*log10(sum ref^2 / sum (ref[i] - decoded[i + delay])^2) over the whole
 // reference; decoded outside its bounds counts as silence. +inf when equal.
 double snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> decoded,
