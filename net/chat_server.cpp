@@ -10,6 +10,7 @@
 #include "core/file_stream.hpp"
 #include "core/sealed_stream.hpp"
 #include "net/discovery.hpp"
+#include "net/batched_sender.hpp"
 #include "net/file_server.hpp"
 #include "net/history_store.hpp"
 #include "net/random.hpp"
@@ -577,8 +578,9 @@ class ChatServer::Impl : public core::Outbox,
     m_last_flush = std::chrono::steady_clock::now();
     auto batch = std::move(m_dirty);
     m_dirty.clear();
+    for (auto& c : batch) c->dirty = false;
+    write_batched(batch);
     for (auto& c : batch) {
-      c->dirty = false;
       if (c->overflowed) {
         lost(c, "output queue full (client stopped reading)");
       } else {
@@ -590,22 +592,53 @@ class ChatServer::Impl : public core::Outbox,
                             : std::chrono::steady_clock::duration{};
   }
 
+  // The round's first write to each connection, all in one system call
+  // (net/batched_sender.hpp). flush() then does the rest as always: what a
+  // short or refused send left, waiting for writable, errors, bookkeeping.
+  void write_batched(const std::vector<std::shared_ptr<Conn>>& batch) {
+    if (batch.size() < 2) return;
+    if (!m_sender) {  // made here, on the thread that submits
+      m_sender = std::make_unique<BatchedSender>();
+      log(m_sender->available() ? std::string("writes are batched through io_uring")
+                                : m_sender->unavailable_reason() + "; one write per client");
+    }
+    if (!m_sender->available()) return;
+    auto written = [&batch](std::size_t i, int result) {
+      if (result > 0) advance(*batch[i], static_cast<std::size_t>(result));
+    };
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Conn& c = *batch[i];
+      if (c.overflowed || c.closed || c.waiting_writable) continue;
+      std::string_view bytes = next_bytes(c);
+      if (!bytes.empty()) m_sender->queue(c.socket.native_handle(), bytes, i, written);
+    }
+    m_sender->submit(written);
+  }
+
+  // What the next write to `c` carries: released plain bytes, or, on a
+  // sealed connection, the sealed bytes (sealing what was released first).
+  // A sealed connection writes only sealed bytes; the rest waits for the
+  // handshake.
+  std::string_view next_bytes(Conn& c) {
+    bool sealed = c.mode == Conn::Mode::Sealed;
+    std::size_t ready = releasable(c);
+    if (sealed && c.sealed->can_send() && c.out_pos < ready) {
+      c.sealed->seal(std::string_view(c.out).substr(c.out_pos, ready - c.out_pos), c.wire);
+      consume_out(c, ready);
+    }
+    if (sealed) return std::string_view(c.wire).substr(c.wire_pos);
+    return std::string_view(c.out).substr(c.out_pos, ready - c.out_pos);
+  }
+
+  static void advance(Conn& c, std::size_t n) {
+    (c.mode == Conn::Mode::Sealed ? c.wire_pos : c.out_pos) += n;
+  }
+
   void flush(const std::shared_ptr<Conn>& c) {
     if (c->closed || c->waiting_writable) return;
-    bool sealed = c->mode == Conn::Mode::Sealed;
-    std::size_t ready = releasable(*c);
-    if (sealed && c->sealed->can_send() && c->out_pos < ready) {
-      c->sealed->seal(std::string_view(c->out).substr(c->out_pos, ready - c->out_pos), c->wire);
-      consume_out(*c, ready);
-    }
-    // A sealed connection writes only sealed bytes; the rest waits for the
-    // handshake.
-    std::string& buf = sealed ? c->wire : c->out;
-    std::size_t& pos = sealed ? c->wire_pos : c->out_pos;
-    const std::size_t end = sealed ? buf.size() : ready;
-    while (pos < end) {
+    for (std::string_view bytes = next_bytes(*c); !bytes.empty(); bytes = next_bytes(*c)) {
       asio::error_code ec;
-      std::size_t n = c->socket.write_some(asio::buffer(buf.data() + pos, end - pos), ec);
+      std::size_t n = c->socket.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
         c->waiting_writable = true;
         c->socket.async_wait(tcp::socket::wait_write,
@@ -621,8 +654,11 @@ class ChatServer::Impl : public core::Outbox,
         lost(c, ec.message());
         return;
       }
-      pos += n;
+      advance(*c, n);
     }
+    bool sealed = c->mode == Conn::Mode::Sealed;
+    std::string& buf = sealed ? c->wire : c->out;
+    std::size_t& pos = sealed ? c->wire_pos : c->out_pos;
     if (pos < buf.size()) {  // the rest is held for the history store
       consume_out(*c, pos);
       release_if_drained(c);
@@ -685,6 +721,7 @@ class ChatServer::Impl : public core::Outbox,
   std::chrono::steady_clock::time_point m_last_flush{};
   std::chrono::steady_clock::duration m_last_flush_cost{};  // how long the last round took
   bool m_flush_scheduled = false;
+  std::unique_ptr<BatchedSender> m_sender;  // made on the first round
   bool m_stopped = false;
   ConnId m_next_id = 1;
 };

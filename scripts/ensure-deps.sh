@@ -7,7 +7,7 @@ packages=(
   cmake g++ make pkg-config
   libasio-dev doctest-dev libsodium-dev
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libsdl2-dev
-  libopus-dev libenet-dev libspeexdsp-dev libsqlite3-dev libfontconfig-dev
+  libopus-dev libenet-dev libspeexdsp-dev libsqlite3-dev libfontconfig-dev liburing-dev
   xvfb xauth x11-utils xdotool imagemagick sox espeak-ng fonts-dejavu-core python3
   dpkg-dev desktop-file-utils fontconfig binutils iproute2
   libnotify-dev dbus-daemon dbus-bin libstb-dev
