@@ -8,6 +8,7 @@
 #   bench/irc_compare.sh [ROUNDS] [chat_fanout options...]
 #   e.g. bench/irc_compare.sh 2 --clients 200 --senders 20 --rate 2000 --seconds 5
 #        bench/irc_compare.sh 1 --rate 0 --seconds 5          (flat out)
+#        VOIXER_SERVER_ARGS="--coalesce-ms 2" bench/irc_compare.sh 2   (voixer serve options)
 #
 # Needs inspircd (apt-get install inspircd; installed here when missing and
 # running as root) and the build (scripts/build.sh).
@@ -48,7 +49,9 @@ run_inspircd() {
 }
 
 run_voixer() {
-  "$bench" --quickack --server "$voixer" "${load[@]}" 2>"$work/bench.err" | grep '^RESULT' |
+  local extra=()
+  for arg in ${VOIXER_SERVER_ARGS:-}; do extra+=(--server-arg "$arg"); done
+  "$bench" --quickack --server "$voixer" "${extra[@]}" "${load[@]}" 2>"$work/bench.err" | grep '^RESULT' |
     sed 's/^RESULT/voixer/' || { cat "$work/bench.err" >&2; return 1; }
 }
 
