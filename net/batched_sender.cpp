@@ -29,10 +29,16 @@ BatchedSender::BatchedSender(unsigned entries) {
   }
   auto ring = std::make_unique<Ring>();
   // One thread submits, and completions are only read right after a submit:
-  // the kernel can skip its cross-thread wake-ups (6.1 and later).
+  // the kernel can skip its cross-thread wake-ups. These flags need Linux
+  // 6.1, which is also where a send with MSG_DONTWAIT surely answers at
+  // once: an older kernel (-EINVAL) is not used at all, because a send it
+  // parked would hold the whole round.
   int rc = io_uring_queue_init(entries, &ring->ring,
                                IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
-  if (rc == -EINVAL) rc = io_uring_queue_init(entries, &ring->ring, 0);
+  if (rc == -EINVAL) {
+    m_reason = "io_uring: this kernel is older than 6.1";
+    return;
+  }
   if (rc < 0) {
     m_reason = std::string("io_uring: ") + std::strerror(-rc);
     return;

@@ -7,7 +7,7 @@
 // and a socket whose buffer is full answers -EAGAIN at once (MSG_DONTWAIT),
 // so the caller falls back to its ordinary wait-for-writable path.
 //
-// Where io_uring is missing or forbidden (old kernel, a container's seccomp
+// Where io_uring is missing or forbidden (a kernel older than 6.1, a seccomp
 // profile, VOIXER_NO_IO_URING=1), available() is false and the caller
 // writes as before.
 #include <cstddef>
