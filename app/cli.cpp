@@ -365,8 +365,9 @@ class CliClient {
       say(line);
     }
     std::snprintf(line, sizeof line,
-                  "waiting: %.1f ms from the microphone, %.1f ms to the speakers (cushion %.1f ms)",
-                  st.capture_queued_ms, st.playback_queued_ms, st.playout_cushion_ms);
+                  "waiting: %.1f ms from the microphone, %.1f ms to the speakers (cushion %.1f ms)%s",
+                  st.capture_queued_ms, st.playback_queued_ms, st.playout_cushion_ms,
+                  st.priority_raised ? "" : "; the voice thread runs at normal priority");
     say(line);
     if (st.playback_gap_ms > 0 || st.delay_trimmed_ms > 0 || st.unseen_gap_ms > 0) {
       std::snprintf(line, sizeof line,

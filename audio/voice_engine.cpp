@@ -5,6 +5,8 @@
 #include <climits>
 #include <cstring>
 
+#include <SDL.h>
+
 #include "audio/loop_delay.hpp"
 #include "audio/mic_filter.hpp"
 #include "audio/mixer.hpp"
@@ -80,6 +82,7 @@ struct VoiceEngine::Impl {
   std::atomic<std::uint64_t> starved{0};  // counted by the playback device
   std::atomic<std::uint64_t> consumed{0};  // likewise
   std::thread thread;
+  std::atomic<bool> priority_raised{false};
   std::atomic<bool> running{false};
   std::chrono::steady_clock::time_point start_time = std::chrono::steady_clock::now();
 
@@ -149,6 +152,11 @@ struct VoiceEngine::Impl {
   }
 
   void run() {
+    // The voice thread is woken by the devices every period and must mix
+    // before the speakers run dry: it asks for the priority SDL gives its
+    // own audio threads (a lower nice value, through RealtimeKit for a
+    // user). When that is refused it runs as before.
+    priority_raised.store(SDL_SetThreadPriority(SDL_THREAD_PRIORITY_TIME_CRITICAL) == 0);
     std::int64_t last_publish = 0;
     while (running.load(std::memory_order_acquire)) {
       waker.wait(std::chrono::milliseconds(10));
@@ -428,6 +436,7 @@ struct VoiceEngine::Impl {
     st.unseen_gap_ms = static_cast<double>(unseen_gap_samples) * 1000.0 / kSampleRate;
     st.capture_queued_ms = static_cast<double>(capture.size()) * 1000.0 / kSampleRate;
     st.playback_queued_ms = static_cast<double>(playback.size()) * 1000.0 / kSampleRate;
+    st.priority_raised = priority_raised.load();
     st.playout_cushion_ms = static_cast<double>(cushion.target()) * 1000.0 / kSampleRate;
     for (auto& [name, s] : speakers) {
       const auto& j = s->jitter.stats();

@@ -85,6 +85,7 @@ struct EngineStats {
   double capture_queued_ms = 0;
   double playback_queued_ms = 0;
   double playout_cushion_ms = 0;  // kept queued for the speakers, at least (core/playout_cushion.hpp)
+  bool priority_raised = false;   // the voice thread runs above normal priority
   std::vector<SpeakerStats> speakers;
 };
 

@@ -3,10 +3,16 @@
 // frames go out. Waits are on the engine's own counters, not on sleeps.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
 #include <thread>
+#include <unistd.h>
 
 #include "support/analysis.hpp"
 #include "support/eventually.hpp"
@@ -70,5 +76,43 @@ TEST_CASE("voice activation opens on speech and stays shut in silence") {
   // The voice starts at 1 s: frames go out, and the input level shows it.
   REQUIRE(eventually([&] { return sent >= 10; }));
   CHECK(engine.stats().input_level > 0.02f);
+  engine.stop();
+}
+
+namespace {
+
+// The lowest nice value among this process's threads (/proc/self/task).
+int lowest_thread_nice() {
+  int lowest = 20;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream stat(task.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    auto after_name = text.rfind(')');
+    if (after_name == std::string::npos) continue;
+    std::istringstream fields(text.substr(after_name + 2));
+    std::string field;
+    // Fields from the 3rd (state) on; nice is the 19th.
+    for (int i = 3; i <= 19 && fields >> field; ++i)
+      if (i == 19) lowest = std::min(lowest, std::stoi(field));
+  }
+  return lowest;
+}
+
+}  // namespace
+
+TEST_CASE("the voice thread asks for the priority of an audio thread, and says whether it got it") {
+  audio::WavDevice device(write_input("voixer-priority.wav", 0, 2), "");
+  audio::VoiceEngine engine(device, audio::VoiceSettings{}, [](std::span<const std::uint8_t>) {});
+  int before = lowest_thread_nice();
+  engine.start();
+  REQUIRE(eventually([&] { return engine.stats().frames_captured >= 5; }));
+  if (::geteuid() != 0) {  // a user gets it through RealtimeKit, or not at all
+    MESSAGE("not root: the voice thread's priority is " << (engine.stats().priority_raised ? "raised" : "normal"));
+    engine.stop();
+    return;
+  }
+  REQUIRE(eventually([&] { return engine.stats().priority_raised; }));
+  CHECK(before >= 0);
+  CHECK(lowest_thread_nice() < 0);  // the thread itself runs above the others
   engine.stop();
 }
