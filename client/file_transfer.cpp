@@ -159,17 +159,20 @@ FileTransfer::~FileTransfer() {
 }
 
 void FileTransfer::cancel() {
+  std::lock_guard lock(m_socket_mutex);
   m_cancel = true;
-  int fd = m_socket.load();
-  if (fd >= 0) ::shutdown(fd, SHUT_RDWR);  // wakes a blocked send or recv
+  if (m_socket >= 0) ::shutdown(m_socket, SHUT_RDWR);  // wakes a blocked send or recv
 }
 
 void FileTransfer::run() {
   std::string error;
   int fd = connect_to(m_job.host, m_job.port, error);
   if (fd >= 0) {
-    m_socket = fd;
-    if (m_cancel) ::shutdown(fd, SHUT_RDWR);
+    {
+      std::lock_guard lock(m_socket_mutex);
+      m_socket = fd;
+      if (m_cancel) ::shutdown(fd, SHUT_RDWR);
+    }
     try {
       error = transfer(fd);
     } catch (const Broken& b) {
@@ -178,7 +181,10 @@ void FileTransfer::run() {
     } catch (const std::exception& e) {
       error = e.what();
     }
-    m_socket = -1;
+    {
+      std::lock_guard lock(m_socket_mutex);
+      m_socket = -1;
+    }
     ::close(fd);
   } else {
     m_retry_helps = true;

@@ -52,7 +52,11 @@ class FileTransfer {
 
   TransferJob m_job;
   std::atomic<bool> m_cancel{false}, m_finished{false};
-  std::atomic<int> m_socket{-1};
+  // The stream's socket while it is open. cancel() shuts it down under the
+  // lock and run() lets go of it under the lock before closing it, so a
+  // cancel can never shut down a descriptor number already reused.
+  std::mutex m_socket_mutex;
+  int m_socket = -1;
   std::atomic<std::uint64_t> m_done{0}, m_resumed_at{0};
   std::string m_error;
   bool m_retry_helps = false;
