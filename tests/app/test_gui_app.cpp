@@ -402,8 +402,13 @@ TEST_CASE("files in the window: dropped files are shared, an image comes for its
   alice.app->share_files({dir + "/red square.bmp", dir + "/notes.txt", dir + "/gone.txt"});
   CHECK(alice.app->file_problem() == "no file " + dir + "/gone.txt");
   CHECK(alice.app->uploads("#lobby").size() == 2);
-  // Both windows run (alice's sends as bob's receives).
-  auto both = [&](auto done) { return bob.until([&] { alice.app->pump(); return done(); }); };
+  // Both windows run (alice's sends as bob's receives). A transfer is a
+  // connection and a sealed handshake of its own: under a sanitizer on a
+  // busy machine that took over 5 s once, so these waits are longer.
+  constexpr int kTransferMs = 30'000;
+  auto both = [&](auto done) {
+    return bob.until([&] { alice.app->pump(); return done(); }, kTransferMs);
+  };
   REQUIRE(both([&] { return shared_file(bob, "red square.bmp") && shared_file(bob, "notes.txt"); }));
   const auto image = *shared_file(bob, "red square.bmp");
   const auto text = *shared_file(bob, "notes.txt");
@@ -416,10 +421,10 @@ TEST_CASE("files in the window: dropped files are shared, an image comes for its
   REQUIRE(bob.until([&] {
     auto j = bob.app->file_job(text.id);
     return j && j->state == client::FileJobView::State::Done;
-  }));
+  }, kTransferMs));
   std::string saved = bob.app->file_job(text.id)->saved_path;
   CHECK(saved == std::string(std::getenv("XDG_DOWNLOAD_DIR")) + "/notes.txt");
   CHECK(read_all(saved) == "bring a power strip\n");
-  REQUIRE(alice.until([&] { return alice.app->uploads("#lobby").empty(); }));
+  REQUIRE(alice.until([&] { return alice.app->uploads("#lobby").empty(); }, kTransferMs));
   std::filesystem::remove_all(dir);
 }
