@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS lines(
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS lines_text USING fts5(text, content='lines', content_rowid='id');
 -- Lines up to `upto` are in the search index. The index is brought up to
--- date in bulk (HistoryStore::Impl::index_new), not per line. A file from
+-- date in bulk (HistoryStore::Impl::index_new_lines), not per line. A file from
 -- before that had every line indexed by a trigger.
 CREATE TABLE IF NOT EXISTS search_index(upto INTEGER NOT NULL);
 INSERT INTO search_index SELECT coalesce(max(id), 0) FROM lines
