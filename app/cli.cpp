@@ -364,9 +364,12 @@ class CliClient {
                     st.loop_delay_ms);
       say(line);
     }
+    char slack[64] = "";
+    if (st.voice_slack_ms >= 0)
+      std::snprintf(slack, sizeof slack, "; voice waited %.0f ms for its turn, at least", st.voice_slack_ms);
     std::snprintf(line, sizeof line,
-                  "waiting: %.1f ms from the microphone, %.1f ms to the speakers (cushion %.1f ms)%s",
-                  st.capture_queued_ms, st.playback_queued_ms, st.playout_cushion_ms,
+                  "waiting: %.1f ms from the microphone, %.1f ms to the speakers (cushion %.1f ms)%s%s",
+                  st.capture_queued_ms, st.playback_queued_ms, st.playout_cushion_ms, slack,
                   st.priority_raised ? "" : "; the voice thread runs at normal priority");
     say(line);
     if (st.playback_gap_ms > 0 || st.delay_trimmed_ms > 0 || st.unseen_gap_ms > 0) {

@@ -14,6 +14,7 @@
 #include "core/jitter_buffer.hpp"
 #include "core/playback_lag.hpp"
 #include "core/playout_cushion.hpp"
+#include "core/playout_slack.hpp"
 #include "core/voice_frame.hpp"
 
 namespace voixer::audio {
@@ -33,6 +34,14 @@ constexpr std::int64_t kTrimPatienceMs = 2000;
 constexpr std::int64_t kExcessWindowMs = 1000;
 // The most the playout cushion grows to after the speakers ran dry (20 ms).
 constexpr int kMaxCushionSamples = 960;
+// Voice that waited for its turn longer than it had to (core/playout_slack.hpp):
+// judged over 2 s and at least 25 frames, always leaving a margin for a
+// frame that comes a little later than the others did: 3 ms, and 3 ms more
+// after each late frame, up to 15.
+constexpr std::int64_t kSlackWindowMs = 2000;
+constexpr int kSlackMinFrames = 25;
+constexpr int kSlackMarginMs = 3;
+constexpr int kSlackMaxMarginMs = 15;
 
 struct InboundSlot {
   std::uint16_t size;
@@ -64,6 +73,10 @@ struct Speaker {
   std::int64_t owed_since = 0;
   int depth_min = INT_MAX;
   std::int64_t window_start = 0;
+  // The frame the jitter buffer concealed while waiting for it: when it
+  // is played next, it came late.
+  bool waited_for = false;
+  std::uint16_t waited_seq = 0;
 };
 
 }  // namespace
@@ -103,6 +116,10 @@ struct VoiceEngine::Impl {
   bool playing = false;
   core::PlayoutCushion cushion{device.period_samples(), kMaxCushionSamples};
   core::PlaybackLag playback_lag{kSampleRate};
+  core::PlayoutSlack slack{kSlackWindowMs, kSlackMinFrames, kSlackMarginMs, kSlackMaxMarginMs};
+  int advance_owed = 0;  // samples of slack to cut from every voice at once
+  std::int64_t advance_since = 0;
+  std::int64_t slack_least_ms = -1;  // of the last complete window, for /stats
   std::uint64_t starved_seen = 0;
   std::uint64_t frames_sent = 0, frames_captured = 0;
   std::uint64_t gap_samples = 0, trimmed_samples = 0, unseen_gap_samples = 0;
@@ -204,7 +221,7 @@ struct VoiceEngine::Impl {
       }
       it = speakers.emplace(std::string(f->speaker), std::move(speaker)).first;
     }
-    it->second->jitter.put(f->seq, f->opus, now);
+    if (it->second->jitter.put(f->seq, f->opus, now) == core::PutResult::Late) slack.late(now);
     it->second->last_heard = now;
   }
 
@@ -267,6 +284,9 @@ struct VoiceEngine::Impl {
       case core::PlayoutKind::Nothing:
         return false;
       case core::PlayoutKind::Frame:
+        if (s.waited_for && p.seq == s.waited_seq) slack.late(now);
+        s.waited_for = false;
+        slack.played(now - p.arrival_ms);
         n = s.decoder.decode(p.payload.data(), p.payload.size(), decoded.data(),
                              s.frame_samples);
         break;
@@ -275,6 +295,10 @@ struct VoiceEngine::Impl {
                                  s.frame_samples);
         break;
       case core::PlayoutKind::Conceal:
+        // Nothing buffered behind it: the buffer waits for this frame (late,
+        // or the speaker stopped; it tells when the frame comes).
+        s.waited_for = s.jitter.stats().buffered_frames == 0;
+        s.waited_seq = p.seq;
         n = -1;
         break;
     }
@@ -323,6 +347,7 @@ struct VoiceEngine::Impl {
       if (playing) extra += unseen;
     }
     if (!playing || extra == 0) return;
+    slack.restart(now);  // the playout moved: measure it afresh
     for (auto& [name, s] : speakers) owe(*s, extra, now);
   }
 
@@ -348,23 +373,65 @@ struct VoiceEngine::Impl {
     // Only what can be replaced at once: asking the jitter buffer for a
     // frame it does not hold yet would make it wait, adding delay again.
     if (s.pending_count - n < frame && s.jitter.stats().buffered_frames == 0) return;
-    s.pending_count -= n;
-    std::memmove(s.pending, s.pending + n, s.pending_count * sizeof(std::int16_t));
+    cut_start(s, n);
     s.owed -= n;
     trimmed_samples += static_cast<std::uint64_t>(n);
+    slack.restart(now);
     fill(s, now);
-    if (!quiet) {
-      // Cut mid-sound: fade the new start in over 2.5 ms instead of a click.
-      int fade = std::min(s.pending_count, 120);
-      for (int i = 0; i < fade; ++i) s.pending[i] = static_cast<std::int16_t>(s.pending[i] * i / fade);
+    if (!quiet) fade_in(s);
+  }
+
+  static void cut_start(Speaker& s, int n) {
+    s.pending_count -= n;
+    std::memmove(s.pending, s.pending + n, s.pending_count * sizeof(std::int16_t));
+  }
+
+  // After a cut mid-sound: the new start fades in over 2.5 ms instead of a click.
+  static void fade_in(Speaker& s) {
+    int fade = std::min(s.pending_count, 120);
+    for (int i = 0; i < fade; ++i) s.pending[i] = static_cast<std::int16_t>(s.pending[i] * i / fade);
+  }
+
+  // Slack that every voice had (core/playout_slack.hpp) is cut from all of
+  // them at once, in a pause or once it has waited too long for one, and
+  // this mix is that much shorter: the next frames are then due sooner,
+  // and they are already here. Returns the samples cut.
+  int advance(std::int64_t now) {
+    if (advance_owed == 0) {
+      int keep_ms = 0;  // a jitter buffer meant to hold more than one frame keeps that
+      for (auto& [name, s] : speakers)
+        if (s->pending_count > 0)
+          keep_ms = std::max(keep_ms, (s->jitter.stats().target_delay_frames - 1) *
+                                          s->jitter.config().frame_ms);
+      const std::int64_t least = slack.least();
+      if (int ms = slack.excess(now, keep_ms); ms > 0) {
+        advance_owed = std::min(ms * (kSampleRate / 1000), kMaxFrame);
+        advance_since = now;
+      }
+      if (least >= 0) slack_least_ms = least;
+      return 0;
     }
+    const int n = std::min(advance_owed, frame / 2);
+    bool quiet = true;
+    for (auto& [name, s] : speakers)
+      if (s->pending_count > 0 && rms_level(s->pending, n) >= kTrimQuietLevel) quiet = false;
+    if (!quiet && now - advance_since < kTrimPatienceMs) return 0;
+    for (auto& [name, s] : speakers) {
+      if (s->pending_count == 0) continue;
+      cut_start(*s, n);
+      s->owed = std::max(0, s->owed - n);  // this cut serves what it owed, too
+      if (!quiet) fade_in(*s);
+    }
+    advance_owed -= n;
+    trimmed_samples += static_cast<std::uint64_t>(n);
+    slack.restart(now);
+    return n;
   }
 
   void process_playback(std::int64_t now) {
     note_gaps(now);
     const std::size_t threshold = static_cast<std::size_t>(cushion.target());
     while (playback.size() < threshold) {
-      mixer.begin(frame);
       bool any = false;
       for (auto& [name, s] : speakers) {
         fill(*s, now);
@@ -377,21 +444,26 @@ struct VoiceEngine::Impl {
           continue;
         }
         any = true;
-        s->level = rms_level(s->pending, frame);
-        s->talking = s->level > kTalkingLevel;
-        mixer.add(s->pending, frame, s->gain);
-        s->pending_count -= frame;
-        std::memmove(s->pending, s->pending + frame, s->pending_count * sizeof(std::int16_t));
       }
       if (!any) {
         // Silence from here: the next talk spurt starts with a fresh
         // cushion, so nothing is owed any more.
         playing = false;
         for (auto& [name, s] : speakers) s->owed = 0;
+        advance_owed = 0;
         break;
       }
-      mixer.finish(frame_out.data(), frame);
-      if (owner.m_deafened.load()) std::fill(frame_out.begin(), frame_out.end(), 0);
+      const int chunk = frame - advance(now);
+      mixer.begin(chunk);
+      for (auto& [name, s] : speakers) {
+        if (s->pending_count < chunk) continue;
+        s->level = rms_level(s->pending, chunk);
+        s->talking = s->level > kTalkingLevel;
+        mixer.add(s->pending, chunk, s->gain);
+        cut_start(*s, chunk);
+      }
+      mixer.finish(frame_out.data(), chunk);
+      if (owner.m_deafened.load()) std::fill(frame_out.begin(), frame_out.begin() + chunk, 0);
       if (!playing) {
         // Starting from silence: the cushion first, so the device does not
         // run dry while the next frame is on its way.
@@ -402,8 +474,9 @@ struct VoiceEngine::Impl {
           left -= n;
         }
         playing = true;
+        slack.restart(now);
       }
-      playback.push(frame_out.data(), frame);
+      playback.push(frame_out.data(), chunk);
     }
     for (auto it = speakers.begin(); it != speakers.end();) {
       if (now - it->second->last_heard > kForgetSpeakerMs) {
@@ -438,6 +511,7 @@ struct VoiceEngine::Impl {
     st.playback_queued_ms = static_cast<double>(playback.size()) * 1000.0 / kSampleRate;
     st.priority_raised = priority_raised.load();
     st.playout_cushion_ms = static_cast<double>(cushion.target()) * 1000.0 / kSampleRate;
+    st.voice_slack_ms = static_cast<double>(slack_least_ms);
     for (auto& [name, s] : speakers) {
       const auto& j = s->jitter.stats();
       st.speakers.push_back(SpeakerStats{name, s->level, s->talking, s->gain,

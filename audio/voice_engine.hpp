@@ -85,6 +85,9 @@ struct EngineStats {
   double capture_queued_ms = 0;
   double playback_queued_ms = 0;
   double playout_cushion_ms = 0;  // kept queued for the speakers, at least (core/playout_cushion.hpp)
+  // The least time a played frame had waited for its turn, over the last
+  // 2 s window; -1 before one (core/playout_slack.hpp).
+  double voice_slack_ms = -1;
   bool priority_raised = false;   // the voice thread runs above normal priority
   std::vector<SpeakerStats> speakers;
 };

@@ -417,7 +417,7 @@ Playout JitterBuffer::play_one() {
   const std::uint16_t after = seq_add(n, 1);
 
   if (is_stored(n)) {
-    Playout out{PlayoutKind::Frame, payload_of(n), n};
+    Playout out{PlayoutKind::Frame, payload_of(n), n, slot(n).arrival_ms};
     drop(n);
     m_next_seq = after;
     m_conceal_run = 0;

@@ -45,6 +45,9 @@ struct Playout {
   std::span<const std::uint8_t> payload;
   // The frame this call produces audio for. For Nothing, the next expected seq.
   std::uint16_t seq = 0;
+  // Frame: when its packet arrived (put()'s arrival_ms), so the caller can
+  // tell how long it waited.
+  std::int64_t arrival_ms = 0;
 };
 
 struct JitterStats {

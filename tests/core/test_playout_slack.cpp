@@ -1,0 +1,79 @@
+// The playout's slack: how long frames waited for their turn beyond a
+// margin, judged over whole windows, nothing when a frame came late, and a
+// margin that grows after late frames and shrinks after calm. On simulated
+// time.
+#include <doctest/doctest.h>
+
+#include "core/playout_slack.hpp"
+
+using voixer::core::PlayoutSlack;
+
+namespace {
+
+// One frame every 20 ms from `from` for `ms`, each having waited `slack`.
+std::int64_t play(PlayoutSlack& s, std::int64_t from, std::int64_t ms, std::int64_t slack) {
+  for (std::int64_t t = from; t < from + ms; t += 20) s.played(slack);
+  return from + ms;
+}
+
+}  // namespace
+
+TEST_CASE("playout slack: what every frame of a window waited beyond the margin is owed") {
+  PlayoutSlack s(2000, 25, 3, 15);
+  s.restart(0);
+  play(s, 0, 1000, 14);
+  s.played(11);  // the latest frame of the window sets it
+  play(s, 1020, 980, 16);
+  CHECK(s.excess(1999) == 0);  // the window is not over yet
+  CHECK(s.least() == 11);
+  CHECK(s.excess(2000) == 8);  // 11 - 3
+  CHECK(s.least() == -1);      // a new window began
+  CHECK(s.excess(2100) == 0);
+}
+
+TEST_CASE("playout slack: delay the caller keeps and the margin are left alone") {
+  PlayoutSlack s(2000, 25, 3, 15);
+  s.restart(0);
+  play(s, 0, 2000, 30);
+  CHECK(s.excess(2000, 20) == 7);  // a jitter buffer holding two 20 ms frames keeps one
+  play(s, 2000, 2000, 3);
+  CHECK(s.excess(4000) == 0);  // nothing beyond the margin
+}
+
+TEST_CASE("playout slack: a window needs enough frames, and a restart measures afresh") {
+  PlayoutSlack s(2000, 25, 3, 15);
+  s.restart(0);
+  play(s, 0, 400, 10);  // 20 frames: too few, even after the window's time
+  CHECK(s.excess(2500) == 0);
+  play(s, 2500, 100, 10);
+  CHECK(s.excess(2600) == 7);
+  play(s, 2600, 1000, 2);
+  s.restart(3600);  // a cut: the frames before it waited under the old timing
+  play(s, 3600, 2000, 12);
+  CHECK(s.excess(5599) == 0);
+  CHECK(s.excess(5600) == 9);
+}
+
+TEST_CASE("playout slack: a late frame makes its window owe nothing and widens the margin until calm") {
+  PlayoutSlack s(2000, 25, 3, 9);
+  s.restart(0);
+  play(s, 0, 2000, 10);
+  s.late(1500);
+  CHECK(s.excess(2000) == 0);
+  CHECK(s.margin() == 6);
+  play(s, 2000, 2000, 10);
+  CHECK(s.excess(4000) == 4);  // 10 - 6
+  play(s, 4000, 2000, 10);
+  s.late(4100);
+  s.late(4200);
+  CHECK(s.margin() == 9);  // the limit
+  CHECK(s.excess(6000) == 0);
+  // 20 s after the last late frame the margin shrinks by a millisecond.
+  play(s, 6000, 2000, 10);
+  CHECK(s.excess(8000) == 1);
+  play(s, 8000, 2000, 10);
+  s.restart(4200 + PlayoutSlack::kCalmMs - 2000);
+  play(s, 4200 + PlayoutSlack::kCalmMs - 2000, 2000, 10);
+  CHECK(s.excess(4200 + PlayoutSlack::kCalmMs) == 2);
+  CHECK(s.margin() == 8);
+}
