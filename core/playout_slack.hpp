@@ -27,7 +27,7 @@ namespace voixer::core {
 class PlayoutSlack {
  public:
   // Calm this long with no late frame, and the margin shrinks by 1 ms.
-  static constexpr std::int64_t kCalmMs = 20'000;
+  static constexpr std::int64_t kCalmMs = 10'000;
 
   // A window spans at least window_ms and min_frames frames; margin_ms of
   // slack is always left, and up to max_margin_ms after late frames.
