@@ -74,10 +74,6 @@ struct Speaker {
   std::int64_t owed_since = 0;
   int depth_min = INT_MAX;
   std::int64_t window_start = 0;
-  // The frame the jitter buffer concealed while waiting for it: when it
-  // is played next, it came late.
-  bool waited_for = false;
-  std::uint16_t waited_seq = 0;
 };
 
 }  // namespace
@@ -285,8 +281,7 @@ struct VoiceEngine::Impl {
       case core::PlayoutKind::Nothing:
         return false;
       case core::PlayoutKind::Frame:
-        if (s.waited_for && p.seq == s.waited_seq) slack.late(now);
-        s.waited_for = false;
+        if (p.came_late) slack.late(now);
         slack.played(now - p.arrival_ms);
         n = s.decoder.decode(p.payload.data(), p.payload.size(), decoded.data(),
                              s.frame_samples);
@@ -296,10 +291,6 @@ struct VoiceEngine::Impl {
                                  s.frame_samples);
         break;
       case core::PlayoutKind::Conceal:
-        // Nothing buffered behind it: the buffer waits for this frame (late,
-        // or the speaker stopped; it tells when the frame comes).
-        s.waited_for = s.jitter.stats().buffered_frames == 0;
-        s.waited_seq = p.seq;
         n = -1;
         break;
     }

@@ -154,6 +154,7 @@ void JitterBuffer::reset() {
   m_has_last_stored = false;
   m_last_stored_ms = 0;
   m_conceal_run = 0;
+  m_waiting = false;
   m_level_min = INT_MAX;
   m_level_ticks = 0;
   m_has_foreign = false;
@@ -323,6 +324,7 @@ void JitterBuffer::restart(std::uint16_t seq, std::int64_t arrival_ms) {
   m_has_floor = false;
   m_anchor_arrival_ms = arrival_ms;
   m_conceal_run = 0;
+  m_waiting = false;
   m_has_foreign = false;
   m_foreign_run = 0;
   m_estimator.new_epoch();
@@ -417,7 +419,8 @@ Playout JitterBuffer::play_one() {
   const std::uint16_t after = seq_add(n, 1);
 
   if (is_stored(n)) {
-    Playout out{PlayoutKind::Frame, payload_of(n), n, slot(n).arrival_ms};
+    Playout out{PlayoutKind::Frame, payload_of(n), n, slot(n).arrival_ms, m_waiting};
+    m_waiting = false;
     drop(n);
     m_next_seq = after;
     m_conceal_run = 0;
@@ -428,6 +431,7 @@ Playout JitterBuffer::play_one() {
     // Opus carries a lower-quality copy of frame n inside frame n+1.
     m_next_seq = after;
     m_conceal_run = 0;
+    m_waiting = false;
     ++m_stats.fec_recovered;
     return Playout{PlayoutKind::Fec, payload_of(after), n};
   }
@@ -437,10 +441,15 @@ Playout JitterBuffer::play_one() {
     // With later frames buffered, n is gone. With nothing buffered, n is
     // merely late: waiting for it stretches the delay by a frame, which is
     // how the buffer grows when the network gets jittery.
-    if (m_stored > 0) m_next_seq = after;
+    if (m_stored > 0) {
+      m_next_seq = after;
+    } else {
+      m_waiting = true;
+    }
     return Playout{PlayoutKind::Conceal, {}, n};
   }
 
+  m_waiting = false;
   std::uint16_t first = 0;
   if (!lowest_stored(first)) {
     // Drained and nothing for several frames: the speaker stopped. Keep the

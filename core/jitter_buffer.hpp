@@ -48,6 +48,9 @@ struct Playout {
   // Frame: when its packet arrived (put()'s arrival_ms), so the caller can
   // tell how long it waited.
   std::int64_t arrival_ms = 0;
+  // Frame: it came after its turn; the buffer concealed in its place and
+  // waited for it, so everything from here plays a frame later.
+  bool came_late = false;
 };
 
 struct JitterStats {
@@ -178,6 +181,7 @@ class JitterBuffer {
   bool m_has_last_stored = false;
   std::int64_t m_last_stored_ms = 0;
   int m_conceal_run = 0;  // consecutive Conceal results
+  bool m_waiting = false;  // the last Conceal kept m_next_seq: waiting for that frame
   int m_level_min = 0;    // lowest depth seen in the current shrink window
   int m_level_ticks = 0;
   bool m_has_foreign = false;

@@ -329,6 +329,31 @@ TEST_CASE("jitter buffer: an underrun waits for the late frame instead of skippi
   CHECK(jb.stats().lost == 1);
 }
 
+TEST_CASE("jitter buffer: a frame it waited for is marked as having come late, and only that one") {
+  JitterBuffer jb;
+  put(jb, 0, 0);
+  const Playout first = jb.next(10);
+  check_frame(first, 0);
+  CHECK_FALSE(first.came_late);
+  CHECK(first.arrival_ms == 0);
+  CHECK(jb.next(30).kind == PlayoutKind::Conceal);  // 1 is late
+  put(jb, 1, 35);
+  put(jb, 2, 45);
+  const Playout waited = jb.next(50);
+  check_frame(waited, 1);
+  CHECK(waited.came_late);
+  CHECK(waited.arrival_ms == 35);
+  const Playout next = jb.next(70);
+  check_frame(next, 2);
+  CHECK_FALSE(next.came_late);
+  // A frame concealed as lost (its successor was there) is not waited for.
+  put(jb, 4, 80);
+  CHECK(jb.next(90).kind == PlayoutKind::Fec);  // 3 from 4's FEC
+  const Playout after_loss = jb.next(110);
+  check_frame(after_loss, 4);
+  CHECK_FALSE(after_loss.came_late);
+}
+
 TEST_CASE("jitter buffer: sequence numbers wrap from 65535 to 0") {
   SUBCASE("reordering and FEC across the wrap") {
     JitterBuffer jb(JitterConfig{.min_delay_frames = 2});
