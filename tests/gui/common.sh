@@ -15,7 +15,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() { echo "FAIL: $*" >&2; echo "--- gui stderr" >&2; cat "$work/gui.err" >&2 || true; exit 1; }
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- gui trace, last lines" >&2
+  tail -n 15 "$work/trace" >&2 2>/dev/null || true
+  echo "--- gui stderr" >&2
+  cat "$work/gui.err" >&2 || true
+  exit 1
+}
 
 # Waits until FILE has a line matching PATTERN (grep -E), up to SECONDS.
 wait_for() {
