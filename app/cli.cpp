@@ -382,12 +382,13 @@ class CliClient {
     for (const auto& sp : st.speakers) {
       std::snprintf(line, sizeof line,
                     "%s: level %.3f, buffer %d/%d frames, received %llu, lost %llu, "
-                    "recovered by FEC %llu, late %llu",
+                    "recovered by FEC %llu, late %llu, waited for %llu (%.1f ms)",
                     sp.name.c_str(), sp.level, sp.buffered_frames, sp.target_frames,
                     static_cast<unsigned long long>(sp.received),
                     static_cast<unsigned long long>(sp.lost),
                     static_cast<unsigned long long>(sp.fec_recovered),
-                    static_cast<unsigned long long>(sp.late));
+                    static_cast<unsigned long long>(sp.late),
+                    static_cast<unsigned long long>(sp.waited_for), sp.waited_ms);
       say(line);
     }
   }

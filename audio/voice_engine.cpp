@@ -64,6 +64,8 @@ struct Speaker {
   Decoder decoder;
   std::int16_t pending[kMaxFrame * 2] = {};
   int pending_count = 0;
+  int waited = 0;  // samples of the due frame concealed while waiting for it
+  std::uint64_t waited_for = 0, waited_samples = 0;  // for /stats
   float gain = 1;
   float level = 0;
   bool talking = false;
@@ -273,42 +275,74 @@ struct VoiceEngine::Impl {
 
   // ---- play ----------------------------------------------------------------
 
-  // Decodes one jitter-buffer step for `s`; false when it has nothing.
-  bool decode_step(Speaker& s, std::int64_t now) {
+  enum class Step { Nothing, Audio, Waiting };
+
+  // The frame due from `s` has not come yet: instead of concealing all of
+  // it (a frame more delay for everyone heard, if it is merely late), wait
+  // a piece at a time, a device period of concealment when nothing else is
+  // left to play, and ask again on the next round. After a frame's worth
+  // the jitter buffer is asked and decides (concealment, or FEC when the
+  // frame after it came); what was already concealed counts towards it.
+  bool wait_for_due_frame(Speaker& s) {
+    if (!s.jitter.due_frame_missing()) return false;
+    const int piece = std::clamp(device.period_samples() / 120 * 120, 120, s.frame_samples);
+    if (s.waited + piece >= s.frame_samples) return false;
+    if (s.pending_count > 0) return true;  // play what there is first
+    int n = s.decoder.conceal(decoded.data(), piece);
+    if (n <= 0) return false;
+    append(s, n);
+    s.waited += n;
+    return true;
+  }
+
+  // Decodes one jitter-buffer step for `s`.
+  Step decode_step(Speaker& s, std::int64_t now) {
+    if (wait_for_due_frame(s)) return Step::Waiting;
     core::Playout p = s.jitter.next(now);
+    const int missing = s.frame_samples - s.waited;  // of the frame this step is for
+    const bool waited = s.waited > 0;
+    s.waited = 0;
     int n = 0;
     switch (p.kind) {
       case core::PlayoutKind::Nothing:
-        return false;
+        return Step::Nothing;
       case core::PlayoutKind::Frame:
-        if (p.came_late) slack.late(now);
+        if (p.came_late || waited) slack.late(now);
+        if (waited) {
+          ++s.waited_for;
+          s.waited_samples += static_cast<std::uint64_t>(s.frame_samples - missing);
+        }
         slack.played(now - p.arrival_ms);
         n = s.decoder.decode(p.payload.data(), p.payload.size(), decoded.data(),
                              s.frame_samples);
         break;
       case core::PlayoutKind::Fec:
-        n = s.decoder.decode_fec(p.payload.data(), p.payload.size(), decoded.data(),
-                                 s.frame_samples);
+        n = s.decoder.decode_fec(p.payload.data(), p.payload.size(), decoded.data(), missing);
         break;
       case core::PlayoutKind::Conceal:
         n = -1;
         break;
     }
-    if (n <= 0) n = s.decoder.conceal(decoded.data(), s.frame_samples);
-    if (n <= 0) return false;
+    if (n <= 0) n = s.decoder.conceal(decoded.data(), missing);
+    if (n <= 0) return Step::Nothing;
+    append(s, n);
+    return Step::Audio;
+  }
+
+  void append(Speaker& s, int n) {
     n = std::min(n, kMaxFrame * 2 - s.pending_count);
     std::memcpy(s.pending + s.pending_count, decoded.data(), n * sizeof(std::int16_t));
     s.pending_count += n;
-    return true;
   }
 
-  // Decodes until `s` has a frame of ours pending (or has nothing more).
-  // Notes how deep its jitter buffer was whenever a frame fell due.
+  // Decodes until `s` has a frame of ours pending, has nothing more, or
+  // waits for a frame that is late. Notes how deep its jitter buffer was
+  // whenever a frame fell due.
   void fill(Speaker& s, std::int64_t now) {
     while (s.pending_count < frame) {
       int depth = s.jitter.stats().buffered_frames;
       if (depth > 0) s.depth_min = std::min(s.depth_min, depth);
-      if (!decode_step(s, now)) break;
+      if (decode_step(s, now) != Step::Audio) break;
     }
   }
 
@@ -425,17 +459,18 @@ struct VoiceEngine::Impl {
     const std::size_t threshold = static_cast<std::size_t>(cushion.target());
     while (playback.size() < threshold) {
       bool any = false;
+      int ready = frame;  // what every voice can give now: a frame, or less while one waits
       for (auto& [name, s] : speakers) {
         fill(*s, now);
         check_excess(*s, now);
         trim(*s, now);
-        if (s->pending_count < frame) {  // nothing to play from this speaker
-          s->pending_count = 0;
+        if (s->pending_count == 0) {  // nothing to play from this speaker
           s->level = 0;
           s->talking = false;
           continue;
         }
         any = true;
+        ready = std::min(ready, s->pending_count);
       }
       if (!any) {
         // Silence from here: the next talk spurt starts with a fresh
@@ -445,7 +480,7 @@ struct VoiceEngine::Impl {
         advance_owed = 0;
         break;
       }
-      const int chunk = frame - advance(now);
+      const int chunk = ready == frame ? frame - advance(now) : ready;
       mixer.begin(chunk);
       for (auto& [name, s] : speakers) {
         if (s->pending_count < chunk) continue;
@@ -508,7 +543,8 @@ struct VoiceEngine::Impl {
       const auto& j = s->jitter.stats();
       st.speakers.push_back(SpeakerStats{name, s->level, s->talking, s->gain,
                                          j.buffered_frames, j.target_delay_frames, j.received,
-                                         j.lost, j.fec_recovered, j.late});
+                                         j.lost, j.fec_recovered, j.late, s->waited_for,
+                                         static_cast<double>(s->waited_samples) * 1000.0 / kSampleRate});
     }
     std::lock_guard lock(mutex);
     published = std::move(st);

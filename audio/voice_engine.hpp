@@ -62,6 +62,12 @@ struct SpeakerStats {
   int buffered_frames = 0;
   int target_frames = 0;
   std::uint64_t received = 0, lost = 0, fec_recovered = 0, late = 0;
+  // Frames that were not there when due and were waited for a device
+  // period at a time (concealing meanwhile) until they came, and how long
+  // in all: what they added to the delay, where concealing a whole frame
+  // would have added a frame each.
+  std::uint64_t waited_for = 0;
+  double waited_ms = 0;
 };
 
 struct EngineStats {

@@ -88,6 +88,12 @@ class JitterBuffer {
 
   const JitterStats& stats() const { return m_stats; }
 
+  // Playing, and nothing is stored: next() would conceal the frame that is
+  // due and wait for it, which stretches the delay by a whole frame. A
+  // caller that can wait in smaller steps (a shorter piece of concealment,
+  // then asking again) checks this first.
+  bool due_frame_missing() const { return m_state == State::Playing && m_stored == 0; }
+
   // The configuration in effect, after clamping.
   const JitterConfig& config() const { return m_config; }
 

@@ -354,6 +354,26 @@ TEST_CASE("jitter buffer: a frame it waited for is marked as having come late, a
   CHECK_FALSE(after_loss.came_late);
 }
 
+TEST_CASE("jitter buffer: says when the frame due is missing with nothing behind it") {
+  // That is when next() would conceal and wait, and a caller may wait in
+  // smaller steps instead; with a later frame stored it is FEC's turn.
+  JitterBuffer jb;
+  CHECK_FALSE(jb.due_frame_missing());  // not started: nothing is due
+  put(jb, 0, 0);
+  CHECK_FALSE(jb.due_frame_missing());  // buffering
+  check_frame(jb.next(10), 0);
+  CHECK(jb.due_frame_missing());  // 1 is due and not here
+  put(jb, 1, 32);
+  CHECK_FALSE(jb.due_frame_missing());
+  const Playout waited = jb.next(33);  // asked again when it came: no concealment in between
+  check_frame(waited, 1);
+  CHECK_FALSE(waited.came_late);
+  CHECK(jb.stats().lost == 0);
+  put(jb, 3, 70);  // 2 is lost, 3 is behind it
+  CHECK_FALSE(jb.due_frame_missing());
+  CHECK(jb.next(73).kind == PlayoutKind::Fec);
+}
+
 TEST_CASE("jitter buffer: sequence numbers wrap from 65535 to 0") {
   SUBCASE("reordering and FEC across the wrap") {
     JitterBuffer jb(JitterConfig{.min_delay_frames = 2});
