@@ -18,6 +18,10 @@ void PlayoutCushion::set_period(int period_samples) {
 int PlayoutCushion::ran_dry(int samples, std::int64_t now_ms) {
   m_calm_since = now_ms;
   if (samples <= 0) return 0;
+  const bool recurs = m_dried && now_ms - m_last_dry < kRecurMs;
+  m_calm_needed = recurs ? std::min(2 * m_calm_needed, kLongestCalmMs) : kShortCalmMs;
+  m_dried = true;
+  m_last_dry = now_ms;
   int kept = std::min(samples, m_max - m_target);
   m_target += kept;
   return samples - kept;
@@ -28,8 +32,9 @@ int PlayoutCushion::tick(std::int64_t now_ms) {
     m_calm_since = now_ms;
     return 0;
   }
-  if (now_ms - m_calm_since < kCalmMs) return 0;
-  m_calm_since = now_ms;
+  if (now_ms - m_calm_since < m_calm_needed) return 0;
+  // The next period goes a step later, unless a gap comes first.
+  m_calm_since = now_ms - m_calm_needed + kStepMs;
   int given = std::min(m_period, m_target - m_period);
   m_target -= given;
   return given;

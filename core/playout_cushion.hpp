@@ -6,10 +6,17 @@
 // dry all the same, the cushion grows by what they missed, up to a limit:
 // that silence already made everyone heard later, and it is kept as
 // cushion rather than cut back out, so the same burst finds audio next
-// time (cutting it out only to run dry again was a gap every few seconds
-// through PulseAudio). What the cushion cannot take is owed, to be cut in a
-// pause. After a calm stretch with no gap the cushion gives back one period
-// at a time, also owed.
+// time (cutting it out at once only to run dry again was a gap every few
+// seconds through PulseAudio). What the cushion cannot take is owed, to be
+// cut in a pause.
+//
+// The cushion is not kept for good: a single hiccup of the machine would
+// leave everyone that much later for the rest of the call. After a calm
+// stretch it gives back one period a second, also owed, until it is one
+// period again. The calm it waits for is short (3 s) after a gap that
+// came alone, and doubles with each gap that follows another within 30 s
+// (up to 24 s): where the speakers run dry again and again, the cushion
+// stays.
 //
 // Pure logic on the caller's millisecond clock.
 #pragma once
@@ -20,13 +27,21 @@ namespace voixer::core {
 
 class PlayoutCushion {
  public:
-  // Calm this long with no gap, and one period is given back.
-  static constexpr std::int64_t kCalmMs = 20'000;
+  // Calm this long after a gap that came alone, and the cushion starts
+  // giving back; each gap within kRecurMs of the one before doubles it, up
+  // to kLongestCalmMs. Then one period every kStepMs.
+  static constexpr std::int64_t kShortCalmMs = 3'000;
+  static constexpr std::int64_t kLongestCalmMs = 24'000;
+  static constexpr std::int64_t kRecurMs = 30'000;
+  static constexpr std::int64_t kStepMs = 1'000;
 
   PlayoutCushion(int period_samples, int max_samples);
 
   // Samples to keep queued now: at least one period.
   int target() const { return m_target > m_period ? m_target : m_period; }
+
+  // The calm now needed before the cushion gives back.
+  std::int64_t calm_needed_ms() const { return m_calm_needed; }
 
   // The device period changed (a device reopened).
   void set_period(int period_samples);
@@ -36,8 +51,7 @@ class PlayoutCushion {
   // cut back out).
   int ran_dry(int samples, std::int64_t now_ms);
 
-  // Call often: after a calm stretch returns the samples given back (to be
-  // cut back out), else 0.
+  // Call often: returns the samples given back (to be cut back out), or 0.
   int tick(std::int64_t now_ms);
 
  private:
@@ -45,6 +59,9 @@ class PlayoutCushion {
   int m_max;
   int m_target;
   std::int64_t m_calm_since = 0;
+  std::int64_t m_calm_needed = kShortCalmMs;
+  bool m_dried = false;  // m_last_dry means something
+  std::int64_t m_last_dry = 0;
 };
 
 }  // namespace voixer::core

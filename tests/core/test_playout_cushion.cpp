@@ -1,5 +1,5 @@
 // The playout cushion: grows by what the speakers missed, up to its limit,
-// owes the rest, and gives a period back after each calm stretch. On
+// owes the rest, and gives periods back after a calm stretch. On
 // simulated time.
 #include <doctest/doctest.h>
 
@@ -18,21 +18,39 @@ TEST_CASE("playout cushion: a gap is kept as cushion up to the limit, the rest i
   CHECK(c.target() == 960);
 }
 
-TEST_CASE("playout cushion: after a calm stretch one period at a time is given back, and owed") {
+TEST_CASE("playout cushion: after a calm stretch it gives back a period a second, owed, down to one period") {
+  using C = PlayoutCushion;
   PlayoutCushion c(240, 960);
   c.ran_dry(720, 0);
   CHECK(c.target() == 960);
-  CHECK(c.tick(PlayoutCushion::kCalmMs - 1) == 0);  // not calm long enough
-  CHECK(c.tick(PlayoutCushion::kCalmMs) == 240);
+  CHECK(c.tick(C::kShortCalmMs - 1) == 0);  // not calm long enough
+  CHECK(c.tick(C::kShortCalmMs) == 240);
   CHECK(c.target() == 720);
-  CHECK(c.tick(PlayoutCushion::kCalmMs + 10) == 0);  // the next period needs its own calm stretch
-  c.ran_dry(0, PlayoutCushion::kCalmMs + 100);      // a gap (of nothing) starts it again
-  CHECK(c.tick(2 * PlayoutCushion::kCalmMs) == 0);
-  CHECK(c.tick(2 * PlayoutCushion::kCalmMs + 100) == 240);
-  CHECK(c.tick(3 * PlayoutCushion::kCalmMs + 100) == 240);
+  CHECK(c.tick(C::kShortCalmMs + C::kStepMs - 1) == 0);  // the next one a step later
+  CHECK(c.tick(C::kShortCalmMs + C::kStepMs) == 240);
+  c.ran_dry(0, C::kShortCalmMs + C::kStepMs + 100);  // a gap (of nothing) starts the calm again
+  const std::int64_t t = C::kShortCalmMs + C::kStepMs + 100;
+  CHECK(c.tick(t + C::kShortCalmMs - 1) == 0);
+  CHECK(c.tick(t + C::kShortCalmMs) == 240);
   CHECK(c.target() == 240);
-  CHECK(c.tick(9 * PlayoutCushion::kCalmMs) == 0);  // never under one period
+  CHECK(c.tick(t + 100 * C::kShortCalmMs) == 0);  // never under one period
   CHECK(c.target() == 240);
+}
+
+TEST_CASE("playout cushion: gaps that keep coming make it wait longer before giving back") {
+  using C = PlayoutCushion;
+  PlayoutCushion c(240, 960);
+  c.ran_dry(240, 0);
+  CHECK(c.calm_needed_ms() == C::kShortCalmMs);
+  c.ran_dry(240, 10'000);  // again within kRecurMs: twice the calm
+  CHECK(c.calm_needed_ms() == 2 * C::kShortCalmMs);
+  CHECK(c.tick(10'000 + C::kShortCalmMs) == 0);
+  CHECK(c.tick(10'000 + 2 * C::kShortCalmMs) == 240);
+  for (int i = 0; i < 10; ++i) c.ran_dry(240, 20'000 + i * 1000);
+  CHECK(c.calm_needed_ms() == C::kLongestCalmMs);  // no longer than that
+  // A gap long after the last one came alone: the short calm again.
+  c.ran_dry(240, 29'000 + C::kRecurMs);
+  CHECK(c.calm_needed_ms() == C::kShortCalmMs);
 }
 
 TEST_CASE("playout cushion: a device reopened with another period keeps it within bounds") {
@@ -44,6 +62,6 @@ TEST_CASE("playout cushion: a device reopened with another period keeps it withi
   CHECK(c.ran_dry(240, 0) == 240);
   c.set_period(240);
   CHECK(c.target() == 1200);  // what was kept stays, until given back
-  CHECK(c.tick(PlayoutCushion::kCalmMs) == 240);
+  CHECK(c.tick(PlayoutCushion::kShortCalmMs) == 240);
   CHECK(c.target() == 960);
 }
