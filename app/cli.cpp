@@ -53,6 +53,8 @@ const char* const kCliHelp =
     "  --list-devices         print the device names and exit\n"
     "  --auto-answer          accept every incoming call\n"
     "  --frame-ms 10|20       Opus frame length (default 20)\n"
+    "  --low-delay            Opus's low-delay mode: heard 4 ms sooner, but a lost\n"
+    "                         packet is concealed, not recovered (no FEC)\n"
     "  --input-mode MODE      vad (voice activation, default), ptt, always\n"
     "  --activation-level X   voice activation threshold, RMS 0..1 (default 0.01)\n"
     "  --no-noise-suppression do not run speexdsp's noise suppression and gain\n"
@@ -412,7 +414,7 @@ int run_cli(const std::vector<std::string>& argv) {
              "--sim-delay", "--sim-jitter", "--sim-dup", "--download-dir"},
             {"--help", "--auto-answer", "--no-voice", "--no-noise-suppression", "--list-devices",
              "--accept-new-identity", "--echo-cancellation",
-             "--no-echo-cancellation"});
+             "--no-echo-cancellation", "--low-delay"});
   if (args.has("--help")) {
     std::cout << kCliHelp;
     return 0;
@@ -473,6 +475,7 @@ int run_cli(const std::vector<std::string>& argv) {
   vs.activation_level = static_cast<float>(args.number("--activation-level", audio::kDefaultActivationLevel, 0, 1));
   vs.noise_suppression = !args.has("--no-noise-suppression");
   vs.echo_cancellation = !args.has("--no-echo-cancellation");  // --echo-cancellation: the default
+  vs.low_delay = args.has("--low-delay");
   vs.receive_sim.loss = args.number("--sim-loss", 0, 0, 1);
   vs.receive_sim.delay_ms = static_cast<std::int64_t>(args.number("--sim-delay", 0, 0, 10000));
   vs.receive_sim.jitter_ms = static_cast<std::int64_t>(args.number("--sim-jitter", 0, 0, 10000));

@@ -80,6 +80,7 @@ AppSettings load_settings(const std::string& path, std::vector<std::string>* war
   s.noise_suppression = t.get("noise_suppression", "on") != "off";
   s.echo_cancellation = t.get("echo_cancellation", "on") == "on";
   s.frame_ms = number("frame_ms", 20, 10, 20) == 10 ? 10 : 20;
+  s.low_delay = t.get("low_delay", "off") == "on";
   s.ptt_key = t.get("ptt_key", s.ptt_key);
   s.flash_on_mention = t.get("flash_on_mention", "on") != "off";
   s.notify_desktop = t.get("notify_desktop", "on") != "off";
@@ -98,6 +99,7 @@ std::string save_settings(const std::string& path, const AppSettings& s) {
   e.emplace_back("noise_suppression", s.noise_suppression ? "on" : "off");
   e.emplace_back("echo_cancellation", s.echo_cancellation ? "on" : "off");
   e.emplace_back("frame_ms", std::to_string(s.frame_ms));
+  e.emplace_back("low_delay", s.low_delay ? "on" : "off");
   e.emplace_back("ptt_key", s.ptt_key);
   e.emplace_back("flash_on_mention", s.flash_on_mention ? "on" : "off");
   e.emplace_back("notify_desktop", s.notify_desktop ? "on" : "off");

@@ -21,6 +21,7 @@ struct AppSettings {
   bool noise_suppression = true;
   bool echo_cancellation = true;   // audio::VoiceSettings says why
   int frame_ms = 20;
+  bool low_delay = false;          // audio::EncoderSettings says what it trades
   std::string ptt_key = "Left Ctrl";
   bool flash_on_mention = true;  // the taskbar flashes for a mention or private message
   bool notify_desktop = true;    // and a desktop notification shows it

@@ -34,10 +34,13 @@ Encoder::Encoder(const EncoderSettings& s) {
                                 std::to_string(s.frame_ms));
   m_frame_samples = static_cast<int>(kSampleRate / 1000 * s.frame_ms);
   int err = OPUS_OK;
-  // VOIP, not RESTRICTED_LOWDELAY: only VOIP uses SILK, and only SILK has in-band FEC.
-  m_enc.reset(opus_encoder_create(kSampleRate, kChannels, OPUS_APPLICATION_VOIP, &err));
+  // VOIP unless low delay is asked for: only VOIP uses SILK, and only SILK
+  // has in-band FEC.
+  const int application = s.low_delay ? OPUS_APPLICATION_RESTRICTED_LOWDELAY : OPUS_APPLICATION_VOIP;
+  m_enc.reset(opus_encoder_create(kSampleRate, kChannels, application, &err));
   if (!m_enc) check(err == OPUS_OK ? OPUS_ALLOC_FAIL : err, "opus_encoder_create");
-  check(opus_encoder_ctl(m_enc.get(), OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)), "OPUS_SET_SIGNAL");
+  if (!s.low_delay)  // CELT has no use for the hint
+    check(opus_encoder_ctl(m_enc.get(), OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)), "OPUS_SET_SIGNAL");
   check(opus_encoder_ctl(m_enc.get(), OPUS_SET_COMPLEXITY(s.complexity)), "OPUS_SET_COMPLEXITY");
   check(opus_encoder_ctl(m_enc.get(), OPUS_SET_INBAND_FEC(s.fec ? 1 : 0)), "OPUS_SET_INBAND_FEC");
   check(opus_encoder_ctl(m_enc.get(), OPUS_SET_DTX(s.dtx ? 1 : 0)), "OPUS_SET_DTX");

@@ -153,6 +153,7 @@ struct VoiceEngine::Impl {
     e.bitrate = s.bitrate;
     e.expected_loss_percent = s.expected_loss_percent;
     e.fec = true;
+    e.low_delay = s.low_delay;
     return e;
   }
 

@@ -49,6 +49,8 @@ struct VoiceSettings {
   // On by default, as for a player on speakers; a headset does not need it
   // (docs/performance.md, "Voice: echo cancellation": what it costs).
   bool echo_cancellation = true;
+  // Opus's low-delay mode (EncoderSettings::low_delay): 4 ms sooner, no FEC.
+  bool low_delay = false;
   int bitrate = 24000;
   int expected_loss_percent = 10;
   core::NetSimConfig receive_sim;  // impairments on the receive path (tests)

@@ -1,5 +1,5 @@
 // sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] [--echo-cancellation off]
-//                             [--trace on]
+//                             [--trace on] [--low-delay on]
 //
 // Mouth-to-ear delay of the echo call (the mic test) through a real sound
 // server, beside the same call on the WAV-file devices, in one run.
@@ -39,6 +39,7 @@ using namespace voixer;
 namespace {
 
 bool g_trace = false;  // --trace on: the cli's /stats every 5 s
+bool g_low_delay = false;  // --low-delay on: the cli's --low-delay (Opus's low-delay mode)
 
 constexpr int kRate = 48000;
 
@@ -108,6 +109,7 @@ std::unique_ptr<test::Process> echo_client(const std::string& exe, std::uint16_t
   std::vector<std::string> args = {exe, "cli", "127.0.0.1:" + std::to_string(port), "--nick", "bench",
                                    "--input-mode", "always", "--frame-ms", std::to_string(frame_ms)};
   if (no_aec) args.push_back("--no-echo-cancellation");
+  if (g_low_delay) args.push_back("--low-delay");
   args.insert(args.end(), devices.begin(), devices.end());
   auto cli = std::make_unique<test::Process>(args);
   while (auto line = cli->stdout_line(5000))
@@ -180,7 +182,7 @@ Figures through_wav_devices(const std::string& exe, std::uint16_t port, const st
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] "
-                         "[--echo-cancellation off] [--trace on]\n");
+                         "[--echo-cancellation off] [--trace on] [--low-delay on]\n");
     return 2;
   }
   std::string exe = argv[1];
@@ -193,6 +195,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--echo-cancellation")) no_aec = !std::strcmp(argv[i + 1], "off");
     else if (!std::strcmp(argv[i], "--trace")) g_trace = !std::strcmp(argv[i + 1], "on");
+    else if (!std::strcmp(argv[i], "--low-delay")) g_low_delay = !std::strcmp(argv[i + 1], "on");
   }
   std::string dir = test::temp_dir("sound-server-latency");
   test::PulseServer pulse(dir + "/pulse");
@@ -216,8 +219,8 @@ int main(int argc, char** argv) {
   test::Process server({exe, "serve", "--bind", "127.0.0.1", "--port", std::to_string(port), "--quiet"},
                        dir + "/server.log");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a bench, not a test: it listens by then
-  std::printf("echo call, %d ms frames, %.0f s of speech, %d run(s), echo cancellation %s\n",
-              frame_ms, speech_s, runs, no_aec ? "off" : "on");
+  std::printf("echo call, %d ms frames, %.0f s of speech, %d run(s), echo cancellation %s%s\n",
+              frame_ms, speech_s, runs, no_aec ? "off" : "on", g_low_delay ? ", low-delay codec" : "");
   for (int r = 0; r < runs; ++r) {
     print("sound server",
           through_sound_server(exe, port, pulse, dir, speech, speech_s, frame_ms, no_aec));

@@ -76,6 +76,7 @@ client::VoiceOptions GuiApp::voice_options() const {
   o.settings.activation_level = m_settings.activation_level;
   o.settings.noise_suppression = m_settings.noise_suppression;
   o.settings.echo_cancellation = m_settings.echo_cancellation;
+  o.settings.low_delay = m_settings.low_delay;
   o.wav_in = m_options.wav_in;
   o.wav_out = m_options.wav_out;
   return o;

@@ -258,7 +258,7 @@ TEST_CASE("hosting: the host bans a user from the user list, sees the ban, and l
   back.login("bob");
 }
 
-TEST_CASE("settings: the window's choices are saved and read back, the mention flash and echo cancellation included") {
+TEST_CASE("settings: the window's choices are saved and read back, the mention flash, echo cancellation and low delay included") {
   std::string path = (std::filesystem::temp_directory_path() /
                       ("voixer-settings-" + std::to_string(::getpid()) + ".conf")).string();
   app::AppSettings s;
@@ -267,6 +267,7 @@ TEST_CASE("settings: the window's choices are saved and read back, the mention f
   s.ptt_key = "F1";
   s.frame_ms = 10;
   s.echo_cancellation = false;
+  s.low_delay = true;
   REQUIRE(app::save_settings(path, s) == "");
   app::AppSettings back = app::load_settings(path);
   CHECK(back.nickname == "zoe");
@@ -274,6 +275,8 @@ TEST_CASE("settings: the window's choices are saved and read back, the mention f
   CHECK(back.ptt_key == "F1");
   CHECK(back.frame_ms == 10);
   CHECK_FALSE(back.echo_cancellation);
+  CHECK(back.low_delay);
+  CHECK_FALSE(app::load_settings("/nonexistent/voixer.conf").low_delay);  // off by default
   CHECK(app::load_settings("/nonexistent/voixer.conf").flash_on_mention);  // on by default
   CHECK(app::load_settings("/nonexistent/voixer.conf").echo_cancellation);  // on by default
   std::filesystem::remove(path);

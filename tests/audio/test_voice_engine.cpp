@@ -64,6 +64,33 @@ TEST_CASE("push-to-talk sends only while pressed, and mute stops it") {
   engine.stop();
 }
 
+TEST_CASE("the low-delay setting reaches the encoder: what goes out is Opus's music coder only") {
+  for (const bool low_delay : {false, true}) {
+    CAPTURE(low_delay);
+    audio::WavDevice device(write_input("voixer-low-delay.wav", 0, 2), "");
+    audio::VoiceSettings settings;
+    settings.input_mode = audio::InputMode::AlwaysOn;
+    settings.frame_ms = 10;
+    settings.low_delay = low_delay;
+    std::atomic<int> celt{0}, other{0};
+    audio::VoiceEngine engine(device, settings, [&](std::span<const std::uint8_t> f) {
+      auto frame = core::parse_client_voice(f);
+      if (!frame || frame->opus.empty()) return;
+      // The TOC byte's configuration: 16-31 are CELT only (no in-band FEC).
+      (frame->opus[0] >> 3 >= 16 ? celt : other)++;
+    });
+    engine.set_sending(true);
+    engine.start();
+    REQUIRE(eventually([&] { return celt + other >= 50; }));
+    engine.stop();
+    if (low_delay) {
+      CHECK(other == 0);
+    } else {
+      CHECK(other > 0);
+    }
+  }
+}
+
 TEST_CASE("voice activation opens on speech and stays shut in silence") {
   audio::WavDevice device(write_input("voixer-vad.wav", 1.0, 2), "");
   std::atomic<int> sent{0};

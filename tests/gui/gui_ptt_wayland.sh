@@ -9,8 +9,8 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 SETTINGS_X=1150 SETTINGS_Y=735  # status bar: Settings
-INSTEAD_X=400 INSTEAD_Y=295     # Settings: Use voice activation instead
-SAVE_X=313 SAVE_Y=499           # Settings: Save, once voice activation is chosen
+INSTEAD_X=400 INSTEAD_Y=279     # Settings: Use voice activation instead
+SAVE_X=313 SAVE_Y=507           # Settings: Save, once voice activation is chosen
 # The button is held a moment: the window draws only when something changed,
 # and a slow frame (a sanitizer build) could miss a press and release that
 # fall between two frames.
