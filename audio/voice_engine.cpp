@@ -300,18 +300,18 @@ struct VoiceEngine::Impl {
   Step decode_step(Speaker& s, std::int64_t now) {
     if (wait_for_due_frame(s)) return Step::Waiting;
     core::Playout p = s.jitter.next(now);
-    const int missing = s.frame_samples - s.waited;  // of the frame this step is for
-    const bool waited = s.waited > 0;
+    const int waited = s.waited;  // of the frame this step is for, already concealed
+    const int missing = s.frame_samples - waited;
     s.waited = 0;
     int n = 0;
     switch (p.kind) {
       case core::PlayoutKind::Nothing:
         return Step::Nothing;
       case core::PlayoutKind::Frame:
-        if (p.came_late || waited) slack.late(now);
-        if (waited) {
+        if (p.came_late || waited > 0) slack.late(now);
+        if (waited > 0) {
           ++s.waited_for;
-          s.waited_samples += static_cast<std::uint64_t>(s.frame_samples - missing);
+          s.waited_samples += static_cast<std::uint64_t>(waited);
         }
         slack.played(now - p.arrival_ms);
         n = s.decoder.decode(p.payload.data(), p.payload.size(), decoded.data(),
