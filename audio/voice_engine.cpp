@@ -7,6 +7,7 @@
 
 #include <SDL.h>
 
+#include "audio/late_frame_concealment.hpp"
 #include "audio/loop_delay.hpp"
 #include "audio/mic_filter.hpp"
 #include "audio/mixer.hpp"
@@ -64,7 +65,7 @@ struct Speaker {
   Decoder decoder;
   std::int16_t pending[kMaxFrame * 2] = {};
   int pending_count = 0;
-  int waited = 0;  // samples of the due frame concealed while waiting for it
+  LateFrameConcealment late;  // of the due frame, while waiting for it
   std::uint64_t waited_for = 0, waited_samples = 0;  // for /stats
   float gain = 1;
   float level = 0;
@@ -287,12 +288,11 @@ struct VoiceEngine::Impl {
   bool wait_for_due_frame(Speaker& s) {
     if (!s.jitter.due_frame_missing()) return false;
     const int piece = std::clamp(device.period_samples() / 120 * 120, 120, s.frame_samples);
-    if (s.waited + piece >= s.frame_samples) return false;
+    if (s.late.handed_out() + piece >= s.frame_samples) return false;
     if (s.pending_count > 0) return true;  // play what there is first
-    int n = s.decoder.conceal(decoded.data(), piece);
+    int n = s.late.next_piece(s.decoder, s.frame_samples, decoded.data(), piece);
     if (n <= 0) return false;
     append(s, n);
-    s.waited += n;
     return true;
   }
 
@@ -300,12 +300,12 @@ struct VoiceEngine::Impl {
   Step decode_step(Speaker& s, std::int64_t now) {
     if (wait_for_due_frame(s)) return Step::Waiting;
     core::Playout p = s.jitter.next(now);
-    const int waited = s.waited;  // of the frame this step is for, already concealed
+    const int waited = s.late.handed_out();  // of the frame this step is for
     const int missing = s.frame_samples - waited;
-    s.waited = 0;
     int n = 0;
     switch (p.kind) {
       case core::PlayoutKind::Nothing:
+        s.late.reset();
         return Step::Nothing;
       case core::PlayoutKind::Frame:
         if (p.came_late || waited > 0) slack.late(now);
@@ -316,14 +316,20 @@ struct VoiceEngine::Impl {
         slack.played(now - p.arrival_ms);
         n = s.decoder.decode(p.payload.data(), p.payload.size(), decoded.data(),
                              s.frame_samples);
+        if (n > 0 && waited > 0) s.late.fade_into(decoded.data(), n);
         break;
       case core::PlayoutKind::Fec:
-        n = s.decoder.decode_fec(p.payload.data(), p.payload.size(), decoded.data(), missing);
+        // After a wait the decoder has concealed this frame already; what
+        // FEC could give for the rest of it is concealment too.
+        n = waited > 0 ? s.late.rest(decoded.data())
+                       : s.decoder.decode_fec(p.payload.data(), p.payload.size(),
+                                              decoded.data(), missing);
         break;
       case core::PlayoutKind::Conceal:
-        n = -1;
+        n = waited > 0 ? s.late.rest(decoded.data()) : -1;
         break;
     }
+    s.late.reset();
     if (n <= 0) n = s.decoder.conceal(decoded.data(), missing);
     if (n <= 0) return Step::Nothing;
     append(s, n);
