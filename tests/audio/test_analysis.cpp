@@ -154,6 +154,36 @@ TEST_CASE("max_dropout_ms ignores silence where the reference pauses too") {
   CHECK(dropout <= 105.0);
 }
 
+TEST_CASE("max_dropout_followed_ms: a delay that moved is no dropout, a silence still is") {
+  // Sentences of voice with 300 ms pauses between them, as people talk.
+  Signal voice;
+  for (std::uint32_t k = 0; k < 5; ++k) {
+    const Signal sentence = synth_voice(1.0, 20 + k);
+    voice.insert(voice.end(), sentence.begin(), sentence.end());
+    voice.insert(voice.end(), 14400, 0);
+  }
+  // Heard 100 ms late, then 150 ms sooner from the third pause on: that
+  // much cut from the recording between sentences, as a playout cushion
+  // gives back delay.
+  Signal rec = recording_of(voice, 4800, 0.5, 0.0);
+  const long cut_at = 4800 + 3 * 62400 - 9600;
+  rec.erase(rec.begin() + cut_at, rec.begin() + cut_at + 7200);
+  const long delay = align(voice, rec, 48000).delay_samples;
+  const double single = max_dropout_ms(voice, rec, delay);
+  MESSAGE("one delay for the whole recording finds a dropout of " << single << " ms");
+  CHECK(single >= 100.0);  // what this measure is for
+  CHECK(max_dropout_followed_ms(voice, rec, delay) == 0.0);
+  // 80 ms of silence in the middle of the fourth sentence.
+  const long at = 4800 + 3 * 62400 + 24000 - 7200;
+  std::fill(rec.begin() + at, rec.begin() + at + 3840, 0);
+  const double dropout = max_dropout_followed_ms(voice, rec, delay);
+  CHECK(dropout >= 40.0);
+  CHECK(dropout <= 85.0);
+  // A recording that ends early lost what it did not hold.
+  rec.resize(static_cast<std::size_t>(3 * 48000));
+  CHECK(max_dropout_followed_ms(voice, rec, delay) >= 1000.0);
+}
+
 TEST_CASE("longest_gap_ms measures near-silence in 5 ms windows") {
   Signal x = white_noise(48000, 0.1, 8);
   CHECK(longest_gap_ms(x, 0, 48000, 0.01) == 0.0);

@@ -460,6 +460,67 @@ double median_over_windows(std::span<const std::int16_t> reference,
 
 }  // namespace
 
+namespace {
+
+// The delay of the sound that ends at `pos` in the recording, searched
+// within +-slack of `delay`; `delay` itself where there is too little sound
+// before `pos` to tell.
+long delay_before(std::span<const std::int16_t> reference, std::span<const std::int16_t> recorded,
+                  long pos, long delay, long slack, long context) {
+  const long from = pos - context;
+  if (from < 0 || window_rms(recorded, from, context) < 0.003) return delay;
+  const long ref_from = std::max(0L, from - delay - slack);
+  const long ref_to = std::min(static_cast<long>(reference.size()), from - delay + slack + context);
+  if (ref_to - ref_from < context) return delay;
+  // The recording's context found in the reference: ref[ref_from + k + i] ~ rec[from + i].
+  const Alignment a = align(recorded.subspan(static_cast<std::size_t>(from), static_cast<std::size_t>(context)),
+                            reference.subspan(static_cast<std::size_t>(ref_from),
+                                              static_cast<std::size_t>(ref_to - ref_from)),
+                            ref_to - ref_from - context);
+  return a.correlation < 0.3 ? delay : from - ref_from - a.delay_samples;
+}
+
+}  // namespace
+
+double max_dropout_followed_ms(std::span<const std::int16_t> reference,
+                               std::span<const std::int16_t> recorded, long delay, int slack_ms,
+                               int context_ms) {
+  const long ref_windows = static_cast<long>(reference.size()) / kGapWindow;
+  double loudest = 0;
+  for (long k = 0; k < ref_windows; ++k)
+    loudest = std::max(loudest, window_rms(reference, k * kGapWindow, kGapWindow));
+  if (loudest <= 0.0) return 0.0;
+  const double loud = loudest * db_to_ratio(-30.0), silent = loudest * db_to_ratio(-50.0);
+  const long rec_windows = static_cast<long>(recorded.size()) / kGapWindow;
+  // Past the recording's end is silence, as far as the reference could still be heard.
+  const long windows = std::max(rec_windows, ref_windows + delay / kGapWindow + 1);
+  auto silent_at = [&](long k) {
+    return k >= rec_windows || window_rms(recorded, k * kGapWindow, kGapWindow) < silent;
+  };
+  long longest = 0;
+  for (long k = 0; k < windows;) {
+    if (!silent_at(k)) {
+      ++k;
+      continue;
+    }
+    const long start = k;
+    while (k < windows && silent_at(k)) ++k;
+    const long d = delay_before(reference, recorded, start * kGapWindow, delay,
+                                static_cast<long>(slack_ms) * 48, static_cast<long>(context_ms) * 48);
+    long first_loud = -1, last_loud = -1;
+    for (long w = start; w < k; ++w) {
+      const long at = w * kGapWindow - d;  // where the reference was
+      if (at < 0 || at + kGapWindow > static_cast<long>(reference.size())) continue;
+      if (window_rms(reference, at, kGapWindow) >= loud) {
+        if (first_loud < 0) first_loud = w;
+        last_loud = w;
+      }
+    }
+    if (first_loud >= 0) longest = std::max(longest, last_loud - first_loud + 1);
+  }
+  return static_cast<double>(longest * kGapWindow) * 1000.0 / kRate;
+}
+
 double median_window_correlation(std::span<const std::int16_t> reference,
                                  std::span<const std::int16_t> recorded, long delay,
                                  int window_ms, int slack_ms) {
