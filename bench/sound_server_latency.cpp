@@ -10,7 +10,8 @@
 // and one stereo recording holds mouth (left) and ear (right), so the delay
 // is sample-exact. It is measured over the whole recording and in 2 s
 // windows (how it moves during the call), with the longest dropout (loud
-// speech in, silence out) found window by window.
+// speech in, silence out), each silence judged against the delay of what
+// was heard just before it (max_dropout_followed_ms()).
 //
 // On the WAV devices: the same speech as --audio-in, what is heard as
 // --audio-out, the same analysis.
@@ -51,13 +52,14 @@ struct Figures {
   double similarity = 0;
 };
 
-// Whole-recording delay, then the delay and dropouts of each 2 s window of
+// Whole-recording delay and dropouts, then the delay of each 2 s window of
 // the mouth that holds speech.
 Figures analyse(const std::vector<std::int16_t>& mouth, const std::vector<std::int16_t>& ear) {
   Figures f;
   auto a = audio::align(mouth, ear, kRate / 2);
   f.delay_ms = a.delay_samples * 1000.0 / kRate;
   f.similarity = audio::envelope_similarity(mouth, ear, a.delay_samples);
+  f.longest_dropout_ms = audio::max_dropout_followed_ms(mouth, ear, a.delay_samples);
   std::vector<double> delays;
   const long window = 2 * kRate;
   for (long at = 0; at + window <= static_cast<long>(mouth.size()); at += window) {
@@ -71,7 +73,6 @@ Figures analyse(const std::vector<std::int16_t>& mouth, const std::vector<std::i
     auto w = audio::align(m, e, kRate / 2);
     if (w.correlation < 0.3) continue;
     delays.push_back(w.delay_samples * 1000.0 / kRate);
-    f.longest_dropout_ms = std::max(f.longest_dropout_ms, audio::max_dropout_ms(m, e, w.delay_samples));
   }
   if (g_trace) {  // how the delay moved, window by window
     std::printf("  trace: delay of each 2 s window:");
