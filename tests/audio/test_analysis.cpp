@@ -184,6 +184,25 @@ TEST_CASE("max_dropout_followed_ms: a delay that moved is no dropout, a silence 
   CHECK(max_dropout_followed_ms(voice, rec, delay) >= 1000.0);
 }
 
+TEST_CASE("max_dropout_followed_ms: delay cut just before a pause is no dropout either") {
+  Signal voice;
+  for (std::uint32_t k = 0; k < 4; ++k) {
+    const Signal sentence = synth_voice(1.0, 30 + k);
+    voice.insert(voice.end(), sentence.begin(), sentence.end());
+    voice.insert(voice.end(), 14400, 0);
+  }
+  // 100 ms cut from the second sentence 200 ms before its end: what was
+  // heard before the following pause is half from before the cut, half
+  // from after it, so only the delay after the pause tells.
+  Signal rec = recording_of(voice, 4800, 0.5, 0.0);
+  const long cut_at = 4800 + 62400 + 48000 - 9600 - 4800;
+  rec.erase(rec.begin() + cut_at, rec.begin() + cut_at + 4800);
+  const long delay = align(voice, rec, 48000).delay_samples;
+  MESSAGE("one delay for the whole recording finds a dropout of "
+          << max_dropout_ms(voice, rec, delay) << " ms");
+  CHECK(max_dropout_followed_ms(voice, rec, delay) <= 10.0);
+}
+
 TEST_CASE("longest_gap_ms measures near-silence in 5 ms windows") {
   Signal x = white_noise(48000, 0.1, 8);
   CHECK(longest_gap_ms(x, 0, 48000, 0.01) == 0.0);

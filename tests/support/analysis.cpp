@@ -462,17 +462,17 @@ double median_over_windows(std::span<const std::int16_t> reference,
 
 namespace {
 
-// The delay of the sound that ends at `pos` in the recording, searched
-// within +-slack of `delay`; `delay` itself where there is too little sound
-// before `pos` to tell.
-long delay_before(std::span<const std::int16_t> reference, std::span<const std::int16_t> recorded,
-                  long pos, long delay, long slack, long context) {
-  const long from = pos - context;
-  if (from < 0 || window_rms(recorded, from, context) < 0.003) return delay;
+// The delay of the recording's [from, from + context), searched within
+// +-slack of `delay`; `delay` itself where it holds too little sound to tell.
+long delay_of(std::span<const std::int16_t> reference, std::span<const std::int16_t> recorded,
+              long from, long delay, long slack, long context) {
+  if (from < 0 || from + context > static_cast<long>(recorded.size()) ||
+      window_rms(recorded, from, context) < 0.003)
+    return delay;
   const long ref_from = std::max(0L, from - delay - slack);
   const long ref_to = std::min(static_cast<long>(reference.size()), from - delay + slack + context);
   if (ref_to - ref_from < context) return delay;
-  // The recording's context found in the reference: ref[ref_from + k + i] ~ rec[from + i].
+  // The recording's stretch found in the reference: ref[ref_from + k + i] ~ rec[from + i].
   const Alignment a = align(recorded.subspan(static_cast<std::size_t>(from), static_cast<std::size_t>(context)),
                             reference.subspan(static_cast<std::size_t>(ref_from),
                                               static_cast<std::size_t>(ref_to - ref_from)),
@@ -505,13 +505,20 @@ double max_dropout_followed_ms(std::span<const std::int16_t> reference,
     }
     const long start = k;
     while (k < windows && silent_at(k)) ++k;
-    const long d = delay_before(reference, recorded, start * kGapWindow, delay,
-                                static_cast<long>(slack_ms) * 48, static_cast<long>(context_ms) * 48);
+    // Speech went on during a real gap whether it is judged by the delay
+    // before it or the one after it (which grew by the gap); where the
+    // delay moved instead (cut), one of the two finds a pause there too.
+    const long slack = static_cast<long>(slack_ms) * 48, context = static_cast<long>(context_ms) * 48;
+    const long before = delay_of(reference, recorded, start * kGapWindow - context, delay, slack, context);
+    const long after = k >= rec_windows ? before
+                                        : delay_of(reference, recorded, k * kGapWindow, delay, slack, context);
+    auto loud_at = [&](long pos) {
+      return pos >= 0 && pos + kGapWindow <= static_cast<long>(reference.size()) &&
+             window_rms(reference, pos, kGapWindow) >= loud;
+    };
     long first_loud = -1, last_loud = -1;
     for (long w = start; w < k; ++w) {
-      const long at = w * kGapWindow - d;  // where the reference was
-      if (at < 0 || at + kGapWindow > static_cast<long>(reference.size())) continue;
-      if (window_rms(reference, at, kGapWindow) >= loud) {
+      if (loud_at(w * kGapWindow - before) && loud_at(w * kGapWindow - after)) {
         if (first_loud < 0) first_loud = w;
         last_loud = w;
       }

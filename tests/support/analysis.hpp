@@ -86,10 +86,10 @@ double median_window_similarity(std::span<const std::int16_t> reference,
 // max_dropout_ms() for a recording whose delay moved during it (a jitter
 // buffer that grew, a cushion given back, silence cut between words), where
 // no single delay fits it all. Each near-silent stretch of the recording is
-// judged against the delay of what was heard just before it (the last
-// `context_ms` of sound, aligned within +-slack_ms of `delay`): a dropout is
-// where the reference went on loud while the recording was silent. A
-// recording that ends before the reference does lost the rest.
+// judged against the delays of what was heard just before and just after it
+// (`context_ms` of sound each, aligned within +-slack_ms of `delay`): a
+// dropout is where the reference went on loud by both while the recording
+// was silent. A recording that ends before the reference does lost the rest.
 double max_dropout_followed_ms(std::span<const std::int16_t> reference,
                                std::span<const std::int16_t> recorded, long delay,
                                int slack_ms = 250, int context_ms = 500);
