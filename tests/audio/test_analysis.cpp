@@ -40,6 +40,18 @@ Signal recording_of(const Signal& ref, long delay, double gain, double noise_rms
   return rec;
 }
 
+// `count` sentences of voice, 1 s each, with 300 ms pauses after them, as
+// people talk: 62,400 samples a sentence.
+Signal sentences(std::uint32_t count, std::uint32_t seed) {
+  Signal voice;
+  for (std::uint32_t k = 0; k < count; ++k) {
+    const Signal sentence = synth_voice(1.0, seed + k);
+    voice.insert(voice.end(), sentence.begin(), sentence.end());
+    voice.insert(voice.end(), 14400, 0);
+  }
+  return voice;
+}
+
 }  // namespace
 
 TEST_CASE("align finds a known delay exactly in a noisy, attenuated recording") {
@@ -155,13 +167,7 @@ TEST_CASE("max_dropout_ms ignores silence where the reference pauses too") {
 }
 
 TEST_CASE("max_dropout_followed_ms: a delay that moved is no dropout, a silence still is") {
-  // Sentences of voice with 300 ms pauses between them, as people talk.
-  Signal voice;
-  for (std::uint32_t k = 0; k < 5; ++k) {
-    const Signal sentence = synth_voice(1.0, 20 + k);
-    voice.insert(voice.end(), sentence.begin(), sentence.end());
-    voice.insert(voice.end(), 14400, 0);
-  }
+  const Signal voice = sentences(5, 20);
   // Heard 100 ms late, then 150 ms sooner from the third pause on: that
   // much cut from the recording between sentences, as a playout cushion
   // gives back delay.
@@ -185,12 +191,7 @@ TEST_CASE("max_dropout_followed_ms: a delay that moved is no dropout, a silence 
 }
 
 TEST_CASE("max_dropout_followed_ms: delay cut just before a pause is no dropout either") {
-  Signal voice;
-  for (std::uint32_t k = 0; k < 4; ++k) {
-    const Signal sentence = synth_voice(1.0, 30 + k);
-    voice.insert(voice.end(), sentence.begin(), sentence.end());
-    voice.insert(voice.end(), 14400, 0);
-  }
+  const Signal voice = sentences(4, 30);
   // 100 ms cut from the second sentence 200 ms before its end: what was
   // heard before the following pause is half from before the cut, half
   // from after it, so only the delay after the pause tells.
