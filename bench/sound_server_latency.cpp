@@ -10,8 +10,8 @@
 // and one stereo recording holds mouth (left) and ear (right), so the delay
 // is sample-exact. It is measured over the whole recording and in 2 s
 // windows (how it moves during the call), with the longest dropout (loud
-// speech in, silence out), each silence judged against the delay of what
-// was heard just before it (max_dropout_followed_ms()).
+// speech in, silence out), each silence judged against the delays of what
+// was heard just before and just after it (max_dropout_followed_ms()).
 //
 // On the WAV devices: the same speech as --audio-in, what is heard as
 // --audio-out, the same analysis.
