@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <cstring>
 
-#include "audio/opus_codec.hpp"
-
 namespace voixer::audio {
 
 int LateFrameConcealment::next_piece(Decoder& decoder, int frame_samples, std::int16_t* out,
                                      int n) {
   if (m_size == 0) {
-    const int made = decoder.conceal(m_concealed, std::min(frame_samples, kMaxFrame));
+    const int made = decoder.conceal(m_concealed, std::min(frame_samples, kMaxFrameSamples));
     if (made <= 0) return -1;
     m_size = made;
     m_used = 0;

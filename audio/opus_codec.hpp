@@ -13,6 +13,9 @@ struct OpusDecoder;
 
 namespace voixer::audio {
 
+// The longest frame a sender may use, in samples at 48 kHz: 60 ms.
+inline constexpr int kMaxFrameSamples = 960 * 3;
+
 struct EncoderSettings {
   int frame_ms = 20;  // 10, 20, 40 or 60; 10 and 20 are the ones meant for live voice
   int bitrate = 24000;  // bits per second

@@ -22,7 +22,7 @@ namespace voixer::audio {
 
 namespace {
 
-constexpr int kMaxFrame = 960 * 3;                 // 60 ms, the most a sender may use
+constexpr int kMaxFrame = kMaxFrameSamples;
 constexpr std::size_t kInboundSlots = 512;
 constexpr std::int64_t kForgetSpeakerMs = 10'000;  // silent this long: dropped
 // Delay given back after a playback gap or found in excess is cut from the

@@ -221,7 +221,7 @@ Heard compare(const std::string& reference_path, const std::string& recorded_pat
   h.similarity = audio::envelope_similarity(reference, recorded, h.alignment.delay_samples);
   // The delay moves during a call (the jitter buffer grows on a busy
   // machine, delay is given back between words), so each silence is judged
-  // against the delay of what was heard just before it.
+  // against the delays of what was heard just before and just after it.
   h.dropout_ms = audio::max_dropout_followed_ms(reference, recorded, h.alignment.delay_samples);
   h.waveform = audio::median_window_correlation(reference, recorded, h.alignment.delay_samples);
   h.envelope = audio::median_window_similarity(reference, recorded, h.alignment.delay_samples);

@@ -494,8 +494,13 @@ double max_dropout_followed_ms(std::span<const std::int16_t> reference,
   const long rec_windows = static_cast<long>(recorded.size()) / kGapWindow;
   // Past the recording's end is silence, as far as the reference could still be heard.
   const long windows = std::max(rec_windows, ref_windows + delay / kGapWindow + 1);
+  const long slack = static_cast<long>(slack_ms) * 48, context = static_cast<long>(context_ms) * 48;
   auto silent_at = [&](long k) {
     return k >= rec_windows || window_rms(recorded, k * kGapWindow, kGapWindow) < silent;
+  };
+  auto loud_at = [&](long pos) {
+    return pos >= 0 && pos + kGapWindow <= static_cast<long>(reference.size()) &&
+           window_rms(reference, pos, kGapWindow) >= loud;
   };
   long longest = 0;
   for (long k = 0; k < windows;) {
@@ -508,14 +513,9 @@ double max_dropout_followed_ms(std::span<const std::int16_t> reference,
     // Speech went on during a real gap whether it is judged by the delay
     // before it or the one after it (which grew by the gap); where the
     // delay moved instead (cut), one of the two finds a pause there too.
-    const long slack = static_cast<long>(slack_ms) * 48, context = static_cast<long>(context_ms) * 48;
     const long before = delay_of(reference, recorded, start * kGapWindow - context, delay, slack, context);
     const long after = k >= rec_windows ? before
                                         : delay_of(reference, recorded, k * kGapWindow, delay, slack, context);
-    auto loud_at = [&](long pos) {
-      return pos >= 0 && pos + kGapWindow <= static_cast<long>(reference.size()) &&
-             window_rms(reference, pos, kGapWindow) >= loud;
-    };
     long first_loud = -1, last_loud = -1;
     for (long w = start; w < k; ++w) {
       if (loud_at(w * kGapWindow - before) && loud_at(w * kGapWindow - after)) {
