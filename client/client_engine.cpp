@@ -270,10 +270,11 @@ std::string ClientEngine::send_file(const std::string& conversation, const std::
   return m_files.send(conversation, path);
 }
 
-std::string ClientEngine::fetch_file(const std::string& id, const std::string& directory) {
+std::string ClientEngine::fetch_file(const std::string& id, const std::string& directory,
+                                     Landing landing) {
   const core::FileShared* f = m_model.find_file(id);
   if (!f) return "no file '" + id + "' in the conversations shown";
-  return m_files.fetch(*f, directory.empty() ? m_options.download_dir : directory);
+  return m_files.fetch(*f, directory.empty() ? m_options.download_dir : directory, landing);
 }
 
 bool ClientEngine::files_moving() const {

@@ -141,8 +141,10 @@ class ClientEngine {
   // hashed, offered, sent. Returns "" or why not; FileDone/FileFailed follow.
   std::string send_file(const std::string& conversation, const std::string& path);
   // Fetches a file shared in a conversation I see, into `directory`
-  // (empty: the download directory). Returns "" or why not.
-  std::string fetch_file(const std::string& id, const std::string& directory = {});
+  // (empty: the download directory), landing as `landing` says. Returns
+  // "" or why not.
+  std::string fetch_file(const std::string& id, const std::string& directory = {},
+                         Landing landing = Landing::NewName);
   std::vector<FileJobView> file_jobs() const { return m_files.jobs(); }
   bool files_moving() const;  // a transfer runs: the face polls often
 

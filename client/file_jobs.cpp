@@ -22,6 +22,8 @@ struct FileJobs::Job {
   FileJobView view;
   std::string local_path;  // upload: the file; download: the ".part" file
   std::string directory;   // download: where it lands
+  Landing landing = Landing::NewName;
+  std::string name_by_hash;  // ByHash: the name it lands under
   std::string hash;
   std::string request;     // the line that asks for a grant
   bool request_sent = false;
@@ -55,6 +57,8 @@ std::string hash_file(const std::string& path, std::string& hash_hex) {
   return {};
 }
 
+std::atomic<unsigned> FileJobs::s_cache_fetches{0};
+
 FileJobs::FileJobs() = default;
 FileJobs::~FileJobs() = default;
 
@@ -82,7 +86,18 @@ std::string FileJobs::send(const std::string& conversation, const std::string& p
   return {};
 }
 
-std::string FileJobs::fetch(const core::FileShared& file, const std::string& directory) {
+std::string FileJobs::name_by_hash(const core::FileShared& file) {
+  std::string ext = fs::path(core::download_name(file.name)).extension().string();
+  for (char& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return file.hash + ext;
+}
+
+std::string FileJobs::fetch(const core::FileShared& file, const std::string& directory,
+                            Landing landing) {
+  // Both name files on this disk: only what the server is meant to send.
+  if (!core::is_hex_id(file.id, core::kFileIdHexDigits) ||
+      !core::is_hex_id(file.hash, core::kFileHashHexDigits))
+    return file.name + ": the server sent a malformed file id or hash";
   if (fetching(file.id)) return file.name + " is being fetched already";
   std::error_code ec;
   fs::create_directories(directory, ec);
@@ -96,10 +111,16 @@ std::string FileJobs::fetch(const core::FileShared& file, const std::string& dir
   j->view.size = file.size;
   j->hash = file.hash;
   j->directory = directory;
+  j->landing = landing;
+  j->name_by_hash = name_by_hash(file);
   // Hidden, and named by the file id, so a fetch after a restart finds it.
-  j->local_path = (fs::path(directory) / ("." + core::download_name(file.name) + "." +
-                                          file.id.substr(0, 8) + ".part"))
-                      .string();
+  // In a cache, other clients may fetch the same file at the same time:
+  // each fetch writes a part file of its own there.
+  std::string part = landing == Landing::NewName
+                         ? "." + core::download_name(file.name) + "." + file.id.substr(0, 8)
+                         : "." + file.hash.substr(0, 16) + "." + std::to_string(::getpid()) +
+                               "." + std::to_string(s_cache_fetches++);
+  j->local_path = (fs::path(directory) / (part + ".part")).string();
   j->request = core::format(core::ClientMessage{core::FileGet{file.id}});
   m_jobs.push_back(std::move(j));
   return {};
@@ -257,10 +278,13 @@ void FileJobs::finish(Job& j, std::vector<FileNote>& notes) {
                      j.view.number});
     return;
   }
-  std::string name = core::unique_name(core::download_name(j.view.name), [&](const std::string& n) {
-    std::error_code ec;
-    return fs::exists(fs::path(j.directory) / n, ec);
-  });
+  std::string name =
+      j.landing == Landing::ByHash
+          ? j.name_by_hash
+          : core::unique_name(core::download_name(j.view.name), [&](const std::string& n) {
+              std::error_code ec;
+              return fs::exists(fs::path(j.directory) / n, ec);
+            });
   fs::path final_path = fs::path(j.directory) / name;
   std::error_code ec;
   fs::rename(j.local_path, final_path, ec);

@@ -4,10 +4,14 @@
 // breaks is asked for again and resumed where it stopped (up to
 // kRetries times). A download lands in a ".part" file beside its final
 // name and is renamed when all of it matched the hash; the name comes from
-// core::download_name and never replaces a file already there. Used from
-// the owner's thread, like the engine that owns it.
+// core::download_name and never replaces a file already there. A fetch
+// into a cache (Landing::ByHash) lands under the file's hash instead, so
+// any number of clients on one machine can fill the same cache at once
+// and a file already there is not fetched again. Used from the owner's
+// thread, like the engine that owns it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <future>
@@ -48,6 +52,12 @@ struct FileNote {
   int job = 0;
 };
 
+// How a fetched file is named where it lands.
+enum class Landing {
+  NewName,  // its own name, made unique ("name (1).ext"); a dropped fetch resumes
+  ByHash,   // "<hash>.<ext>", replacing a copy already there (same bytes)
+};
+
 class FileJobs {
  public:
   static constexpr int kRetries = 5;
@@ -61,7 +71,10 @@ class FileJobs {
   // not (no such file, empty, a directory).
   std::string send(const std::string& conversation, const std::string& path);
   // Fetches `file` into `directory`. Returns "" or why not.
-  std::string fetch(const core::FileShared& file, const std::string& directory);
+  std::string fetch(const core::FileShared& file, const std::string& directory,
+                    Landing landing = Landing::NewName);
+  // The name `file` has in a ByHash directory.
+  static std::string name_by_hash(const core::FileShared& file);
   bool fetching(const std::string& id) const;  // a download of it runs or waits
 
   // What the server said about files.
@@ -78,6 +91,7 @@ class FileJobs {
   std::vector<FileJobView> jobs() const;
 
  private:
+  static std::atomic<unsigned> s_cache_fetches;  // names their part files in this process
   struct Job;
   Job* find_asking(const std::function<bool(const Job&)>& match);
   void finish(Job& j, std::vector<FileNote>& notes);

@@ -311,9 +311,11 @@ std::vector<client::FileJobView> GuiApp::uploads(const std::string& conversation
 }
 
 std::string GuiApp::image_path(const std::string& id) const {
+  auto it = m_images.find(id);
+  if (it == m_images.end()) return {};
+  if (it->second.there) return it->second.path;
   for (auto& j : m_engine.file_jobs())
-    if (j.id == id && j.state == client::FileJobView::State::Done && !j.saved_path.empty() &&
-        j.saved_path.rfind(m_images_dir, 0) == 0)
+    if (j.id == id && j.state == client::FileJobView::State::Done && j.saved_path == it->second.path)
       return j.saved_path;
   return {};
 }
@@ -324,15 +326,24 @@ void GuiApp::open_file(const std::string& path) {
 }
 
 // Images shared in the open conversation come on their own, small ones
-// only, for their thumbnails.
+// only, for their thumbnails. They are kept by their hash: one seen
+// before (here or in another conversation, or before a restart) is not
+// fetched again.
 void GuiApp::fetch_images() {
   const core::Conversation* c = model().active();
   if (!c) return;
   for (const auto& l : c->lines) {
     if (!l.file || l.file->size > kMaxThumbnailSource || !core::is_image_name(l.file->name) ||
-        !m_images_asked.insert(l.file->id).second)
+        m_images.count(l.file->id) ||
+        !core::is_hex_id(l.file->hash, core::kFileHashHexDigits))
       continue;
-    m_engine.fetch_file(l.file->id, m_images_dir);
+    CachedImage& image = m_images[l.file->id];
+    image.path = (std::filesystem::path(m_images_dir) / client::FileJobs::name_by_hash(*l.file)).string();
+    std::error_code ec;
+    image.there = std::filesystem::is_regular_file(image.path, ec);
+    if (image.there) continue;
+    auto why = m_engine.fetch_file(l.file->id, m_images_dir, client::Landing::ByHash);
+    if (!why.empty()) trace("no thumbnail: " + why);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -198,7 +199,11 @@ class GuiApp {
   std::uint64_t m_lan_version = 0;
   std::set<std::string> m_traced;  // what trace_once() wrote
   std::string m_images_dir;        // images fetched for thumbnails
-  std::set<std::string> m_images_asked;  // file ids
+  struct CachedImage {
+    std::string path;  // in m_images_dir, named by its hash
+    bool there = false;  // found there before any fetch
+  };
+  std::map<std::string, CachedImage> m_images;  // by file id
   std::string m_file_problem;
 };
 

@@ -429,5 +429,14 @@ TEST_CASE("files in the window: dropped files are shared, an image comes for its
   CHECK(saved == std::string(std::getenv("XDG_DOWNLOAD_DIR")) + "/notes.txt");
   CHECK(read_all(saved) == "bring a power strip\n");
   REQUIRE(alice.until([&] { return alice.app->uploads("#lobby").empty(); }, kTransferMs));
+  // A window opened later finds the picture where the others keep it
+  // (the same user's cache): it is shown without being fetched again.
+  Harness carol;
+  carol.app->form().nickname = "carol";
+  carol.app->form().address = address;
+  carol.app->join();
+  REQUIRE(carol.until([&] { return shared_file(carol, "red square.bmp") != nullptr; }));
+  CHECK(carol.app->image_path(image.id) == bob.app->image_path(image.id));
+  CHECK_FALSE(carol.app->file_job(image.id));
   std::filesystem::remove_all(dir);
 }

@@ -136,6 +136,53 @@ TEST_CASE("files: a 200 MB file goes up once and comes down byte-exact, never ov
   CHECK(parts == 0);
 }
 
+TEST_CASE("files: two clients fetching one file into one cache at once both get it, under its hash") {
+  TempDir dir("cache");
+  auto s = file_server(dir);
+  Driven alice, bob, carol;
+  login(alice, s, "alice");
+  login(bob, s, "bob");
+  login(carol, s, "carol");
+  std::string source = dir / "Map.PNG";
+  write_random(source, 20'000'000, 5);
+  REQUIRE(alice.engine.send_file("#lobby", source).empty());
+  require_done(alice);
+  auto pump = [](Driven& d) { return d.until([] { return true; }); };
+  REQUIRE(bob.until([&] { return pump(carol) && lobby_file(bob) && lobby_file(carol); }));
+  const core::FileShared shared = *lobby_file(bob);
+  std::string cache = dir / "cache";
+  REQUIRE(bob.engine.fetch_file(shared.id, cache, client::Landing::ByHash).empty());
+  REQUIRE(carol.engine.fetch_file(shared.id, cache, client::Landing::ByHash).empty());
+  auto ended = [](Driven& d) { return d.count(ClientEvent::Kind::FileDone) > 0 ||
+                                      d.count(ClientEvent::Kind::FileFailed) > 0; };
+  REQUIRE(bob.until([&] { pump(carol); return ended(bob) && ended(carol); }, 120'000));
+  CHECK(failure_of(bob) == "");
+  CHECK(failure_of(carol) == "");
+  std::string landed = (fs::path(cache) / (shared.hash + ".png")).string();
+  CHECK(job(bob).saved_path == landed);
+  CHECK(job(carol).saved_path == landed);
+  CHECK(hash_of(landed) == shared.hash);
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(cache)) ++files;
+  CHECK(files == 1);  // no part file left, no second copy
+}
+
+TEST_CASE("files: a file id or hash that could name another place on disk is not fetched") {
+  TempDir dir("bad-id");
+  client::FileJobs jobs;
+  core::FileShared f{"alice", "#lobby", 0, std::string(32, 'a'), 10, std::string(64, 'b'), "x.png"};
+  auto bad_id = f, bad_hash = f;
+  bad_id.id = "/../../" + std::string(25, 'a');
+  bad_hash.hash = "../" + std::string(61, 'b');
+  for (const auto& bad : {bad_id, bad_hash})
+    for (auto landing : {client::Landing::NewName, client::Landing::ByHash})
+      CHECK(jobs.fetch(bad, dir / "down", landing) ==
+            "x.png: the server sent a malformed file id or hash");
+  CHECK(jobs.jobs().empty());
+  CHECK(jobs.fetch(f, dir / "down", client::Landing::ByHash) == "");
+  CHECK(jobs.jobs().size() == 1);
+}
+
 TEST_CASE("files: a download killed mid-way resumes where it stopped") {
   TempDir dir("resume-down");
   auto s = file_server(dir);
