@@ -239,10 +239,15 @@ Parsed<ClientMessage> parse_client(std::string_view line) {
     return malformed("LIST", "LIST' or 'LIST: #after");
   }
   if (verb_is(f.verb, "HISTORY")) {
-    HistoryRequest h{s(a[0]), 0};
-    auto [word, number] = first_word(f.text.value_or(""));
-    if (!shape(f, 1, true) || !verb_is(word, "BEFORE") || !parse_int(number, h.before_unix_ms))
-      return malformed("HISTORY", "HISTORY #channel: before <unix ms>");
+    HistoryRequest h{s(a[0]), 0, 0};
+    auto [word, rest] = first_word(f.text.value_or(""));
+    auto [time, count] = first_word(rest);
+    bool ok = shape(f, 1, true) && verb_is(word, "BEFORE") && parse_int(time, h.before_unix_ms) &&
+              (count.empty() || (parse_int(count, h.count) && h.count >= 1 &&
+                                 h.count <= kMaxHistoryCount));
+    if (!ok)
+      return malformed("HISTORY", "HISTORY #channel: before <unix ms> [<count, 1 to " +
+                                      std::to_string(kMaxHistoryCount) + ">]");
     return h;
   }
   if (verb_is(f.verb, "SEARCH")) {
@@ -520,7 +525,9 @@ struct ClientFormatter {
   }
   std::string operator()(const Search& m) const { return with_text("SEARCH " + m.place, m.words); }
   std::string operator()(const HistoryRequest& m) const {
-    return with_text("HISTORY " + m.channel, "before " + std::to_string(m.before_unix_ms));
+    return with_text("HISTORY " + m.channel,
+                     "before " + std::to_string(m.before_unix_ms) +
+                         (m.count > 0 ? " " + std::to_string(m.count) : ""));
   }
   std::string operator()(const SetTopic& m) const {
     return with_text("TOPIC " + m.channel, m.text);

@@ -19,6 +19,9 @@
 namespace voixer::core {
 
 inline constexpr std::size_t kMaxLineBytes = 4096;
+// The most lines one HISTORY request may ask for (a page also stops at
+// 16 KiB, kReplayBytes).
+inline constexpr int kMaxHistoryCount = 1000;
 
 // ---- messages a client sends -------------------------------------------
 
@@ -47,9 +50,10 @@ struct List {  // LIST   |   LIST: #after   (the page of channels after that one
   std::string after = {};
   bool operator==(const List&) const = default;
 };
-struct HistoryRequest {  // HISTORY #chan: before 1764060000000   (older messages)
+struct HistoryRequest {  // HISTORY #chan: before 1764060000000 [50]   (older messages)
   std::string channel;
   std::int64_t before_unix_ms = 0;
+  int count = 0;  // at most this many; 0: as many as fit a page
   bool operator==(const HistoryRequest&) const = default;
 };
 struct Search {  // SEARCH #chan: words   (or SEARCH nick: words, private messages)

@@ -472,10 +472,11 @@ struct Server::Impl : CallDirectory {
     return std::visit([](const auto& m) { return format(ServerMessage{m}); }, e);
   }
 
-  // Where a page of the lines before `end` starts: as many as fit.
-  static std::size_t page_begin(const Channel& ch, std::size_t end) {
+  // Where a page of the lines before `end` starts: as many as fit, and at
+  // most `count` (0: no limit but the bytes).
+  static std::size_t page_begin(const Channel& ch, std::size_t end, int count = 0) {
     std::size_t begin = end, bytes = 0;
-    while (begin > 0) {
+    while (begin > 0 && (count == 0 || end - begin < static_cast<std::size_t>(count))) {
       std::size_t size = history_line(ch.history[begin - 1]).size() + 1;
       if (bytes + size > kReplayBytes && begin < end) break;
       bytes += size;
@@ -484,8 +485,9 @@ struct Server::Impl : CallDirectory {
     return begin;
   }
 
-  void replay(Connection& c, const Channel& ch, std::size_t end, bool always_say = false) {
-    std::size_t begin = page_begin(ch, end);
+  void replay(Connection& c, const Channel& ch, std::size_t end, bool always_say = false,
+              int count = 0) {
+    std::size_t begin = page_begin(ch, end, count);
     for (std::size_t i = begin; i < end; ++i) emit(c.id, history_line(ch.history[i]));
     if (begin > 0) {
       send(c, HistoryMore{ch.name, stamp_of(ch.history[begin])});
@@ -565,12 +567,12 @@ struct Server::Impl : CallDirectory {
     // The lines older than `before`: those before the first at or after it.
     std::size_t end = 0;
     while (end < ch->history.size() && stamp_of(ch->history[end]) < m.before_unix_ms) ++end;
-    if (ch->older_archived && page_begin(*ch, end) == 0) {
+    if (ch->older_archived && page_begin(*ch, end, m.count) == 0) {
       // The page reaches back past memory: the archive has all of it.
-      out.history_page(c.id, ch->folded, ch->name, m.before_unix_ms);
+      out.history_page(c.id, ch->folded, ch->name, m.before_unix_ms, m.count);
       return;
     }
-    replay(c, *ch, end, true);
+    replay(c, *ch, end, true, m.count);
   }
 
   // SEARCH #chan: words (members only), or SEARCH bob: words (the asker's
@@ -611,7 +613,7 @@ struct Server::Impl : CallDirectory {
     }
     std::string other = fold_case(m.channel);
     auto pair = std::minmax(c.folded, other);
-    out.history_page(c.id, pair.first + " " + pair.second, m.channel, m.before_unix_ms);
+    out.history_page(c.id, pair.first + " " + pair.second, m.channel, m.before_unix_ms, m.count);
   }
 
   void handle(Connection& c, const SetTopic& m, Millis now) {

@@ -58,10 +58,12 @@ class Outbox {
   // until the record is stored loses nothing anyone was sent.
   virtual void keep(const Kept& /*record*/) {}
   // Member `to` asked for the channel's history before `before_unix_ms`
-  // and memory does not reach back that far: the transport answers from
-  // its archive, as the core would (HISTORY lines, then HISTORYMORE).
+  // (at most `count` lines, 0: as many as fit) and memory does not reach
+  // back that far: the transport answers from its archive, as the core
+  // would (HISTORY lines, then HISTORYMORE).
   virtual void history_page(ConnId /*to*/, const std::string& /*folded*/,
-                            const std::string& /*channel*/, std::int64_t /*before_unix_ms*/) {}
+                            const std::string& /*channel*/, std::int64_t /*before_unix_ms*/,
+                            int /*count*/) {}
   // Member `to` searches the history of `place` (as in Kept; `shown` is its
   // name as the asker sees it) for `words`: the transport answers with
   // FOUND lines, newest first, then FOUNDEND.

@@ -208,9 +208,9 @@ class ChatServer::Impl : public core::Outbox,
   }
 
   void history_page(ConnId to, const std::string& folded, const std::string& channel,
-                    std::int64_t before) override {
+                    std::int64_t before, int count) override {
     if (!m_store) return;
-    m_store->page(folded, before, core::kReplayBytes,
+    m_store->page(folded, before, core::kReplayBytes, count,
                   [weak = weak_from_this(), io = &m_io, to, channel](HistoryPage page) {
                     asio::post(*io, [weak, to, channel, page = std::move(page)] {
                       auto self = weak.lock();

@@ -164,6 +164,7 @@ struct PageQuestion {
   std::string folded;
   std::int64_t before;
   std::size_t max_bytes;
+  int max_lines;
   std::function<void(HistoryPage)> done;
 };
 struct SearchQuestion {
@@ -345,14 +346,15 @@ struct HistoryStore::Impl {
 
   HistoryPage answer(const PageQuestion& q) {
     HistoryPage page;
-    select_page->bind(1, q.folded).bind(2, q.before).bind(3, std::int64_t{kPageRows + 1});
+    const int max_rows = q.max_lines > 0 ? std::min(q.max_lines, kPageRows) : kPageRows;
+    select_page->bind(1, q.folded).bind(2, q.before).bind(3, std::int64_t{max_rows + 1});
     std::size_t bytes = 0;
     int rows = 0;
     std::int64_t oldest = 0;
     bool left_out = false;
     while (select_page->step()) {
       std::string line = select_page->text(0);
-      if (rows == kPageRows || (bytes + line.size() + 1 > q.max_bytes && rows > 0)) {
+      if (rows == max_rows || (bytes + line.size() + 1 > q.max_bytes && rows > 0)) {
         left_out = true;
         break;
       }
@@ -528,8 +530,8 @@ std::uint64_t HistoryStore::keep(const core::Kept& record, bool wake) {
 void HistoryStore::wake() { m_impl->wake.notify_one(); }
 
 void HistoryStore::page(const std::string& folded, std::int64_t before_unix_ms,
-                        std::size_t max_bytes, std::function<void(HistoryPage)> done) {
-  m_impl->push(PageQuestion{folded, before_unix_ms, max_bytes, std::move(done)});
+                        std::size_t max_bytes, int max_lines, std::function<void(HistoryPage)> done) {
+  m_impl->push(PageQuestion{folded, before_unix_ms, max_bytes, max_lines, std::move(done)});
 }
 
 void HistoryStore::search(const std::string& place, const std::string& words,

@@ -58,10 +58,11 @@ class HistoryStore {
   // calls wake(), so that they go in one transaction.
   std::uint64_t keep(const core::Kept& record, bool wake = true);
   void wake();
-  // Up to `max_bytes` of the newest lines of channel `folded` older than
-  // `before_unix_ms`; `done` runs on the store's thread.
+  // Up to `max_bytes` and `max_lines` (0: up to 1,000) of the newest lines
+  // of channel `folded` older than `before_unix_ms`; `done` runs on the
+  // store's thread.
   void page(const std::string& folded, std::int64_t before_unix_ms, std::size_t max_bytes,
-            std::function<void(HistoryPage)> done);
+            int max_lines, std::function<void(HistoryPage)> done);
   // The newest lines of `place` holding every one of `words` (SQLite's
   // full-text index: whole words, any case, "pizz*" for a prefix), at most
   // `max_lines` and `max_bytes`, newest first; `done` runs on the store's

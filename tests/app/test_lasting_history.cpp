@@ -94,6 +94,11 @@ TEST_CASE("lasting history: what anyone saw survives kill -9 of the server") {
     texts.push_back(text_of(l));
   }
   CHECK(texts == bob_saw);
+  // A page of a given length, from the file (memory holds only the newest 50).
+  carol.send("HISTORY #games: before " + history[100].substr(21, 13) + " 5");
+  Lines five = carol.until_prefix("HISTORYMORE #games: ");
+  CHECK(five == Lines{history[95], history[96], history[97], history[98], history[99],
+                      "HISTORYMORE #games: " + history[95].substr(21, 13)});
 
   // Searchable, members only.
   carol.send("SEARCH #games: LINE 42");

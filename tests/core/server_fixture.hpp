@@ -44,6 +44,7 @@ struct Recorder : Outbox {
     std::string place, name;
     std::int64_t before;
     std::string words;
+    int count = 0;
   };
   std::vector<PageAsked> pages;
   std::vector<PageAsked> searched;  // `before` unused; `words` what was asked
@@ -53,8 +54,8 @@ struct Recorder : Outbox {
     searched.push_back({to, place, name, 0, words});
   }
   void history_page(ConnId to, const std::string& place, const std::string& name,
-                    std::int64_t before) override {
-    pages.push_back({to, place, name, before, {}});
+                    std::int64_t before, int count) override {
+    pages.push_back({to, place, name, before, {}, count});
   }
 };
 

@@ -141,6 +141,17 @@ TEST_CASE_FIXTURE(Archived, "a page older than memory is asked of the archive, a
   CHECK(out.pages[0].to == 1);
   CHECK(out.pages[0].place == "#lobby");
   CHECK(out.pages[0].before == 1700000001050);
+  CHECK(out.pages[0].count == 0);
+  // With a count, memory answers when it holds that many.
+  line(1, "HISTORY #lobby: before 1700000001051 2");
+  CHECK(take(1) == Lines{"HISTORY alice #lobby 1700000001040: line 3",
+                         "HISTORY alice #lobby 1700000001050: line 4",
+                         "HISTORYMORE #lobby: 1700000001040"});
+  line(1, "HISTORY #lobby: before 1700000001051 3");
+  CHECK(take(1).empty());
+  REQUIRE(out.pages.size() == 2);
+  CHECK(out.pages[1].count == 3);
+  out.pages.pop_back();
   // A channel never pushed out of memory answers from memory.
   line(1, "JOIN: #small");
   line(1, "MSG #small: only");

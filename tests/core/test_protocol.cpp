@@ -253,7 +253,8 @@ TEST_CASE("carriage returns at the end of a line all go, so a line means the sam
 }
 
 TEST_CASE("the paging messages round-trip, and read as docs/protocol.md writes them") {
-  std::vector<ClientMessage> requests = {List{"#games"}, HistoryRequest{"#games", 1764059000000}};
+  std::vector<ClientMessage> requests = {List{"#games"}, HistoryRequest{"#games", 1764059000000},
+                                         HistoryRequest{"#games", 1764059000000, 20}};
   for (const auto& m : requests) {
     std::string line = format(m);
     CAPTURE(line);
@@ -275,13 +276,20 @@ TEST_CASE("the paging messages round-trip, and read as docs/protocol.md writes t
   CHECK(client("HISTORY #games: before 1764059000000") ==
         ClientMessage{HistoryRequest{"#games", 1764059000000}});
   CHECK(client("history #games: BEFORE 5") == ClientMessage{HistoryRequest{"#games", 5}});
+  CHECK(client("HISTORY #games: before 1764059000000 50") ==
+        ClientMessage{HistoryRequest{"#games", 1764059000000, 50}});
+  CHECK(client("HISTORY #games: before 5 1000") == ClientMessage{HistoryRequest{"#games", 5, 1000}});
+  CHECK(client_error("HISTORY #games: before 5 1001").message ==
+        "Malformed HISTORY, expected 'HISTORY #channel: before <unix ms> [<count, 1 to 1000>]'");
   CHECK(server("USERLISTMORE #lobby: a, b, c") ==
         ServerMessage{UserListMore{"#lobby", {"a", "b", "c"}}});
   CHECK(server("LISTMORE: #lastname") == ServerMessage{ListMore{"#lastname"}});
   CHECK(server("HISTORYMORE #games: 1764059000000") ==
         ServerMessage{HistoryMore{"#games", 1764059000000}});
   for (const char* bad : {"HISTORY #games", "HISTORY #games: after 5", "HISTORY #games: before",
-                          "HISTORY #games: before x1", "HISTORY: before 5", "LIST: "}) {
+                          "HISTORY #games: before x1", "HISTORY: before 5", "LIST: ",
+                          "HISTORY #games: before 5 0", "HISTORY #games: before 5 -3",
+                          "HISTORY #games: before 5 ten", "HISTORY #games: before 5 10 more"}) {
     CAPTURE(bad);
     CHECK(client_error(bad).code == "MALFORMED");
   }

@@ -33,10 +33,10 @@ core::Kept channel_line(const std::string& channel, std::int64_t at, const std::
 }
 
 HistoryPage ask(HistoryStore& store, const std::string& place, std::int64_t before,
-                std::size_t max_bytes = 16 * 1024) {
+                std::size_t max_bytes = 16 * 1024, int max_lines = 0) {
   std::promise<HistoryPage> answer;
   auto got = answer.get_future();
-  store.page(place, before, max_bytes, [&](HistoryPage p) { answer.set_value(std::move(p)); });
+  store.page(place, before, max_bytes, max_lines, [&](HistoryPage p) { answer.set_value(std::move(p)); });
   REQUIRE(got.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   return got.get();
 }
@@ -53,7 +53,7 @@ std::vector<std::string> search(HistoryStore& store, const std::string& place,
 
 }  // namespace
 
-TEST_CASE("history store: records are stored in order and paged back in time") {
+TEST_CASE("history store: records are stored in order and paged back in time, by bytes or count") {
   std::string path = test::temp_dir("store") + "/history.sqlite3";
   std::atomic<std::uint64_t> stored{0};
   HistoryStore store(path, 0, [&](std::uint64_t n) { stored = n; });
@@ -69,6 +69,14 @@ TEST_CASE("history store: records are stored in order and paged back in time") {
   CHECK(p.lines[0] == "HISTORY alice #games 1005: line 5");  // oldest first
   CHECK(p.lines[2] == "HISTORY alice #games 1007: line 7");
   CHECK(p.more_before == 1005);
+  // At most two lines, asked for by count.
+  p = ask(store, "#games", 1005, 16 * 1024, 2);
+  CHECK(p.lines == std::vector<std::string>{"HISTORY alice #games 1003: line 3",
+                                            "HISTORY alice #games 1004: line 4"});
+  CHECK(p.more_before == 1003);
+  p = ask(store, "#games", 1002, 16 * 1024, 2);
+  CHECK(p.lines.size() == 2);
+  CHECK(p.more_before == 0);  // exactly two were left: nothing older
   p = ask(store, "#games", 1002);
   CHECK(p.lines.size() == 2);
   CHECK(p.more_before == 0);  // nothing older
