@@ -274,11 +274,14 @@ TEST_CASE("a frame that comes a few milliseconds late is waited for, not replace
     return st.speakers.empty() ? audio::SpeakerStats{} : st.speakers.front();
   };
   // How long frames wait for their turn (the least over 2 s) says how late
-  // one must come to miss it: that plus 5 ms. It may still be on time (it
-  // waited longer than the least) or the machine may hiccup at that
-  // moment, so this tries a few times; concealing a whole frame fails every try.
+  // one must come to miss it: that plus 5 ms. It may still be on time (on
+  // a busy machine a frame's own wait can be well above the least), so a
+  // frame that was on time is held 3 ms longer at the next try; or the
+  // machine may hiccup at that moment, so this tries a few times.
+  // Concealing a whole frame fails every try.
   bool waited = false;
   double waited_ms = 0;
+  int beyond_ms = 5;
   for (int attempt = 0; attempt < 8 && !waited; ++attempt) {
     audio::EngineStats st;
     REQUIRE(eventually([&] {
@@ -286,15 +289,17 @@ TEST_CASE("a frame that comes a few milliseconds late is waited for, not replace
       return st.voice_slack_ms >= 0 && st.voice_slack_ms <= 10 && !st.speakers.empty();
     }, std::chrono::seconds(15)));
     const auto before = echo();
-    call.relay.hold_next(static_cast<int>(st.voice_slack_ms) + 5);
+    call.relay.hold_next(static_cast<int>(st.voice_slack_ms) + beyond_ms);
     REQUIRE(eventually([&] { return echo().received >= before.received + 5; }, std::chrono::seconds(5)));
     const auto after = echo();
-    MESSAGE("held " << st.voice_slack_ms + 5 << " ms: lost " << after.lost - before.lost << ", waited for "
+    MESSAGE("held " << st.voice_slack_ms + beyond_ms << " ms: lost " << after.lost - before.lost << ", waited for "
                     << after.waited_for - before.waited_for << " ("
                     << after.waited_ms - before.waited_ms << " ms)");
     waited = after.lost == before.lost && after.waited_for == before.waited_for + 1;
     waited_ms = after.waited_ms - before.waited_ms;
+    bool on_time = after.lost == before.lost && after.waited_for == before.waited_for;
+    if (on_time) beyond_ms = std::min(beyond_ms + 3, 14);
   }
   CHECK(waited);
-  CHECK(waited_ms < 12.5);  // the frame was 5 ms late, give or take a device period; not 20
+  CHECK(waited_ms < 12.5);  // a few ms late, give or take a device period; not 20
 }
