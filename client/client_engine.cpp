@@ -343,6 +343,14 @@ void ClientEngine::follow_call(std::vector<ClientEvent>& out) {
     return;
   }
   if (auto error = m_voice.open(); !error.empty()) {
+    if (call.phase == core::CallPhase::InCall && call.echo) {
+      // The mic test plays your voice back: without sound it would be a
+      // silent call, so it ends at once and says why.
+      send(m_model.hang_up());
+      out.push_back({ClientEvent::Kind::VoiceProblem,
+                     "the mic test needs a microphone and speakers: " + error});
+      return;
+    }
     out.push_back({ClientEvent::Kind::VoiceProblem, "no audio: " + error});
     return;
   }

@@ -385,7 +385,10 @@ void GuiApp::set_topic(const std::string& topic) {
     m_engine.send(m_engine.model().set_topic(c->name, topic));
 }
 void GuiApp::call(const std::string& nickname) { m_engine.send(m_engine.model().call(nickname)); }
-void GuiApp::mic_test() { m_engine.send(m_engine.model().call(std::string(core::kEchoNickname))); }
+void GuiApp::mic_test() {
+  m_voice_problem.clear();  // what this test finds is shown instead
+  m_engine.send(m_engine.model().call(std::string(core::kEchoNickname)));
+}
 // The ring stops at once: the call's sound opens the same device as soon
 // as the server answers (some drivers open a device only once).
 void GuiApp::accept_call() {

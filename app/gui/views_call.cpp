@@ -38,6 +38,11 @@ void draw_call_panel(GuiApp& app, ViewState& v) {
     if (ImGui::Button("Mic test", ImVec2(-1, 0))) app.mic_test();
     ImGui::EndDisabled();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Hear yourself through the server");
+    if (!app.voice_problem().empty()) {  // e.g. why the mic test ended at once
+      ImGui::PushStyleColor(ImGuiCol_Text, kError);
+      ImGui::TextWrapped("%s", app.voice_problem().c_str());
+      ImGui::PopStyleColor();
+    }
     ImGui::Separator();
     return;
   }

@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "support/process.hpp"
+#include "support/speech.hpp"
 #include "net/test_client.hpp"
 #include "served.hpp"
 
@@ -314,4 +315,40 @@ TEST_CASE("voixer cli pins the server's identity and refuses a changed one unles
   again->close_stdin();
   CHECK(again->wait() == 0);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("voixer cli without sound says why, and refuses the mic test instead of a silent call") {
+  Served server;
+  std::string missing = voixer::test::temp_dir("no-sound") + "/missing.wav";
+  Process cli({kExe, "cli", "127.0.0.1:" + std::to_string(server.port), "--nick", "eve",
+               "--audio-in", missing});
+  REQUIRE(cli.stdout_until("JOINED: #lobby", 5000).has_value());
+  auto err_has = [&](const std::string& text) {
+    for (int waited = 0; waited < 5000; waited += 100)
+      if (cli.stderr_text(100).find(text) != std::string::npos) return true;
+    return false;
+  };
+  CHECK(err_has("no voice: "));
+  cli.write_stdin("/stats\n");
+  CHECK(err_has("voice is off: "));
+  CHECK(cli.stderr_text(0).find("--no-voice") == std::string::npos);  // it was not given
+  CHECK(cli.stderr_text(0).find(missing) != std::string::npos);      // the reason names the file
+  cli.write_stdin("/echo\n");
+  CHECK(err_has("the mic test needs a microphone and speakers: voice is off: "));
+  // No call was asked for: the server never saw one.
+  cli.write_stdin("/join after\n");
+  auto lines = cli.stdout_until("JOINED: #after", 5000);
+  REQUIRE(lines.has_value());
+  for (const auto& l : *lines) CHECK(l.rfind("TALK", 0) != 0);
+  cli.close_stdin();
+  CHECK(cli.wait() == 0);
+
+  // Given, --no-voice is what /stats says.
+  Process quiet({kExe, "cli", "127.0.0.1:" + std::to_string(server.port), "--nick", "ned", "--no-voice"});
+  REQUIRE(quiet.stdout_until("JOINED: #lobby", 5000).has_value());
+  quiet.write_stdin("/stats\n");
+  bool said = false;
+  for (int waited = 0; waited < 5000 && !said; waited += 100)
+    said = quiet.stderr_text(100).find("voice is off (--no-voice)") != std::string::npos;
+  CHECK(said);
 }

@@ -440,3 +440,21 @@ TEST_CASE("files in the window: dropped files are shared, an image comes for its
   CHECK_FALSE(carol.app->file_job(image.id));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("the Mic test without sound ends at once and the call panel says why") {
+  RunningServer s;
+  app::GuiOptions options;
+  options.wav_in = "/nonexistent/voixer-microphone.wav";
+  Harness h(options);
+  h.app->form().address = "127.0.0.1:" + std::to_string(s.port());
+  h.app->join();
+  REQUIRE(h.until([&] { return h.app->model().phase() == core::ConnectionPhase::Connected; }));
+  h.app->mic_test();
+  REQUIRE(h.until([&] { return !h.app->voice_problem().empty(); }));
+  CHECK(h.app->voice_problem().rfind("the mic test needs a microphone and speakers: ", 0) == 0);
+  REQUIRE(h.until([&] { return h.app->model().call_state().phase == core::CallPhase::None; }));
+  // The server holds no call for alice any more.
+  REQUIRE(h.until([&] {
+    return test::on_server_thread(s, [&] { return s.server->state().call_count(); }) == 0;
+  }));
+}

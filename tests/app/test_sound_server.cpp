@@ -280,3 +280,32 @@ TEST_CASE("sound server: headphones plugged in while voixer runs are listed at o
   REQUIRE(pulse.unload(module));
   CHECK(test::eventually([&] { return !listed(); }));
 }
+
+TEST_CASE("sound server: --list-devices prints the names --input-device and --output-device take, monitors apart") {
+  std::string dir = test::temp_dir("sound-list");
+  test::PulseServer pulse(dir + "/pulse");
+  REQUIRE_PULSE(pulse);
+  Process list({kExe, "cli", "--list-devices"});
+  REQUIRE(list.wait(10000) == 0);
+  std::vector<std::string> lines;
+  for (auto line = list.stdout_line(1000); line; line = list.stdout_line(1000)) lines.push_back(*line);
+  std::string all;
+  for (const auto& l : lines) all += l + "\n";
+  MESSAGE(all);
+  auto at = [&](const std::string& line) {
+    return std::find(lines.begin(), lines.end(), line) - lines.begin();
+  };
+  const auto n = static_cast<long>(lines.size());
+  auto inputs = at("input devices (--input-device):"), monitors = at("monitors of outputs (what they play; usable as input):"),
+       outputs = at("output devices (--output-device):");
+  REQUIRE(inputs < monitors);
+  REQUIRE(monitors < outputs);
+  REQUIRE(outputs < n);
+  // The virtual headset's microphone is an input, its speakers an output,
+  // and what the speakers play is a monitor, each under the sound server's
+  // description, in its own part of the list.
+  auto mic = at("  mic"), ear = at("  ear"), ear_monitor = at("  Monitor of ear");
+  CHECK((inputs < mic && mic < monitors));
+  CHECK((monitors < ear_monitor && ear_monitor < outputs));
+  CHECK((outputs < ear && ear < n));
+}

@@ -233,3 +233,40 @@ TEST_CASE("engine: in a call the sound is bound, and each side hears the other")
   CHECK(sent(alice) == before);
   std::filesystem::remove(tone);
 }
+
+TEST_CASE("engine: a mic test that cannot open the sound ends at once and says why; a call stays") {
+  RunningServer s;
+  client::EngineOptions o;  // the window's: sound opened for each call
+  o.voice_options.wav_in = temp_path("no-such-microphone.wav");
+  Driven alice(o), bob;
+  alice.engine.connect("127.0.0.1", s.port(), "alice");
+  bob.engine.connect("127.0.0.1", s.port(), "bob");
+  REQUIRE(alice.until([&] { return alice.connected(); }));
+  REQUIRE(bob.until([&] { return bob.connected(); }));
+  auto problem = [&] {
+    for (const auto& e : alice.events)
+      if (e.kind == ClientEvent::Kind::VoiceProblem) return e.text;
+    return std::string();
+  };
+  alice.engine.send(alice.engine.model().call(std::string(core::kEchoNickname)));
+  REQUIRE(alice.until([&] { return !problem().empty(); }));
+  CHECK(problem().rfind("the mic test needs a microphone and speakers: ", 0) == 0);
+  CHECK(problem().find("no-such-microphone.wav") != std::string::npos);
+  // Hung up: no silent call left open, on either end.
+  auto server_ended_it = [&] {
+    return std::any_of(alice.events.begin(), alice.events.end(), [](const ClientEvent& e) {
+      return e.kind == ClientEvent::Kind::ServerLine && e.text.rfind("TALK ", 0) == 0 &&
+             e.text.size() > 7 && e.text.compare(e.text.size() - 7, 7, ": ENDED") == 0;
+    });
+  };
+  REQUIRE(alice.until([&] { return server_ended_it(); }));
+  CHECK(alice.engine.model().call_state().phase == core::CallPhase::None);
+  // A call to a person is not ended for it: the other side may still talk.
+  alice.events.clear();
+  alice.engine.send(alice.engine.model().call("bob"));
+  REQUIRE(bob.until([&] { return bob.engine.model().incoming().has_value(); }));
+  bob.engine.send(bob.engine.model().accept_call());
+  REQUIRE(alice.until([&] { return problem().rfind("no audio: ", 0) == 0; }));
+  alice.until([] { return false; }, 300);
+  CHECK(alice.engine.model().call_state().phase == core::CallPhase::InCall);
+}
