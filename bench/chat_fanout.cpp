@@ -72,9 +72,11 @@ std::unique_ptr<test::Process> start_server(const Options& o, int port,
   // clang-format off
   std::vector<std::string> args = {o.server_path, "serve", "--port", std::to_string(port),
                                    "--bind", "127.0.0.1", "--flood-rate", "0",
-                                   "--max-clients", room, "--max-per-address", "0",
-                                   "--max-pending", room, "--max-pending-per-address", room,
                                    "--data-dir", data_dir};
+  // With one address for all clients, the limits per address must go.
+  if (!o.lan)
+    args.insert(args.end(), {"--max-clients", room, "--max-per-address", "0",
+                             "--max-pending", room, "--max-pending-per-address", room});
   // clang-format on
   args.insert(args.end(), o.server_args.begin(), o.server_args.end());
   return std::make_unique<test::Process>(args, o.server_log.empty() ? "/dev/null" : o.server_log);

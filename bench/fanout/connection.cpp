@@ -12,11 +12,18 @@ void Connection::quickack() {
 }
 
 void Connection::open(Poller& poller, const sockaddr_storage& addr, socklen_t addr_len,
-                      std::uint64_t tag) {
+                      std::uint64_t tag, std::uint32_t from) {
   m_fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (m_fd < 0) throw FatalError(errno_text("socket for client " + std::to_string(tag)));
   int one = 1;
   setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (from != 0) {
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    source.sin_addr.s_addr = from;
+    if (::bind(m_fd, reinterpret_cast<const sockaddr*>(&source), sizeof source) != 0)
+      throw FatalError(errno_text("cannot bind client " + std::to_string(tag)));
+  }
   if (::connect(m_fd, reinterpret_cast<const sockaddr*>(&addr), addr_len) != 0 &&
       errno != EINPROGRESS)
     throw FatalError(errno_text("cannot connect client " + std::to_string(tag)));

@@ -33,7 +33,9 @@ class Connection {
 
   // Starts connecting to `addr`; `poller` reports the socket's events under
   // `tag`. Throws FatalError if no socket or connect can be started.
-  void open(Poller& poller, const sockaddr_storage& addr, socklen_t addr_len, std::uint64_t tag);
+  // `from`: an IPv4 source address (network order) to connect from, 0: any.
+  void open(Poller& poller, const sockaddr_storage& addr, socklen_t addr_len, std::uint64_t tag,
+            std::uint32_t from = 0);
   // Stops watching and closes the socket.
   void close();
 

@@ -4,6 +4,8 @@
 // deliveries. Errors before the load are fatal; during it, counted.
 #include "bench/fanout/fanout_bench.hpp"
 
+#include <arpa/inet.h>
+
 #include <unistd.h>
 
 #include <charconv>
@@ -215,7 +217,9 @@ class FanoutBench {
 
   void connect(int idx) {
     Client& c = client(idx);
-    c.connection.open(m_poller, m_addr, m_addr_len, static_cast<std::uint64_t>(idx));
+    // --lan: 127.0.0.2, 127.0.0.3 ... (127.x.y.z is all loopback on Linux).
+    std::uint32_t from = m_opt.lan ? htonl(0x7f000002u + static_cast<std::uint32_t>(idx)) : 0;
+    c.connection.open(m_poller, m_addr, m_addr_len, static_cast<std::uint64_t>(idx), from);
     c.connection.set_quickack(m_opt.quickack);
     const std::string nick = m_opt.nick_prefix + std::to_string(idx);
     c.connection.queue(m_opt.irc ? irc_connect_line(nick) : connect_line(nick, idx));

@@ -45,6 +45,9 @@ Load:
   --nick-prefix P      nickname prefix (default b)
   --irc                speak IRC (NICK/USER, JOIN, PRIVMSG) to an IRC server given with --connect;
                        bench/irc_compare.sh measures InspIRCd and Voixer this way in one run
+  --lan                each client connects from an address of its own (127.0.0.2, 127.0.0.3 ...,
+                       as the machines of a LAN), and a started server keeps its default limits
+                       of connections per address and waiting to log in (--max-clients too)
   --quickack           set TCP_QUICKACK after every read: each read is acknowledged at once,
                        as interactive clients do (the server then handles more ACKs)
 
@@ -144,6 +147,8 @@ Options parse_args(int argc, char** argv) {
       o.irc = true;
     else if (a == "--quickack")
       o.quickack = true;
+    else if (a == "--lan")
+      o.lan = true;
     else
       throw UsageError("unknown option " + a + " (see --help)");
   }

@@ -28,6 +28,7 @@ struct Options {
   double setup_timeout = 30;
   double drain_timeout = 5;
   bool irc = false;       // --irc: speak IRC to an IRC server (with --connect)
+  bool lan = false;       // --lan: a loopback address per client, the server at its defaults
   bool quickack = false;  // --quickack: acknowledge every read at once, as chat clients do
 };
 
