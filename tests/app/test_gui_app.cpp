@@ -458,3 +458,23 @@ TEST_CASE("the Mic test without sound ends at once and the call panel says why")
     return test::on_server_thread(s, [&] { return s.server->state().call_count(); }) == 0;
   }));
 }
+
+TEST_CASE("hosting: the window's server keeps its history under XDG data home, and it is there after a restart") {
+  std::uint16_t port = test::free_port();
+  const std::string file = std::string(std::getenv("XDG_DATA_HOME")) + "/voixer/history.sqlite3";
+  {
+    Harness h;
+    h.app->form().port = std::to_string(port);
+    h.app->host();
+    REQUIRE(h.until([&] { return h.app->model().is_operator(); }));
+    TestClient bob(port);
+    bob.login("bob");
+    bob.send("MSG #lobby: remember the pizza order");
+    REQUIRE(h.until([&] { return h.shows("#lobby", "remember the pizza order"); }));
+    CHECK(std::filesystem::exists(file));
+  }  // the window closes: its server stops
+  Harness again;
+  again.app->form().port = std::to_string(port);
+  again.app->host();
+  REQUIRE(again.until([&] { return again.shows("#lobby", "remember the pizza order"); }));
+}

@@ -172,3 +172,38 @@ TEST_CASE("lasting history: nobody is sent a message before it is stored") {
   sqlite3_finalize(count);
   sqlite3_close(db);
 }
+
+TEST_CASE("lasting history: voixer serve --history-days forgets older lines, keeps the rest") {
+  std::string dir = voixer::test::temp_dir("history-days");
+  std::uint16_t port = voixer::test::free_port();
+  {
+    Served server({"--data-dir", dir, "--quiet"}, port);
+    TestClient alice(server.port);
+    alice.login("alice");
+    alice.send("MSG #lobby: old news");
+    alice.send("MSG #lobby: fresh news");
+    alice.sync();
+    server.process.stop();
+  }
+  // Three days pass for the first line.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir + "/history.sqlite3").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE lines SET unix_ms = unix_ms - 3 * 86400000 WHERE text = 'old news'",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  CHECK(sqlite3_changes(db) == 1);
+  sqlite3_close(db);
+
+  Served again({"--data-dir", dir, "--quiet", "--history-days", "2"}, port);
+  TestClient carol(again.port);
+  carol.login("carol");
+  carol.send("HISTORY #lobby: before 9999999999999");
+  Lines page = carol.until("HISTORYMORE #lobby: 0");
+  Lines texts;
+  for (const auto& l : page)
+    if (l.rfind("HISTORY ", 0) == 0) texts.push_back(text_of(l));
+  CHECK(texts == Lines{"fresh news"});
+  carol.send("SEARCH #lobby: news");
+  Lines found = carol.until_prefix("FOUNDEND #lobby: ");
+  CHECK(found.back() == "FOUNDEND #lobby: 1");
+  CHECK(text_of(found.front()) == "fresh news");
+}
