@@ -7,12 +7,15 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <memory>
 
@@ -351,4 +354,50 @@ TEST_CASE("voixer cli without sound says why, and refuses the mic test instead o
   for (int waited = 0; waited < 5000 && !said; waited += 100)
     said = quiet.stderr_text(100).find("voice is off (--no-voice)") != std::string::npos;
   CHECK(said);
+}
+
+namespace {
+
+// `voixer serve` under a shell that set its open-files limits first; the
+// server's stderr until it serves (or ends).
+std::string serve_with_limits(const std::string& ulimits, std::string& soft_limit_seen) {
+  std::uint16_t port = free_port();
+  std::string command = ulimits + " && exec '" + std::string(kExe) +
+                        "' serve --bind 127.0.0.1 --no-discovery --no-history-file --port " +
+                        std::to_string(port);
+  Process server({"/bin/sh", "-c", command});
+  std::string err;
+  for (int i = 0; i < 100 && err.find("serving on") == std::string::npos; ++i)
+    err = server.stderr_text(50);
+  std::ifstream limits("/proc/" + std::to_string(server.pid()) + "/limits");
+  for (std::string line; std::getline(limits, line);)
+    if (line.rfind("Max open files", 0) == 0) soft_limit_seen = line;
+  server.stop();
+  return err;
+}
+
+}  // namespace
+
+TEST_CASE("voixer serve raises its open-files limit to the hard limit, and warns when 5,000 users cannot fit") {
+  rlimit now{};
+  ::getrlimit(RLIMIT_NOFILE, &now);
+  if (now.rlim_max < 8192 && ::geteuid() != 0) {  // only root may raise a hard limit
+    MESSAGE("skipped: the hard limit is " << now.rlim_max << " and this is not root");
+    return;
+  }
+  std::string limits;
+  std::string err = serve_with_limits("ulimit -Sn 256 && ulimit -Hn 8192", limits);
+  CHECK(err.find("serving on") != std::string::npos);
+  CHECK(err.find("warning") == std::string::npos);
+  // "Max open files  8192  8192  files": the soft limit is the hard one now.
+  std::istringstream fields(limits.substr(std::string("Max open files").size()));
+  std::string soft, hard;
+  fields >> soft >> hard;
+  CHECK(soft == "8192");
+  CHECK(hard == "8192");
+
+  err = serve_with_limits("ulimit -Sn 1024 && ulimit -Hn 1024", limits);
+  CHECK(err.find("serving on") != std::string::npos);
+  CHECK(err.find("voixer: warning: this process may open only 1024 files, fewer than "
+                 "--max-clients 5000 needs") != std::string::npos);
 }
