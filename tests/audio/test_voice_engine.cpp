@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "support/analysis.hpp"
@@ -302,4 +303,117 @@ TEST_CASE("a frame that comes a few milliseconds late is waited for, not replace
   }
   CHECK(waited);
   CHECK(waited_ms < 12.5);  // a few ms late, give or take a device period; not 20
+}
+
+namespace {
+
+// A device on a real clock (2.5 ms periods, as the WAV device) whose
+// speakers, when told, take a burst at once: what a sound server does
+// after its callback came late. The microphone plays synthetic speech.
+class BurstyDevice : public audio::AudioDevice {
+ public:
+  static constexpr int kPeriod = 120;
+  explicit BurstyDevice(std::vector<std::int16_t> input) : m_input(std::move(input)) {}
+  ~BurstyDevice() override { stop(); }
+  void start(audio::DeviceRings rings) override {
+    m_running = true;
+    m_thread = std::thread([this, rings] { run(rings); });
+  }
+  void stop() override {
+    m_running = false;
+    if (m_thread.joinable()) m_thread.join();
+  }
+  int period_samples() const override { return kPeriod; }
+  // At the next period the speakers take `ms` more than a period, and
+  // nothing for the periods after it that this covers.
+  void burst(int ms) { m_burst_samples = ms * 48; }
+
+ private:
+  void run(audio::DeviceRings rings) {
+    // A sound card's thread runs above the rest (as root: nice -20); late,
+    // this clock would take its periods in bursts of its own.
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), -20);
+    using Clock = std::chrono::steady_clock;
+    const auto period = std::chrono::microseconds(1'000'000LL * kPeriod / audio::kSampleRate);
+    auto next = Clock::now();
+    std::size_t position = 0;
+    std::vector<std::int16_t> block(kPeriod + 48 * 1000);
+    while (m_running) {
+      std::fill(block.begin(), block.begin() + kPeriod, 0);
+      for (int i = 0; i < kPeriod && position < m_input.size(); ++i) block[i] = m_input[position++];
+      rings.capture.push(block.data(), kPeriod);
+      // A burst takes what the next periods would, now; those periods
+      // then take nothing (it plays from its own buffer meanwhile).
+      std::size_t want = 0;
+      if (int burst = m_burst_samples.exchange(0); burst > 0) {
+        want = kPeriod + static_cast<std::size_t>(burst);
+        m_skip_periods = burst / kPeriod;
+      } else if (m_skip_periods > 0) {
+        --m_skip_periods;
+      } else {
+        want = kPeriod;
+      }
+      std::fill(block.begin(), block.begin() + static_cast<std::ptrdiff_t>(want), 0);
+      std::size_t got = rings.playback.pop(block.data(), want);
+      if (got < want) rings.starved.fetch_add(want - got, std::memory_order_relaxed);
+      rings.played.push(block.data(), want);
+      rings.consumed.fetch_add(want, std::memory_order_relaxed);
+      rings.waker.wake();
+      next += period;
+      std::this_thread::sleep_until(next);
+    }
+  }
+  std::vector<std::int16_t> m_input;
+  std::atomic<bool> m_running{false};
+  std::atomic<int> m_burst_samples{0};
+  int m_skip_periods = 0;
+  std::thread m_thread;
+};
+
+}  // namespace
+
+// Timing on a real clock, so only where nothing else runs: skipped in the
+// suite, run on its own by ctest (tests/CMakeLists.txt, playout_recovery),
+// and not under a sanitizer, whose slowdown makes the machine, not the
+// engine, the one that runs late.
+TEST_CASE("after the speakers ran dry the delay grows, and comes back down once calm" * doctest::skip()) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  MESSAGE("skipped: a sanitizer's slowdown would be measured, not the engine");
+  return;
+#endif
+  // The speakers take 40 ms at once (a sound server after a late callback):
+  // they run dry, and the mic test's loop delay grows, on purpose, so that
+  // the next burst finds audio queued. After a calm stretch the engine
+  // gives that cushion back and cuts it out in the speech's pauses: the
+  // delay returns to what it was, instead of staying up for the rest of
+  // the call.
+  BurstyDevice device(audio::synth_voice(40, 5));
+  EchoRelay relay(0);
+  audio::VoiceEngine engine(device, EchoCall::always_on(),
+                            [&](std::span<const std::uint8_t> f) { relay.send(f); });
+  relay.attach(&engine);
+  engine.set_sending(true);
+  engine.start();
+  auto stats = [&] { return engine.stats(); };
+  REQUIRE(eventually([&] { return stats().loop_delay_ms > 0; }, std::chrono::seconds(15)));
+  // Settled: the delay before, with the cushion at one period.
+  REQUIRE(eventually([&] { return stats().playout_cushion_ms <= 2.5; }, std::chrono::seconds(15)));
+  const double before = stats().loop_delay_ms;
+  const double trimmed_before = stats().delay_trimmed_ms;
+  device.burst(40);
+  REQUIRE(eventually([&] { return stats().playout_cushion_ms >= 10; }, std::chrono::seconds(5)));
+  REQUIRE(eventually([&] { return stats().loop_delay_ms >= before + 10; }, std::chrono::seconds(5)));
+  const double raised = stats().loop_delay_ms;
+  // Calm again: the cushion is given back and the delay falls back.
+  const bool recovered = eventually(
+      [&] { auto st = stats(); return st.playout_cushion_ms <= 2.5 && st.loop_delay_ms <= before + 5; },
+      std::chrono::seconds(60));
+  auto st = stats();
+  MESSAGE("loop delay " << before << " ms, after the burst " << raised << " ms, then "
+                        << st.loop_delay_ms << " ms (cushion " << st.playout_cushion_ms
+                        << " ms, cut " << st.delay_trimmed_ms - trimmed_before << " ms)");
+  CHECK(recovered);
+  CHECK(st.delay_trimmed_ms > trimmed_before);
+  relay.attach(nullptr);
+  engine.stop();
 }
