@@ -21,10 +21,15 @@ constexpr std::size_t kSessionKeyBytes = 16;  // 128 bits, 32 hex characters
 
 struct Channel;
 
-// A channel's history: messages, and the files shared in it.
+// A channel's history: messages, and the files shared in it, each with the
+// number of its archive record (0: none, or restored from the archive).
 using HistoryEntry = std::variant<History, FileShared>;
-std::int64_t stamp_of(const HistoryEntry& e) {
-  return std::visit([](const auto& m) { return m.unix_ms; }, e);
+struct Remembered {
+  HistoryEntry entry;
+  std::uint64_t record = 0;
+};
+std::int64_t stamp_of(const Remembered& e) {
+  return std::visit([](const auto& m) { return m.unix_ms; }, e.entry);
 }
 
 struct Connection {
@@ -51,7 +56,8 @@ struct Channel {
   std::string name, folded;
   std::vector<Connection*> members;
   std::string topic, topic_setter;
-  std::deque<HistoryEntry> history;
+  std::uint64_t topic_record = 0;  // the archive record of the topic
+  std::deque<Remembered> history;
   bool older_archived = false;  // the archive holds lines older than `history`
 };
 
@@ -116,13 +122,19 @@ struct Server::Impl : CallDirectory {
   // Every line leaves through here. What users send is capped so that no
   // line built around it outgrows kMaxLineBytes (names.hpp); this keeps the
   // promise for anything else (an error quoting input): such a line is cut.
-  void emit(ConnId id, std::string_view line) {
+  // `record`: the archive record the line carries (Outbox::send_kept).
+  void emit(ConnId id, std::string_view line, std::uint64_t record = 0) {
+    std::string cut;
     if (line.size() > kMaxLineBytes) {
       ++lines_cut;  // a cap is missing somewhere: tests and the fuzz target look
-      out.send(id, std::string(utf8_prefix(line, kMaxLineBytes - 3)) + "...");
-      return;
+      cut = std::string(utf8_prefix(line, kMaxLineBytes - 3)) + "...";
+      line = cut;
     }
-    out.send(id, line);
+    if (record) {
+      out.send_kept(id, line, record);
+    } else {
+      out.send(id, line);
+    }
   }
 
   void send(Connection& c, const ServerMessage& m) { emit(c.id, format(m)); }
@@ -438,7 +450,8 @@ struct Server::Impl : CallDirectory {
     }
     send(c, Joined{ch.name});
     send_user_list(c, ch);
-    if (!ch.topic.empty()) send(c, Topic{ch.topic_setter, ch.name, ch.topic});
+    if (!ch.topic.empty())
+      emit(c.id, format(ServerMessage{Topic{ch.topic_setter, ch.name, ch.topic}}), ch.topic_record);
     if (!calls.room_members(ch.folded).empty()) send(c, room_of(ch));
     replay(c, ch, ch.history.size());
   }
@@ -468,8 +481,8 @@ struct Server::Impl : CallDirectory {
   // Replays the newest of the first `end` history lines of `ch` that fit
   // kReplayBytes, oldest first; says where older ones start if some were
   // left out (the client asks HISTORY #chan: before <time> for them).
-  static std::string history_line(const HistoryEntry& e) {
-    return std::visit([](const auto& m) { return format(ServerMessage{m}); }, e);
+  static std::string history_line(const Remembered& e) {
+    return std::visit([](const auto& m) { return format(ServerMessage{m}); }, e.entry);
   }
 
   // Where a page of the lines before `end` starts: as many as fit, and at
@@ -488,7 +501,8 @@ struct Server::Impl : CallDirectory {
   void replay(Connection& c, const Channel& ch, std::size_t end, bool always_say = false,
               int count = 0) {
     std::size_t begin = page_begin(ch, end, count);
-    for (std::size_t i = begin; i < end; ++i) emit(c.id, history_line(ch.history[i]));
+    for (std::size_t i = begin; i < end; ++i)
+      emit(c.id, history_line(ch.history[i]), ch.history[i].record);
     if (begin > 0) {
       send(c, HistoryMore{ch.name, stamp_of(ch.history[begin])});
     } else if (ch.older_archived) {
@@ -627,12 +641,14 @@ struct Server::Impl : CallDirectory {
     }
     ch->topic = m.text;
     ch->topic_setter = c.nickname;
+    ch->topic_record = 0;
     if (config.archive) {
-      out.keep(Kept{Kept::Kind::Topic, ch->folded, ch->name, c.nickname, wall(now), m.text, {}});
+      ch->topic_record =
+          out.keep(Kept{Kept::Kind::Topic, ch->folded, ch->name, c.nickname, wall(now), m.text, {}});
       archived_names.insert(ch->folded);
     }
     std::string line = format(ServerMessage{Topic{c.nickname, ch->name, m.text}});
-    for (Connection* member : ch->members) emit(member->id, line);
+    for (Connection* member : ch->members) emit(member->id, line, ch->topic_record);
   }
 
   void handle(Connection& c, const SendMsg& m, Millis now) {
@@ -644,18 +660,19 @@ struct Server::Impl : CallDirectory {
       Channel* ch = member_channel(c, m.recipient);
       if (!ch) return;
       History kept{c.nickname, ch->name, history_stamp(*ch, now), m.text};
+      std::uint64_t record = 0;
       if (config.archive) {
-        out.keep(Kept{Kept::Kind::ChannelLine, ch->folded, ch->name, {}, kept.unix_ms,
-                      format(ServerMessage{kept}), m.text});
+        record = out.keep(Kept{Kept::Kind::ChannelLine, ch->folded, ch->name, {}, kept.unix_ms,
+                               format(ServerMessage{kept}), m.text});
         archived_names.insert(ch->folded);
       }
       // Formatted once, shared by every delivery.
       std::string line =
           format(ServerMessage{DeliverMsg{c.nickname, ch->name, m.text}});
       for (Connection* member : ch->members) {
-        if (member != &c) emit(member->id, line);
+        if (member != &c) emit(member->id, line, record);
       }
-      remember(*ch, std::move(kept));
+      remember(*ch, {std::move(kept), record});
       return;
     }
     Connection* to = find_user(m.recipient);
@@ -664,15 +681,16 @@ struct Server::Impl : CallDirectory {
             "No such user '" + shown(m.recipient) + "'");
       return;
     }
+    std::uint64_t record = 0;
     if (config.archive) {
       // Kept for its two people: HISTORY <from> <to> <time>: text.
       auto pair = std::minmax(c.folded, to->folded);
       Millis stamp = wall(now);
-      out.keep(Kept{Kept::Kind::Private, pair.first + " " + pair.second, {}, {}, stamp,
-                    format(ServerMessage{History{c.nickname, to->nickname, stamp, m.text}}),
-                    m.text});
+      record = out.keep(Kept{Kept::Kind::Private, pair.first + " " + pair.second, {}, {}, stamp,
+                             format(ServerMessage{History{c.nickname, to->nickname, stamp, m.text}}),
+                             m.text});
     }
-    send(*to, DeliverMsg{c.nickname, to->nickname, m.text});
+    emit(to->id, format(ServerMessage{DeliverMsg{c.nickname, to->nickname, m.text}}), record);
   }
 
   // Older history is asked for by time ("before <unix ms>"), so no two
@@ -684,7 +702,7 @@ struct Server::Impl : CallDirectory {
     return stamp;
   }
 
-  void remember(Channel& ch, HistoryEntry entry) {
+  void remember(Channel& ch, Remembered entry) {
     if (config.history_length == 0) return;
     if (ch.history.size() >= config.history_length) {
       ch.history.pop_front();
@@ -828,7 +846,8 @@ struct Server::Impl : CallDirectory {
     Channel* ch = f->channel_folded.empty() ? nullptr : find_channel(f->channel_folded);
     if (ch) stamp = history_stamp(*ch, now);
     f = files.complete(id, stamp);
-    if (ch) remember(*ch, FileShared{f->sender, ch->name, stamp, f->id, f->size, f->hash, f->name});
+    if (ch)
+      remember(*ch, {FileShared{f->sender, ch->name, stamp, f->id, f->size, f->hash, f->name}, 0});
     announce(*f);
   }
 
@@ -1060,11 +1079,12 @@ void Server::restore_channel(const std::string& name, const std::string& topic,
   }
   slot->topic = topic;
   slot->topic_setter = topic_setter;
+  slot->topic_record = 0;  // stored already
   for (const auto& line : lines) {
     auto parsed = parse_server(line);
     auto* m = std::get_if<ServerMessage>(&parsed);
     if (!m) continue;
-    if (auto* h = std::get_if<History>(m)) slot->history.push_back(*h);
+    if (auto* h = std::get_if<History>(m)) slot->history.push_back({*h, 0});
   }
   while (m_impl->config.history_length && slot->history.size() > m_impl->config.history_length)
     slot->history.pop_front();

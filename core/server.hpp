@@ -54,9 +54,16 @@ class Outbox {
   virtual void file_drop(const std::string& /*id*/) {}
 
   // History that outlives the server (ServerConfig::archive). `keep` comes
-  // before any send of the same line, so a transport that holds output
-  // until the record is stored loses nothing anyone was sent.
-  virtual void keep(const Kept& /*record*/) {}
+  // before any send of the same line and returns the record's number (0:
+  // nothing to wait for). Every line that carries the record leaves through
+  // send_kept with that number, whenever and to whomever it is sent (the
+  // fan-out, the topic and the replay on JOIN, a HISTORY page from memory),
+  // so a transport can hold just those lines until the record is stored:
+  // nothing anyone was sent is lost, and nothing else waits for the disk.
+  virtual std::uint64_t keep(const Kept& /*record*/) { return 0; }
+  virtual void send_kept(ConnId to, std::string_view line, std::uint64_t /*record*/) {
+    send(to, line);
+  }
   // Member `to` asked for the channel's history before `before_unix_ms`
   // (at most `count` lines, 0: as many as fit) and memory does not reach
   // back that far: the transport answers from its archive, as the core

@@ -194,10 +194,10 @@ class ChatServer::Impl : public core::Outbox,
   // run: every message of this round of reads goes in one transaction
   // (at 2,000 messages a second a wake-up per message was 15 % of the
   // server's CPU in the writer).
-  void keep(const core::Kept& record) override {
-    if (!m_store) return;
-    m_kept = m_store->keep(record, false);
-    if (m_store_wake_posted) return;
+  std::uint64_t keep(const core::Kept& record) override {
+    if (!m_store) return 0;
+    std::uint64_t number = m_store->keep(record, false);
+    if (m_store_wake_posted) return number;
     m_store_wake_posted = true;
     asio::post(m_io, [weak = weak_from_this()] {
       auto self = weak.lock();
@@ -205,6 +205,7 @@ class ChatServer::Impl : public core::Outbox,
       self->m_store_wake_posted = false;
       self->m_store->wake();
     });
+    return number;
   }
 
   void history_page(ConnId to, const std::string& folded, const std::string& channel,
@@ -254,11 +255,14 @@ class ChatServer::Impl : public core::Outbox,
     }
   }
 
-  // Bytes appended to `c` now wait for the newest record kept.
-  void hold_if_unstored(const std::shared_ptr<Conn>& c) {
-    if (m_kept <= m_stored) return;
-    if (c->holds.empty() || c->holds.back().number != m_kept)
-      c->holds.push_back({c->out.size(), m_kept});
+  // Bytes appended to `c` now wait for record `number`, and so does all
+  // that comes after them on that connection (its order is kept). Output
+  // to anyone else, and output that carries no unstored record, goes.
+  void hold_until_stored(const std::shared_ptr<Conn>& c, std::uint64_t number) {
+    if (number <= m_stored) return;
+    // Behind a hold that waits as long already.
+    if (!c->holds.empty() && c->holds.back().number >= number) return;
+    c->holds.push_back({c->out.size(), number});
     if (!c->in_held_list) {
       c->in_held_list = true;
       m_held.push_back(c);
@@ -279,7 +283,9 @@ class ChatServer::Impl : public core::Outbox,
 
   // ---- core::Outbox --------------------------------------------------------
 
-  void send(ConnId to, std::string_view line) override {
+  void send(ConnId to, std::string_view line) override { send_kept(to, line, 0); }
+
+  void send_kept(ConnId to, std::string_view line, std::uint64_t record) override {
     auto it = m_conns.find(to);
     if (it == m_conns.end()) return;
     Conn& c = *it->second;
@@ -291,7 +297,7 @@ class ChatServer::Impl : public core::Outbox,
       mark_dirty(it->second);
       return;
     }
-    hold_if_unstored(it->second);
+    hold_until_stored(it->second, record);
     c.out.append(line);
     c.out.push_back('\n');
     mark_dirty(it->second);
@@ -718,7 +724,7 @@ class ChatServer::Impl : public core::Outbox,
   std::unique_ptr<DiscoveryResponder> m_discovery;
   std::unique_ptr<FileServer> m_files;
   std::unique_ptr<HistoryStore> m_store;
-  std::uint64_t m_kept = 0, m_stored = 0;     // history records kept, and stored
+  std::uint64_t m_stored = 0;                 // history records stored, up to this number
   bool m_store_wake_posted = false;
   std::vector<std::shared_ptr<Conn>> m_held;  // connections with output on hold
   std::unordered_map<ConnId, std::shared_ptr<Conn>> m_conns;

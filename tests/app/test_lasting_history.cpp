@@ -173,6 +173,50 @@ TEST_CASE("lasting history: nobody is sent a message before it is stored") {
   sqlite3_close(db);
 }
 
+TEST_CASE("lasting history: while a message waits for the disk, only its readers wait") {
+  std::string dir = voixer::test::temp_dir("history-narrow-hold");
+  Served server({"--data-dir", dir, "--quiet", "--flood-rate", "0"});
+  TestClient alice(server.port), bob(server.port), carol(server.port), dave(server.port);
+  alice.login("alice");
+  bob.login("bob");
+  carol.login("carol");
+  dave.login("dave");
+  alice.send("JOIN: #waiting");
+  bob.send("JOIN: #waiting");
+  bob.until("USERLIST #waiting: alice, bob");
+  for (TestClient* c : {&alice, &bob, &carol, &dave}) c->sync();
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir + "/history.sqlite3").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  alice.send("MSG #waiting: wait for the disk");
+  // Everyone else goes on: carol's keep-alive and her JOIN, and the
+  // sender's own (the store would keep the database 5 s before giving up).
+  carol.send("PING: c1");
+  CHECK(carol.next_line(2000) == "PONG: c1");
+  carol.send("JOIN: #games");
+  CHECK(carol.next_line(2000) == "JOINED: #games");
+  alice.send("PING: a1");
+  CHECK(alice.next_line(2000) == "PONG: a1");
+  // The line's reader waits, and what comes after it to him waits behind
+  // it; a late joiner's replay carries the line too, so it waits as well.
+  bob.send("PING: b1");
+  dave.send("JOIN: #waiting");
+  CHECK(dave.next_line(2000) == "JOINED: #waiting");
+  CHECK(dave.until_prefix("USERLIST #waiting: ", 2000).back() == "USERLIST #waiting: alice, bob, dave");
+  dave.send("PING: d1");
+  CHECK_FALSE(bob.next_line(300).has_value());
+  CHECK_FALSE(dave.next_line(300).has_value());
+  REQUIRE(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+  CHECK(bob.next_line(5000) == "MSG alice #waiting: wait for the disk");
+  bob.until("PONG: b1");
+  auto replayed = dave.next_line(5000);
+  REQUIRE(replayed.has_value());
+  CHECK(replayed->rfind("HISTORY alice #waiting ", 0) == 0);
+  CHECK(text_of(*replayed) == "wait for the disk");
+  dave.until("PONG: d1");
+  sqlite3_close(db);
+}
+
 TEST_CASE("lasting history: voixer serve --history-days forgets older lines, keeps the rest") {
   std::string dir = voixer::test::temp_dir("history-days");
   std::uint16_t port = voixer::test::free_port();

@@ -48,7 +48,17 @@ struct Recorder : Outbox {
   };
   std::vector<PageAsked> pages;
   std::vector<PageAsked> searched;  // `before` unused; `words` what was asked
-  void keep(const Kept& k) override { kept.push_back({k, sent}); }
+  // Records are numbered 1, 2, ... as a store numbers them; `carried` is
+  // the record each line sent with send_kept carried, by connection.
+  std::uint64_t keep(const Kept& k) override {
+    kept.push_back({k, sent});
+    return kept.size();
+  }
+  std::map<ConnId, std::vector<std::pair<std::string, std::uint64_t>>> carried;
+  void send_kept(ConnId to, std::string_view line, std::uint64_t record) override {
+    carried[to].emplace_back(line, record);
+    send(to, line);
+  }
   void search(ConnId to, const std::string& place, const std::string& name,
               const std::string& words) override {
     searched.push_back({to, place, name, 0, words});

@@ -57,6 +57,46 @@ TEST_CASE_FIXTURE(Archived, "private messages and topics are kept, each before i
   CHECK(out.kept[1].sent_before < out.sent);
 }
 
+// The record a line sent to `to` carried (send_kept), found by a part of
+// the line; 0 when it was sent as a plain line.
+std::uint64_t carried_by(Recorder& out, ConnId to, const std::string& part) {
+  for (const auto& [line, record] : out.carried[to])
+    if (line.find(part) != std::string::npos) return record;
+  for (const auto& line : out.lines[to])
+    if (line.find(part) != std::string::npos) return 0;
+  FAIL("nothing with '" << part << "' was sent to " << to);
+  return 0;
+}
+
+TEST_CASE_FIXTURE(Archived, "a line that carries a record names it, whenever and to whomever it goes") {
+  login(1, "alice");
+  login(2, "bob");
+  login(3, "carol");
+  line(1, "JOIN: #games");
+  line(2, "JOIN: #games");
+  clear_all();
+  line(1, "TOPIC #games: finals at 8");  // record 1
+  line(1, "MSG #games: bring cables");   // record 2
+  line(1, "MSG carol: table 12");        // record 3
+  REQUIRE(out.kept.size() == 3);
+  CHECK(carried_by(out, 2, "TOPIC alice #games: finals at 8") == 1);
+  CHECK(carried_by(out, 2, "MSG alice #games: bring cables") == 2);
+  CHECK(carried_by(out, 3, "MSG alice carol: table 12") == 3);
+  // Later, to someone else: the topic and the replay on JOIN, and a page
+  // of history from memory, still wait for their records.
+  line(3, "JOIN: #games");
+  CHECK(carried_by(out, 3, "TOPIC alice #games: finals at 8") == 1);
+  CHECK(carried_by(out, 3, ": bring cables") == 2);
+  CHECK(carried_by(out, 1, "USERJOIN #games: carol") == 0);  // no record: a plain line
+  out.carried.clear();
+  out.lines.clear();
+  line(3, "HISTORY #games: before 9999999999999");
+  CHECK(carried_by(out, 3, ": bring cables") == 2);
+  // What carries no record is a plain line: nothing makes it wait.
+  line(3, "JOIN: #other");
+  CHECK(carried_by(out, 3, "JOINED: #other") == 0);
+}
+
 TEST_CASE_FIXTURE(Fixture, "without an archive nothing is kept and empty channels go") {
   login(1, "alice");
   line(1, "JOIN: #games");
