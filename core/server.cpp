@@ -561,7 +561,7 @@ struct Server::Impl : CallDirectory {
           ChannelInfo{ch.name, static_cast<std::uint32_t>(ch.members.size()), ch.topic}});
       if (bytes + line.size() + 1 > kListPageBytes && !last.empty()) break;
       bytes += line.size() + 1;
-      emit(c.id, line);
+      emit(c.id, line, ch.topic_record);  // it shows the topic
       last = ch.name;
     }
     if (it != channels.end()) {

@@ -57,7 +57,8 @@ class Outbox {
   // before any send of the same line and returns the record's number (0:
   // nothing to wait for). Every line that carries the record leaves through
   // send_kept with that number, whenever and to whomever it is sent (the
-  // fan-out, the topic and the replay on JOIN, a HISTORY page from memory),
+  // fan-out, the topic and the replay on JOIN, a HISTORY page from memory,
+  // LIST showing the topic),
   // so a transport can hold just those lines until the record is stored:
   // nothing anyone was sent is lost, and nothing else waits for the disk.
   virtual std::uint64_t keep(const Kept& /*record*/) { return 0; }

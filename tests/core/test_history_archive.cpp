@@ -92,6 +92,9 @@ TEST_CASE_FIXTURE(Archived, "a line that carries a record names it, whenever and
   out.lines.clear();
   line(3, "HISTORY #games: before 9999999999999");
   CHECK(carried_by(out, 3, ": bring cables") == 2);
+  // LIST shows the topic.
+  line(3, "LIST");
+  CHECK(carried_by(out, 3, "CHANNEL #games ") == 1);
   // What carries no record is a plain line: nothing makes it wait.
   line(3, "JOIN: #other");
   CHECK(carried_by(out, 3, "JOINED: #other") == 0);
