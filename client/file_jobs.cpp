@@ -22,8 +22,7 @@ struct FileJobs::Job {
   FileJobView view;
   std::string local_path;  // upload: the file; download: the ".part" file
   std::string directory;   // download: where it lands
-  Landing landing = Landing::NewName;
-  std::string name_by_hash;  // ByHash: the name it lands under
+  std::string name_by_hash;  // ByHash: the name it lands under; empty: a new name
   std::string hash;
   std::string request;     // the line that asks for a grant
   bool request_sent = false;
@@ -111,8 +110,7 @@ std::string FileJobs::fetch(const core::FileShared& file, const std::string& dir
   j->view.size = file.size;
   j->hash = file.hash;
   j->directory = directory;
-  j->landing = landing;
-  j->name_by_hash = name_by_hash(file);
+  if (landing == Landing::ByHash) j->name_by_hash = name_by_hash(file);
   // Hidden, and named by the file id, so a fetch after a restart finds it.
   // In a cache, other clients may fetch the same file at the same time:
   // each fetch writes a part file of its own there.
@@ -279,7 +277,7 @@ void FileJobs::finish(Job& j, std::vector<FileNote>& notes) {
     return;
   }
   std::string name =
-      j.landing == Landing::ByHash
+      !j.name_by_hash.empty()
           ? j.name_by_hash
           : core::unique_name(core::download_name(j.view.name), [&](const std::string& n) {
               std::error_code ec;
