@@ -68,6 +68,11 @@ constexpr int kIndexEvery = 256;  // lines
 // fsync takes milliseconds; on the writer's thread it held every client's
 // output that long (p99 of the chat bench 11-12 ms against 4 without).
 constexpr auto kCheckpointEvery = std::chrono::seconds(2);
+// While another program holds the database (a backup, sqlite3 by hand),
+// records wait in memory and the write is tried again this often, after
+// each try has waited the busy timeout; beyond this many, the oldest go.
+constexpr auto kRetryEvery = std::chrono::seconds(1);
+constexpr std::size_t kMaxRetained = 100'000;
 
 std::int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -183,6 +188,9 @@ struct HistoryStore::Impl {
   std::unique_ptr<Statement> insert_line, touch_channel, set_topic, select_page, select_found;
   std::unique_ptr<Statement> index_lines, mark_indexed;
   int unindexed = 0;  // lines written since the index was brought up to date
+  // Records a locked database did not take yet: already handed on (what
+  // waited for them went out), written at the next try.
+  std::deque<Record> retained;
   std::unordered_map<std::string, std::int64_t> touched;  // channel -> last_ms written
   std::mutex mutex;
   std::condition_variable wake;
@@ -198,7 +206,8 @@ struct HistoryStore::Impl {
   std::condition_variable checkpoint_wake;
   std::chrono::steady_clock::time_point retention_at{};
 
-  Impl(const std::string& path, int days, OnStored cb) : keep_days(days), on_stored(std::move(cb)) {
+  Impl(const std::string& path, int days, OnStored cb, int busy_timeout_ms)
+      : keep_days(days), on_stored(std::move(cb)) {
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
         SQLITE_OK) {
       std::string why = db ? sqlite3_errmsg(db) : "out of memory";
@@ -206,7 +215,7 @@ struct HistoryStore::Impl {
       throw std::runtime_error("cannot open the history database " + path + ": " + why);
     }
     try {
-      sqlite3_busy_timeout(db, 5000);  // another process reading it (sqlite3 by hand)
+      sqlite3_busy_timeout(db, busy_timeout_ms);  // another process using it (sqlite3 by hand)
       exec(db, kSchema);
       insert_line = std::make_unique<Statement>(
           db, "INSERT INTO lines(place, private, unix_ms, line, text) VALUES(?, ?, ?, ?, ?)");
@@ -391,8 +400,14 @@ struct HistoryStore::Impl {
   void run() {
     std::unique_lock lock(mutex);
     for (;;) {
-      wake.wait_for(lock, kRetentionEvery, [&] { return stopping || !jobs.empty(); });
-      if (jobs.empty() && stopping) return;
+      wake.wait_for(lock, retained.empty() ? kRetentionEvery : kRetryEvery,
+                    [&] { return stopping || !jobs.empty(); });
+      if (jobs.empty() && stopping) {
+        lock.unlock();
+        std::deque<Job> none;
+        if (!retained.empty()) serve(none);  // a last try
+        return;
+      }
       std::deque<Job> batch;
       batch.swap(jobs);
       lock.unlock();
@@ -404,24 +419,20 @@ struct HistoryStore::Impl {
 
   // One transaction for every record of the batch; questions after it.
   // A failing disk loses history, not the chat: the records count as
-  // handled (what waits for them goes out) and the reason is kept.
+  // handled (what waits for them goes out) and the reason is kept. A
+  // database another program holds loses neither: once a try has waited
+  // the busy timeout, the records are handed on and kept in memory, later
+  // ones are handed on without waiting, and all are written once it is free.
   void serve(std::deque<Job>& batch) {
     std::uint64_t last = 0;
     for (auto& job : batch)
       if (auto* r = std::get_if<Record>(&job)) last = r->number;
-    try {
-      exec(db, "BEGIN");
-      for (auto& job : batch)
-        if (auto* r = std::get_if<Record>(&job)) write(r->kept);
-      exec(db, "COMMIT");
-    } catch (const std::exception& e) {
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      note_problem(e.what());
-    }
-    if (last) {
-      stored.store(last);
-      on_stored(last);
-    }
+    const bool waiting_already = !retained.empty();
+    if (last && waiting_already) handed_on(last);
+    for (auto& job : batch)
+      if (auto* r = std::get_if<Record>(&job)) retained.push_back(std::move(*r));
+    if (!retained.empty()) write_retained();
+    if (last && !waiting_already) handed_on(last);
     bool searching = std::any_of(batch.begin(), batch.end(), [](const Job& job) {
       return std::holds_alternative<SearchQuestion>(job);
     });
@@ -439,6 +450,37 @@ struct HistoryStore::Impl {
       } else if (auto* s = std::get_if<SearchQuestion>(&job)) {
         s->done(asked(*select_found, [&] { return find(*s); }));
       }
+    }
+  }
+
+  void handed_on(std::uint64_t last) {
+    stored.store(last);
+    on_stored(last);
+  }
+
+  void write_retained() {
+    try {
+      exec(db, "BEGIN");
+      for (const auto& r : retained) write(r.kept);
+      exec(db, "COMMIT");
+      retained.clear();
+    } catch (const std::exception& e) {
+      const int code = sqlite3_errcode(db) & 0xff;  // before ROLLBACK replaces it
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      touched.clear();  // the channels' rows written in it are gone too
+      if (code != SQLITE_BUSY && code != SQLITE_LOCKED) {
+        retained.clear();
+        note_problem(e.what());
+        return;
+      }
+      std::string why = std::string(e.what()) + " (another program holds it; lines waiting: " +
+                        std::to_string(retained.size());
+      if (retained.size() > kMaxRetained) {
+        why += ", " + std::to_string(retained.size() - kMaxRetained) + " oldest lost";
+        retained.erase(retained.begin(),
+                       retained.begin() + static_cast<std::ptrdiff_t>(retained.size() - kMaxRetained));
+      }
+      note_problem(why + ")");
     }
   }
 
@@ -469,8 +511,9 @@ struct HistoryStore::Impl {
   }
 };
 
-HistoryStore::HistoryStore(const std::string& path, int keep_days, OnStored on_stored)
-    : m_impl(std::make_unique<Impl>(path, keep_days, std::move(on_stored))) {
+HistoryStore::HistoryStore(const std::string& path, int keep_days, OnStored on_stored,
+                           int busy_timeout_ms)
+    : m_impl(std::make_unique<Impl>(path, keep_days, std::move(on_stored), busy_timeout_ms)) {
   m_impl->thread = std::thread([impl = m_impl.get()] { impl->run(); });
   m_impl->start_checkpointer(path);
 }

@@ -11,7 +11,10 @@
 //
 // A committed transaction is in the operating system's hands (WAL,
 // synchronous=NORMAL): it survives the server being killed, not the machine
-// losing power.
+// losing power. Two exceptions, so that the chat never stops for the disk:
+// a write that fails (disk full) is handed on and lost, and while another
+// program holds the database, records are handed on once a try has waited
+// the busy timeout and are kept in memory until the database is free.
 #pragma once
 
 #include <cstdint>
@@ -42,8 +45,11 @@ class HistoryStore {
   using OnStored = std::function<void(std::uint64_t)>;
   // Opens or creates the database at `path` and deletes what is older than
   // `keep_days` days (0 keeps everything). Throws std::runtime_error with a
-  // one-line reason when the file cannot be used.
-  HistoryStore(const std::string& path, int keep_days, OnStored on_stored);
+  // one-line reason when the file cannot be used. A write waits up to
+  // `busy_timeout_ms` for another program that holds the database; then
+  // its records are handed on (`on_stored`) and written later.
+  HistoryStore(const std::string& path, int keep_days, OnStored on_stored,
+               int busy_timeout_ms = 5000);
   // Commits what is queued, then closes.
   ~HistoryStore();
   HistoryStore(const HistoryStore&) = delete;
@@ -70,7 +76,7 @@ class HistoryStore {
   void search(const std::string& place, const std::string& words, std::size_t max_lines,
               std::size_t max_bytes, std::function<void(std::vector<std::string>)> done);
 
-  // How many records are handled (for tests and the benchmark).
+  // The highest record number handed on (for tests and the benchmark).
   std::uint64_t stored() const;
   // The last failure to write or read, e.g. "history database: database
   // or disk is full"; empty when there was none.

@@ -255,3 +255,39 @@ TEST_CASE("history store: a file from the version that indexed every line keeps 
   CHECK(store.problem().empty());
   sql(path, "INSERT INTO lines_text(lines_text, rank) VALUES('integrity-check', 1);");
 }
+
+TEST_CASE("history store: while another program holds the database, lines go on and are written "
+          "once it is free") {
+  std::string path = test::temp_dir("store-held") + "/history.sqlite3";
+  std::atomic<std::uint64_t> handed_on{0};
+  // A busy timeout of 200 ms instead of 5 s, to keep the test short.
+  HistoryStore store(path, 0, [&](std::uint64_t n) { handed_on = n; }, 200);
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  store.keep(channel_line("#games", 1000, "held 1"));
+  // Handed on once a try has waited the busy timeout: the chat goes on.
+  CHECK(test::eventually([&] { return handed_on == 1; }));
+  CHECK(store.problem().find("lines waiting: 1") != std::string::npos);
+  store.keep(channel_line("#games", 1001, "held 2"));
+  CHECK(test::eventually([&] { return handed_on == 2; }));
+  auto count = [&] {
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(other, "SELECT count(*) FROM lines", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+  };
+  CHECK(count() == 0);
+  REQUIRE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+  // Free again: both are written, in order, and the channel is known.
+  CHECK(test::eventually([&] { return count() == 2; }, std::chrono::seconds(10)));
+  HistoryPage p = ask(store, "#games", 2000);
+  CHECK(p.lines == std::vector<std::string>{"HISTORY alice #games 1000: held 1",
+                                            "HISTORY alice #games 1001: held 2"});
+  auto channels = store.load_channels(10, 10);
+  REQUIRE(channels.size() == 1);
+  CHECK(channels[0].name == "#games");
+  sqlite3_close(other);
+}
