@@ -546,6 +546,7 @@ struct VoiceEngine::Impl {
     st.priority_raised = priority_raised.load();
     st.playout_cushion_ms = static_cast<double>(cushion.target()) * 1000.0 / kSampleRate;
     st.voice_slack_ms = static_cast<double>(slack_least_ms);
+    st.voice_margin_ms = static_cast<double>(slack.margin());
     for (auto& [name, s] : speakers) {
       const auto& j = s->jitter.stats();
       st.speakers.push_back(SpeakerStats{name, s->level, s->talking, s->gain,
