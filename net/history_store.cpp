@@ -459,6 +459,7 @@ struct HistoryStore::Impl {
   }
 
   void write_retained() {
+    const int unindexed_before = unindexed;
     try {
       exec(db, "BEGIN");
       for (const auto& r : retained) write(r.kept);
@@ -468,6 +469,7 @@ struct HistoryStore::Impl {
       const int code = sqlite3_errcode(db) & 0xff;  // before ROLLBACK replaces it
       sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
       touched.clear();  // the channels' rows written in it are gone too
+      unindexed = unindexed_before;  // and so are its lines
       if (code != SQLITE_BUSY && code != SQLITE_LOCKED) {
         retained.clear();
         note_problem(e.what());
