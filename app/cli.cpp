@@ -377,8 +377,8 @@ class CliClient {
     if (st.playback_gap_ms > 0 || st.delay_trimmed_ms > 0 || st.unseen_gap_ms > 0) {
       std::snprintf(line, sizeof line,
                     "playback ran dry for %.1f ms in all, and %.1f ms after us (in the sound server); "
-                    "%.1f ms of delay cut back out",
-                    st.playback_gap_ms, st.unseen_gap_ms, st.delay_trimmed_ms);
+                    "%.1f ms of delay cut back out (%.1f ms of it in a voice)",
+                    st.playback_gap_ms, st.unseen_gap_ms, st.delay_trimmed_ms, st.delay_cut_in_voice_ms);
       say(line);
     }
     for (const auto& sp : st.speakers) {

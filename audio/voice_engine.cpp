@@ -13,6 +13,7 @@
 #include "audio/mixer.hpp"
 #include "audio/opus_codec.hpp"
 #include "core/jitter_buffer.hpp"
+#include "core/period_cut.hpp"
 #include "core/playback_lag.hpp"
 #include "core/playout_cushion.hpp"
 #include "core/playout_slack.hpp"
@@ -30,6 +31,9 @@ constexpr std::int64_t kForgetSpeakerMs = 10'000;  // silent this long: dropped
 // between words), unless the excess has waited this long for a pause.
 constexpr float kTrimQuietLevel = 0.01f;
 constexpr std::int64_t kTrimPatienceMs = 2000;
+// Meanwhile, in a voice, a pitch period at a time (core/period_cut.hpp):
+// voices from 80 to 400 Hz.
+constexpr core::PeriodCutLimits kPeriodCut{.min_lag = 120, .max_lag = 600, .min_likeness = 0.9f};
 // The jitter buffer's depth is watched over this window: if a frame more
 // than its target was always waiting, that frame is delay nobody needs.
 constexpr std::int64_t kExcessWindowMs = 1000;
@@ -123,6 +127,7 @@ struct VoiceEngine::Impl {
   std::uint64_t starved_seen = 0;
   std::uint64_t frames_sent = 0, frames_captured = 0;
   std::uint64_t gap_samples = 0, trimmed_samples = 0, unseen_gap_samples = 0;
+  std::uint64_t period_cut_samples = 0;  // of trimmed_samples, cut in a voice
   bool transmitting = false;
 
   // Shared with other threads, under the mutex.
@@ -402,7 +407,10 @@ struct VoiceEngine::Impl {
     if (s.owed <= 0 || s.pending_count < frame) return;
     int n = std::min(s.owed, frame);
     bool quiet = rms_level(s.pending, n) < kTrimQuietLevel;
-    if (!quiet && now - s.owed_since < kTrimPatienceMs) return;
+    if (!quiet && now - s.owed_since < kTrimPatienceMs) {
+      cut_period(s, now);
+      return;
+    }
     // Only what can be replaced at once: asking the jitter buffer for a
     // frame it does not hold yet would make it wait, adding delay again.
     if (s.pending_count - n < frame && s.jitter.stats().buffered_frames == 0) return;
@@ -412,6 +420,27 @@ struct VoiceEngine::Impl {
     slack.restart(now);
     fill(s, now);
     if (!quiet) fade_in(s);
+  }
+
+  // Owed delay in the middle of a voice: a pitch period of it, if the
+  // voice has one. Only from what is at hand: the next frame is decoded
+  // early when it is already here (two of the longest periods to compare
+  // and a whole frame to play after the cut), never waited for.
+  void cut_period(Speaker& s, std::int64_t now) {
+    if (s.owed < kPeriodCut.min_lag) return;
+    const int want = frame + 2 * kPeriodCut.max_lag;
+    while (s.pending_count < want && s.jitter.stats().buffered_frames > 0)
+      if (decode_step(s, now) != Step::Audio) break;
+    core::PeriodCutLimits limits = kPeriodCut;
+    limits.max_lag = std::min({limits.max_lag, s.owed, s.pending_count - frame});
+    if (limits.max_lag < limits.min_lag) return;
+    const int cut = core::cut_one_period(s.pending, s.pending_count, limits);
+    if (cut == 0) return;
+    s.pending_count -= cut;
+    s.owed -= cut;
+    trimmed_samples += static_cast<std::uint64_t>(cut);
+    period_cut_samples += static_cast<std::uint64_t>(cut);
+    slack.restart(now);
   }
 
   static void cut_start(Speaker& s, int n) {
@@ -541,6 +570,7 @@ struct VoiceEngine::Impl {
     st.playback_gap_ms = static_cast<double>(gap_samples) * 1000.0 / kSampleRate;
     st.delay_trimmed_ms = static_cast<double>(trimmed_samples) * 1000.0 / kSampleRate;
     st.unseen_gap_ms = static_cast<double>(unseen_gap_samples) * 1000.0 / kSampleRate;
+    st.delay_cut_in_voice_ms = static_cast<double>(period_cut_samples) * 1000.0 / kSampleRate;
     st.capture_queued_ms = static_cast<double>(capture.size()) * 1000.0 / kSampleRate;
     st.playback_queued_ms = static_cast<double>(playback.size()) * 1000.0 / kSampleRate;
     st.priority_raised = priority_raised.load();

@@ -81,6 +81,9 @@ struct EngineStats {
   // cut back out afterwards (after such gaps, or found in excess).
   double playback_gap_ms = 0;
   double delay_trimmed_ms = 0;
+  // Of that, what was cut a pitch period at a time while someone spoke
+  // (core/period_cut.hpp), rather than in a pause.
+  double delay_cut_in_voice_ms = 0;
   // Silence played after the ring (the device's callback came late): not
   // in playback_gap_ms, also cut back out (core/playback_lag.hpp).
   double unseen_gap_ms = 0;

@@ -13,6 +13,8 @@ void PlaybackLag::reset() {
   m_started = false;
   m_have_floor = false;
   m_window_has = false;
+  m_have_risen = false;
+  m_have_fallen = false;
 }
 
 int PlaybackLag::observe(std::int64_t now_us, std::uint64_t consumed) {
@@ -33,26 +35,50 @@ int PlaybackLag::observe(std::int64_t now_us, std::uint64_t consumed) {
   m_window_start = now_us;
   m_window_has = false;
   if (!m_have_floor) {
-    // The window after the start: the device has filled its own buffer.
-    // Until then the floor would count that fill as running ahead.
-    if (now_us - m_t0 < 2 * m_window_us) return 0;
+    // The first second: the device fills its own buffer. Until it has,
+    // the floor would count that fill as running ahead.
+    if (now_us - m_t0 < 4 * m_window_us) return 0;
     m_have_floor = true;
     m_floor = low;
     return 0;
   }
   if (low < m_floor) {
-    m_floor = low;
+    m_have_risen = false;
+    if (m_floor - low < m_tolerance) {
+      m_floor = low;
+      return 0;
+    }
+    // Far ahead: a device that took a burst and then plays it out comes
+    // back within a window, and must not leave a floor it would seem to
+    // rise from. Only ahead in two windows is a new floor.
+    if (m_have_fallen) {
+      m_have_fallen = false;
+      m_floor = std::max(low, m_fallen);
+    } else {
+      m_have_fallen = true;
+      m_fallen = low;
+    }
     return 0;
   }
-  if (low - m_floor < m_tolerance) return 0;
-  const std::int64_t rise = low - m_floor;
+  m_have_fallen = false;
+  if (low - m_floor < m_tolerance) {
+    m_have_risen = false;
+    return 0;
+  }
+  if (!m_have_risen) {  // wait for the next window to say it lasts
+    m_have_risen = true;
+    m_risen = low;
+    return 0;
+  }
+  m_have_risen = false;
+  const std::int64_t rise = std::min(low, m_risen) - m_floor;
   if (rise > m_rate / 5) {
     // Over 200 ms: not a late callback but a device that stopped or was
     // opened again, which the engine's owner handles; learn anew.
     reset();
     return 0;
   }
-  m_floor = low;
+  m_floor += rise;
   return static_cast<int>(rise);
 }
 

@@ -6,11 +6,15 @@
 // The speakers take samples at the sample rate of the wall clock. So the
 // lag, the samples the wall clock says are due minus the samples the
 // device actually took, is constant while all is well: it wobbles with
-// the callbacks' timing but its lowest value over a second does not move.
-// When that lowest value rises, the device fell behind for good by that
+// the callbacks' timing but its lowest value over a window (250 ms, some
+// fifty callbacks) hardly moves. When that lowest value rises and stays
+// risen in the next window too, the device fell behind for good by that
 // much (also a sound card whose clock is slower than the computer's, a
-// millisecond every so often). When it falls, the device ran ahead (it
-// took more to fill a larger buffer of its own): the new floor is kept.
+// millisecond every so often). One window is not enough: a thread that
+// notices the callbacks late for a while raises one window's lowest value
+// and no other, and cutting that would be cutting voice. When the lowest
+// value falls, the device ran ahead (it took more to fill a larger buffer
+// of its own) and, if it stays ahead, the new floor is kept.
 //
 // Pure logic: times in microseconds from the caller's monotonic clock.
 #pragma once
@@ -25,11 +29,11 @@ class PlaybackLag {
   // is wobble, not a stall. The first window after a reset only settles
   // (a device fills its own buffer at the start).
   explicit PlaybackLag(int sample_rate = 48000, int tolerance_samples = 96,
-                       std::int64_t window_us = 1'000'000);
+                       std::int64_t window_us = 250'000);
 
   // The device has taken `consumed` samples so far (a running count).
-  // Returns how many samples the lag rose by for good, once per window,
-  // else 0. A rise over 200 ms is a device that stopped or was reopened:
+  // Returns how many samples the lag rose by for good, at the end of the
+  // second window that shows it, else 0. A rise over 200 ms is a device that stopped or was reopened:
   // it starts learning again instead.
   int observe(std::int64_t now_us, std::uint64_t consumed);
 
@@ -48,6 +52,10 @@ class PlaybackLag {
   std::int64_t m_window_min = 0;
   bool m_window_has = false;
   std::int64_t m_floor = 0;
+  bool m_have_risen = false;  // the last window's lowest value was above the floor
+  std::int64_t m_risen = 0;   // and this was it
+  bool m_have_fallen = false;  // likewise below the floor, by more than the tolerance
+  std::int64_t m_fallen = 0;
 };
 
 }  // namespace voixer::core
