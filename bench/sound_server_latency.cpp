@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -48,6 +49,7 @@ constexpr int kRate = 48000;
 struct Figures {
   double delay_ms = 0;        // over the whole recording
   double window_min = 0, window_median = 0, window_max = 0;  // 2 s windows
+  int windows = 0, windows_within_5ms = 0;                      // of the median
   double longest_dropout_ms = 0;
   double similarity = 0;
 };
@@ -84,15 +86,19 @@ Figures analyse(const std::vector<std::int16_t>& mouth, const std::vector<std::i
     f.window_min = delays.front();
     f.window_max = delays.back();
     f.window_median = delays[delays.size() / 2];
+    // The "within ±5 ms": how many windows are, around the median.
+    for (double d : delays) f.windows_within_5ms += std::abs(d - f.window_median) <= 5.0 ? 1 : 0;
+    f.windows = static_cast<int>(delays.size());
   }
   return f;
 }
 
 void print(const char* what, const Figures& f) {
   std::printf("%-14s delay %6.1f ms | 2 s windows: min %6.1f median %6.1f max %6.1f (spread %5.1f) | "
-              "longest dropout %4.0f ms | similarity %.3f\n",
+              "within ±5 ms %2d of %2d | longest dropout %4.0f ms | similarity %.3f\n",
               what, f.delay_ms, f.window_min, f.window_median, f.window_max,
-              f.window_max - f.window_min, f.longest_dropout_ms, f.similarity);
+              f.window_max - f.window_min, f.windows_within_5ms, f.windows, f.longest_dropout_ms,
+              f.similarity);
   std::fflush(stdout);
 }
 
