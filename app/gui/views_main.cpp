@@ -287,6 +287,7 @@ void draw_conversation_panel(GuiApp& app, ViewState& v) {
     v.message.clear();
     v.refocus_input = true;
   }
+  if (ImGui::IsItemActivated()) app.trace("message box focused");
   ImGui::SameLine();
   if (ImGui::Button("Send", ImVec2(-1, 0))) {
     app.send_text(v.message);
