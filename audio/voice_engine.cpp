@@ -40,14 +40,11 @@ constexpr std::int64_t kExcessWindowMs = 1000;
 // The most the playout cushion grows to after the speakers ran dry (20 ms).
 constexpr int kMaxCushionSamples = 960;
 // Voice that waited for its turn longer than it had to (core/playout_slack.hpp):
-// judged over 2 s and at least 25 frames, always leaving a margin for a
-// frame that comes a little later than the others did: 3 ms, and 3 ms more
-// after each late frame, up to 9 (at 15, reached after five late frames in
-// a minute on a busy machine, the wait stayed at 12-15 ms for good).
+// judged over 2 s and at least 25 frames, always leaving 3 ms for a frame
+// that comes a little later than the others did.
 constexpr std::int64_t kSlackWindowMs = 2000;
 constexpr int kSlackMinFrames = 25;
 constexpr int kSlackMarginMs = 3;
-constexpr int kSlackMaxMarginMs = 9;
 
 struct InboundSlot {
   std::uint16_t size;
@@ -120,7 +117,7 @@ struct VoiceEngine::Impl {
   bool playing = false;
   core::PlayoutCushion cushion{device.period_samples(), kMaxCushionSamples};
   core::PlaybackLag playback_lag{kSampleRate};
-  core::PlayoutSlack slack{kSlackWindowMs, kSlackMinFrames, kSlackMarginMs, kSlackMaxMarginMs};
+  core::PlayoutSlack slack{kSlackWindowMs, kSlackMinFrames, kSlackMarginMs};
   int advance_owed = 0;  // samples of slack to cut from every voice at once
   std::int64_t advance_since = 0;
   std::int64_t slack_least_ms = -1;  // of the last complete window, for /stats
@@ -227,7 +224,7 @@ struct VoiceEngine::Impl {
       }
       it = speakers.emplace(std::string(f->speaker), std::move(speaker)).first;
     }
-    if (it->second->jitter.put(f->seq, f->opus, now) == core::PutResult::Late) slack.late(now);
+    if (it->second->jitter.put(f->seq, f->opus, now) == core::PutResult::Late) slack.late();
     it->second->last_heard = now;
   }
 
@@ -313,7 +310,7 @@ struct VoiceEngine::Impl {
         s.late.reset();
         return Step::Nothing;
       case core::PlayoutKind::Frame:
-        if (p.came_late || waited > 0) slack.late(now);
+        if (p.came_late || waited > 0) slack.late();
         if (waited > 0) {
           ++s.waited_for;
           s.waited_samples += static_cast<std::uint64_t>(waited);
@@ -576,7 +573,6 @@ struct VoiceEngine::Impl {
     st.priority_raised = priority_raised.load();
     st.playout_cushion_ms = static_cast<double>(cushion.target()) * 1000.0 / kSampleRate;
     st.voice_slack_ms = static_cast<double>(slack_least_ms);
-    st.voice_margin_ms = static_cast<double>(slack.margin());
     for (auto& [name, s] : speakers) {
       const auto& j = s->jitter.stats();
       st.speakers.push_back(SpeakerStats{name, s->level, s->talking, s->gain,

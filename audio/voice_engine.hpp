@@ -99,8 +99,6 @@ struct EngineStats {
   // The least time a played frame had waited for its turn, over the last
   // 2 s window; -1 before one (core/playout_slack.hpp).
   double voice_slack_ms = -1;
-  // Of that wait, what is left on purpose (more after frames came late).
-  double voice_margin_ms = 0;
   bool priority_raised = false;   // the voice thread runs above normal priority
   std::vector<SpeakerStats> speakers;
 };

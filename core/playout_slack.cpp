@@ -4,18 +4,10 @@
 
 namespace voixer::core {
 
-PlayoutSlack::PlayoutSlack(std::int64_t window_ms, int min_frames, int margin_ms, int max_margin_ms)
-    : m_window_ms(window_ms),
-      m_min_frames(std::max(1, min_frames)),
-      m_base_margin_ms(std::max(0, margin_ms)),
-      m_max_margin_ms(std::max(m_base_margin_ms, max_margin_ms)),
-      m_margin_ms(m_base_margin_ms) {}
+PlayoutSlack::PlayoutSlack(std::int64_t window_ms, int min_frames, int margin_ms)
+    : m_window_ms(window_ms), m_min_frames(std::max(1, min_frames)), m_margin_ms(std::max(0, margin_ms)) {}
 
-void PlayoutSlack::late(std::int64_t now_ms) {
-  m_missed = true;
-  m_calm_since = now_ms;
-  m_margin_ms = std::min(m_max_margin_ms, m_margin_ms + std::max(1, m_base_margin_ms));
-}
+void PlayoutSlack::late() { m_missed = true; }
 
 void PlayoutSlack::played(std::int64_t slack_ms) {
   slack_ms = std::max<std::int64_t>(slack_ms, 0);
@@ -30,10 +22,6 @@ void PlayoutSlack::restart(std::int64_t now_ms) {
 }
 
 int PlayoutSlack::excess(std::int64_t now_ms, int keep_ms) {
-  if (m_margin_ms > m_base_margin_ms && now_ms - m_calm_since >= kCalmMs) {
-    --m_margin_ms;
-    m_calm_since = now_ms;
-  }
   if (now_ms - m_start < m_window_ms || m_frames < m_min_frames) return 0;
   std::int64_t over = m_missed ? 0 : m_least - m_margin_ms - std::max(0, keep_ms);
   restart(now_ms);

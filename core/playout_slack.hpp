@@ -10,12 +10,15 @@
 // Over a window, the least slack of any frame says how much earlier every
 // frame of that window could have played and still been on time. What is
 // above a margin is owed back, to be cut from what is about to play. A
-// frame that was due and came late makes the window owe nothing, and the
-// margin grows by its first size, up to a limit (rarer hiccups than a
-// window shows are the machine's, and each costs a concealed frame); after
-// a calm stretch it shrinks again by a millisecond. After any change of
-// the playout's timing (a cut, a gap, a new talk spurt) the window starts
-// afresh, so that it only describes the timing in force.
+// frame that was due and came late makes the window owe nothing. The
+// margin stays as it is: a late frame already moved the playout later by
+// its wait, and a margin that grew after each one (and shrank a
+// millisecond per 10 s of calm) made the delay climb and fall in 3 ms steps
+// over a call, which a listener notices more than the rare late frame.
+// Lateness that keeps coming is the jitter buffer's to absorb, in frames.
+// After any change of the playout's timing (a cut, a gap, a new talk
+// spurt) the window starts afresh, so that it only describes the timing in
+// force.
 //
 // Pure logic on the caller's millisecond clock.
 #pragma once
@@ -26,18 +29,15 @@ namespace voixer::core {
 
 class PlayoutSlack {
  public:
-  // Calm this long with no late frame, and the margin shrinks by 1 ms.
-  static constexpr std::int64_t kCalmMs = 10'000;
-
   // A window spans at least window_ms and min_frames frames; margin_ms of
-  // slack is always left, and up to max_margin_ms after late frames.
-  PlayoutSlack(std::int64_t window_ms, int min_frames, int margin_ms, int max_margin_ms);
+  // slack is always left.
+  PlayoutSlack(std::int64_t window_ms, int min_frames, int margin_ms);
 
   // A frame fell due having waited slack_ms since it arrived.
   void played(std::int64_t slack_ms);
 
   // A frame fell due and was not there yet (not one lost on the way).
-  void late(std::int64_t now_ms);
+  void late();
 
   // The timing changed: what was measured no longer holds.
   void restart(std::int64_t now_ms);
@@ -51,16 +51,10 @@ class PlayoutSlack {
   // The least slack of the window so far, -1 before any frame (for /stats).
   std::int64_t least() const { return m_frames > 0 ? m_least : -1; }
 
-  // The slack left in place now.
-  int margin() const { return m_margin_ms; }
-
  private:
   std::int64_t m_window_ms;
   int m_min_frames;
-  int m_base_margin_ms;
-  int m_max_margin_ms;
   int m_margin_ms;
-  std::int64_t m_calm_since = 0;
   std::int64_t m_start = 0;
   std::int64_t m_least = 0;
   int m_frames = 0;
