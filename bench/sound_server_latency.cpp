@@ -1,5 +1,5 @@
 // sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] [--echo-cancellation off]
-//                             [--trace on] [--low-delay on]
+//                             [--trace on] [--trace-every S] [--low-delay on]
 //
 // Mouth-to-ear delay of the echo call (the mic test) through a real sound
 // server, beside the same call on the WAV-file devices, in one run.
@@ -40,7 +40,8 @@ using namespace voixer;
 
 namespace {
 
-bool g_trace = false;  // --trace on: the cli's /stats every 5 s
+bool g_trace = false;  // --trace on: the cli's /stats every g_trace_every_s
+double g_trace_every_s = 5;  // --trace-every S: 1 lines the trace up with the 2 s windows
 bool g_low_delay = false;  // --low-delay on: the cli's --low-delay (Opus's low-delay mode)
 
 constexpr int kRate = 48000;
@@ -126,17 +127,21 @@ std::unique_ptr<test::Process> echo_client(const std::string& exe, std::uint16_t
   return cli;
 }
 
-// While the speech plays: with --trace the cli's /stats every 5 s says
-// where the delay sits (the rings between devices and engine, the jitter
-// buffer); without, this only waits.
+// While the speech plays: with --trace the cli's /stats every few seconds
+// says where the delay sits (the rings between devices and engine, the
+// jitter buffer, what was cut), each line with the seconds since the
+// speech started; without, this only waits.
 void follow(test::Process& cli, double seconds) {
-  auto end = std::chrono::steady_clock::now() +
-             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                 std::chrono::duration<double>(seconds));
+  const auto start = std::chrono::steady_clock::now();
+  auto end = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(seconds));
+  const auto every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(std::max(0.5, g_trace_every_s)));
   while (std::chrono::steady_clock::now() < end) {
     auto slice = std::min<std::chrono::steady_clock::duration>(
-        end - std::chrono::steady_clock::now(), std::chrono::seconds(5));
+        end - std::chrono::steady_clock::now(), every);
     std::this_thread::sleep_for(slice);
+    const double at_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!g_trace) continue;
     std::size_t seen = cli.stderr_text(0).size();
     cli.write_stdin("/stats\n");
@@ -147,7 +152,7 @@ void follow(test::Process& cli, double seconds) {
       std::string line = text.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
       if (line.find("waiting:") != std::string::npos || line.find("buffer ") != std::string::npos ||
           line.find("ran dry") != std::string::npos)
-        std::printf("  trace: %s\n", line.c_str());
+        std::printf("  trace: t=%5.1f s %s\n", at_s, line.c_str());
       if (eol == std::string::npos) break;
       at = eol + 1;
     }
@@ -189,7 +194,7 @@ Figures through_wav_devices(const std::string& exe, std::uint16_t port, const st
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] "
-                         "[--echo-cancellation off] [--trace on] [--low-delay on]\n");
+                         "[--echo-cancellation off] [--trace on] [--trace-every S] [--low-delay on]\n");
     return 2;
   }
   std::string exe = argv[1];
@@ -202,6 +207,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--echo-cancellation")) no_aec = !std::strcmp(argv[i + 1], "off");
     else if (!std::strcmp(argv[i], "--trace")) g_trace = !std::strcmp(argv[i + 1], "on");
+    else if (!std::strcmp(argv[i], "--trace-every")) g_trace_every_s = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--low-delay")) g_low_delay = !std::strcmp(argv[i + 1], "on");
   }
   std::string dir = test::temp_dir("sound-server-latency");

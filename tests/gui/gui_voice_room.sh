@@ -44,8 +44,7 @@ import -window root "$out/voice-room-1-talking.png"
 wait_for "$work/alice.err" "audio input finished" 30
 exec 4>&-
 # The window writes its speakers' WAV when it closes.
-kill -TERM "$gui"
-wait "$gui" || true
+stop_and_wait "$gui" 20 "the window"
 rms=$(sox "$work/bob-heard.wav" -n stat 2>&1 | awk '/RMS +amplitude/ {print $3}')
 python3 -c "import sys; sys.exit(0 if float('$rms') > 0.01 else 1)" ||
   fail "bob's window heard nothing (RMS $rms)"
