@@ -14,13 +14,7 @@ pids=()
 # test ends with its own verdict instead of ctest's timeout.
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for _ in $(seq 200); do
-    local alive=0
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break
-    sleep 0.05
-  done
-  for p in "${pids[@]}"; do
+  all_gone 10 "${pids[@]}" || for p in "${pids[@]}"; do
     if kill -0 "$p" 2>/dev/null; then
       echo "cleanup: still running 10 s after SIGTERM, killed: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" |
         tee -a "$out/cleanup.log" >&2
@@ -31,6 +25,19 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# Waits up to SECONDS for every PID given to exit; true when they all did.
+all_gone() {
+  local seconds=$1 alive p
+  shift
+  for _ in $(seq $((seconds * 20))); do
+    alive=0
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
 
 fail() {
   echo "FAIL: $*" >&2
@@ -46,11 +53,8 @@ fail() {
 stop_and_wait() {
   local pid=$1 seconds=$2 what=$3
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq $((seconds * 20))); do
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    sleep 0.05
-  done
-  fail "$what still running ${seconds}s after SIGTERM"
+  all_gone "$seconds" "$pid" || fail "$what still running ${seconds}s after SIGTERM"
+  wait "$pid" 2>/dev/null || true
 }
 
 # Waits until FILE has a line matching PATTERN (grep -E), up to SECONDS.
