@@ -16,14 +16,14 @@ echo "== tests"
 
 echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 [ -f build-asan/CMakeCache.txt ] ||
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVOIXER_SANITIZE=address >/dev/null
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVOIXER_SANITIZE=address -DVOIXER_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs" >/dev/null
 (cd build-asan && ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
    ctest --output-on-failure -j"$jobs" --timeout 600)
 
 echo "== threaded code under ThreadSanitizer"
 [ -f build-tsan/CMakeCache.txt ] ||
-  cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOIXER_SANITIZE=thread >/dev/null
+  cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOIXER_SANITIZE=thread -DVOIXER_BENCH=OFF >/dev/null
 cmake --build build-tsan -j"$jobs" --target voixer net_tests audio_tests platform_tests client_tests \
   app_tests voice_tests >/dev/null
 for t in net_tests audio_tests platform_tests client_tests app_tests voice_tests; do

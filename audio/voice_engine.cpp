@@ -40,9 +40,10 @@ constexpr std::int64_t kExcessWindowMs = 1000;
 // The most the playout cushion grows to after the speakers ran dry (20 ms).
 constexpr int kMaxCushionSamples = 960;
 // Voice that waited for its turn longer than it had to (core/playout_slack.hpp):
-// judged over 2 s and at least 25 frames, always leaving 3 ms for a frame
-// that comes a little later than the others did.
+// judged over 2 s (0.5 s after a late frame) and at least 25 frames, always
+// leaving 3 ms for a frame that comes a little later than the others did.
 constexpr std::int64_t kSlackWindowMs = 2000;
+constexpr std::int64_t kSlackAfterLateMs = 500;
 constexpr int kSlackMinFrames = 25;
 constexpr int kSlackMarginMs = 3;
 
@@ -117,7 +118,7 @@ struct VoiceEngine::Impl {
   bool playing = false;
   core::PlayoutCushion cushion{device.period_samples(), kMaxCushionSamples};
   core::PlaybackLag playback_lag{kSampleRate};
-  core::PlayoutSlack slack{kSlackWindowMs, kSlackMinFrames, kSlackMarginMs};
+  core::PlayoutSlack slack{kSlackWindowMs, kSlackAfterLateMs, kSlackMinFrames, kSlackMarginMs};
   int advance_owed = 0;  // samples of slack to cut from every voice at once
   std::int64_t advance_since = 0;
   std::int64_t slack_least_ms = -1;  // of the last complete window, for /stats
@@ -224,7 +225,7 @@ struct VoiceEngine::Impl {
       }
       it = speakers.emplace(std::string(f->speaker), std::move(speaker)).first;
     }
-    if (it->second->jitter.put(f->seq, f->opus, now) == core::PutResult::Late) slack.late();
+    if (it->second->jitter.put(f->seq, f->opus, now) == core::PutResult::Late) slack.late(now);
     it->second->last_heard = now;
   }
 
@@ -310,7 +311,7 @@ struct VoiceEngine::Impl {
         s.late.reset();
         return Step::Nothing;
       case core::PlayoutKind::Frame:
-        if (p.came_late || waited > 0) slack.late();
+        if (p.came_late || waited > 0) slack.late(now);
         if (waited > 0) {
           ++s.waited_for;
           s.waited_samples += static_cast<std::uint64_t>(waited);

@@ -9,16 +9,24 @@
 //
 // Over a window, the least slack of any frame says how much earlier every
 // frame of that window could have played and still been on time. What is
-// above a margin is owed back, to be cut from what is about to play. A
-// frame that was due and came late makes the window owe nothing. The
-// margin stays as it is: a late frame already moved the playout later by
-// its wait, and a margin that grew after each one (and shrank a
-// millisecond per 10 s of calm) made the delay climb and fall in 3 ms steps
-// over a call, which a listener notices more than the rare late frame.
-// Lateness that keeps coming is the jitter buffer's to absorb, in frames.
-// After any change of the playout's timing (a cut, a gap, a new talk
-// spurt) the window starts afresh, so that it only describes the timing in
-// force.
+// above a margin is owed back, to be cut from what is about to play.
+//
+// A frame that was due and came late was waited for, which moved the
+// playout later. It starts a short window of its own: the frames after it
+// show within half a second whether the lateness was a one-off, and then
+// what the wait added beyond the margin is owed back at once, where a
+// whole window (and the rest of the one it fell in) kept a listener that
+// much later for 2 to 4 s. When lateness keeps coming, each late frame
+// starts the short window again and nothing is owed: that is the jitter
+// buffer's to absorb, in frames. The margin stays as it is: a margin that
+// grew after each late frame (and shrank a millisecond per 10 s of calm)
+// made the delay climb and fall in 3 ms steps over a call.
+//
+// After any other change of the playout's timing (a cut, a gap, a new talk
+// spurt) a whole window starts afresh, so that it only describes the
+// timing in force. A talk spurt's first frames are not judged over the
+// short window: cutting its start so soon left the first seconds of a call
+// lower than the rest, and the delay then climbed back in waits.
 //
 // Pure logic on the caller's millisecond clock.
 #pragma once
@@ -29,15 +37,16 @@ namespace voixer::core {
 
 class PlayoutSlack {
  public:
-  // A window spans at least window_ms and min_frames frames; margin_ms of
-  // slack is always left.
-  PlayoutSlack(std::int64_t window_ms, int min_frames, int margin_ms);
+  // A window spans at least window_ms (after a late frame: after_late_ms)
+  // and min_frames frames; margin_ms of slack is always left.
+  PlayoutSlack(std::int64_t window_ms, std::int64_t after_late_ms, int min_frames, int margin_ms);
 
   // A frame fell due having waited slack_ms since it arrived.
   void played(std::int64_t slack_ms);
 
-  // A frame fell due and was not there yet (not one lost on the way).
-  void late();
+  // A frame fell due and was not there yet (not one lost on the way): the
+  // short window starts.
+  void late(std::int64_t now_ms);
 
   // The timing changed: what was measured no longer holds.
   void restart(std::int64_t now_ms);
@@ -53,12 +62,13 @@ class PlayoutSlack {
 
  private:
   std::int64_t m_window_ms;
+  std::int64_t m_after_late_ms;
   int m_min_frames;
   int m_margin_ms;
   std::int64_t m_start = 0;
   std::int64_t m_least = 0;
   int m_frames = 0;
-  bool m_missed = false;
+  bool m_after_late = false;  // this window is the short one
 };
 
 }  // namespace voixer::core

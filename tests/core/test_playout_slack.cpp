@@ -1,6 +1,7 @@
 // The playout's slack: how long frames waited for their turn beyond a
-// margin, judged over whole windows, nothing when a frame came late, and a
-// margin that stays where it is after late frames. On simulated time.
+// margin, judged over whole windows; after a late frame over a short one
+// from it, nothing while lateness recurs, and a margin that stays where it
+// is after late frames. On simulated time.
 #include <doctest/doctest.h>
 
 #include "core/playout_slack.hpp"
@@ -18,7 +19,7 @@ std::int64_t play(PlayoutSlack& s, std::int64_t from, std::int64_t ms, std::int6
 }  // namespace
 
 TEST_CASE("playout slack: what every frame of a window waited beyond the margin is owed") {
-  PlayoutSlack s(2000, 25, 3);
+  PlayoutSlack s(2000, 500, 25, 3);
   s.restart(0);
   play(s, 0, 1000, 14);
   s.played(11);  // the latest frame of the window sets it
@@ -31,7 +32,7 @@ TEST_CASE("playout slack: what every frame of a window waited beyond the margin 
 }
 
 TEST_CASE("playout slack: delay the caller keeps and the margin are left alone") {
-  PlayoutSlack s(2000, 25, 3);
+  PlayoutSlack s(2000, 500, 25, 3);
   s.restart(0);
   play(s, 0, 2000, 30);
   CHECK(s.excess(2000, 20) == 7);  // a jitter buffer holding two 20 ms frames keeps one
@@ -40,7 +41,7 @@ TEST_CASE("playout slack: delay the caller keeps and the margin are left alone")
 }
 
 TEST_CASE("playout slack: a window needs enough frames, and a restart measures afresh") {
-  PlayoutSlack s(2000, 25, 3);
+  PlayoutSlack s(2000, 500, 25, 3);
   s.restart(0);
   play(s, 0, 400, 10);  // 20 frames: too few, even after the window's time
   CHECK(s.excess(2500) == 0);
@@ -53,21 +54,35 @@ TEST_CASE("playout slack: a window needs enough frames, and a restart measures a
   CHECK(s.excess(5600) == 9);
 }
 
-TEST_CASE("playout slack: a late frame makes its window owe nothing, and the margin stays") {
-  // A late frame already moved the playout later by its wait. The windows
-  // after it are cut back to the same margin as before: a margin that grew
-  // with each late frame made the delay climb in steps over a call.
-  PlayoutSlack s(2000, 25, 3);
+TEST_CASE("playout slack: a late frame's wait is owed back half a second after it, not windows later") {
+  // The frame was waited for, so the frames after it wait 5 ms longer. A
+  // short window from the late frame owes that back; the frames before it
+  // waited under the old timing and count for nothing.
+  PlayoutSlack s(2000, 500, 25, 3);
   s.restart(0);
-  play(s, 0, 2000, 10);
-  s.late();
-  CHECK(s.excess(2000) == 0);
-  play(s, 2000, 2000, 10);
-  CHECK(s.excess(4000) == 7);  // 10 - 3
-  play(s, 4000, 2000, 10);
-  s.late();
-  s.late();
-  CHECK(s.excess(6000) == 0);
-  play(s, 6000, 2000, 12);
-  CHECK(s.excess(8000) == 9);  // 12 - 3
+  play(s, 0, 1000, 4);
+  s.late(1000);
+  CHECK(s.least() == -1);
+  play(s, 1000, 500, 9);
+  CHECK(s.excess(1499) == 0);
+  CHECK(s.excess(1500) == 6);  // 9 - 3, 1.5 s into the 2 s window it fell in
+  play(s, 1500, 2000, 8);
+  CHECK(s.excess(3499) == 0);  // and then whole windows again
+  CHECK(s.excess(3500) == 5);
+}
+
+TEST_CASE("playout slack: while frames keep coming late nothing is owed, and the margin stays") {
+  // Lateness that recurs is the jitter buffer's to absorb: every late frame
+  // starts the short window again before it is over.
+  PlayoutSlack s(2000, 500, 25, 3);
+  s.restart(0);
+  for (std::int64_t t = 0; t < 6000; t += 400) {
+    play(s, t, 400, 10);
+    CHECK(s.excess(t + 400) == 0);
+    s.late(t + 400);
+  }
+  play(s, 6000, 500, 10);
+  CHECK(s.excess(6500) == 7);  // 10 - 3: the margin did not grow
+  play(s, 6500, 2000, 12);
+  CHECK(s.excess(8500) == 9);  // 12 - 3
 }
