@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -211,6 +212,15 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--low-delay")) g_low_delay = !std::strcmp(argv[i + 1], "on");
   }
   std::string dir = test::temp_dir("sound-server-latency");
+  // Removed on the way out, after the sound server below has stopped: the
+  // recordings are some megabytes a run.
+  struct RemoveOnExit {
+    std::string path;
+    ~RemoveOnExit() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } remove_on_exit{dir};
   test::PulseServer pulse(dir + "/pulse");
   if (!pulse.unavailable().empty()) {
     std::fprintf(stderr, "sound_server_latency: %s\n", pulse.unavailable().c_str());
