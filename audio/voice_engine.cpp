@@ -40,10 +40,10 @@ constexpr std::int64_t kExcessWindowMs = 1000;
 // The most the playout cushion grows to after the speakers ran dry (20 ms).
 constexpr int kMaxCushionSamples = 960;
 // Voice that waited for its turn longer than it had to (core/playout_slack.hpp):
-// judged over 2 s (0.5 s after a late frame) and at least 25 frames, always
+// judged over 2 s (0.5 s after a late frame or a cut) and at least 25 frames, always
 // leaving 3 ms for a frame that comes a little later than the others did.
 constexpr std::int64_t kSlackWindowMs = 2000;
-constexpr std::int64_t kSlackAfterLateMs = 500;
+constexpr std::int64_t kSlackShortMs = 500;
 constexpr int kSlackMinFrames = 25;
 constexpr int kSlackMarginMs = 3;
 
@@ -118,7 +118,7 @@ struct VoiceEngine::Impl {
   bool playing = false;
   core::PlayoutCushion cushion{device.period_samples(), kMaxCushionSamples};
   core::PlaybackLag playback_lag{kSampleRate};
-  core::PlayoutSlack slack{kSlackWindowMs, kSlackAfterLateMs, kSlackMinFrames, kSlackMarginMs};
+  core::PlayoutSlack slack{kSlackWindowMs, kSlackShortMs, kSlackMinFrames, kSlackMarginMs};
   int advance_owed = 0;  // samples of slack to cut from every voice at once
   std::int64_t advance_since = 0;
   std::int64_t slack_least_ms = -1;  // of the last complete window, for /stats
@@ -383,7 +383,7 @@ struct VoiceEngine::Impl {
       if (playing) extra += unseen;
     }
     if (!playing || extra == 0) return;
-    slack.restart(now);  // the playout moved: measure it afresh
+    slack.cut(now);  // the playout moved: measure it afresh, soon
     for (auto& [name, s] : speakers) owe(*s, extra, now);
   }
 
@@ -415,7 +415,7 @@ struct VoiceEngine::Impl {
     cut_start(s, n);
     s.owed -= n;
     trimmed_samples += static_cast<std::uint64_t>(n);
-    slack.restart(now);
+    slack.cut(now);
     fill(s, now);
     if (!quiet) fade_in(s);
   }
@@ -438,7 +438,7 @@ struct VoiceEngine::Impl {
     s.owed -= cut;
     trimmed_samples += static_cast<std::uint64_t>(cut);
     period_cut_samples += static_cast<std::uint64_t>(cut);
-    slack.restart(now);
+    slack.cut(now);
   }
 
   static void cut_start(Speaker& s, int n) {
@@ -484,7 +484,7 @@ struct VoiceEngine::Impl {
     }
     advance_owed -= n;
     trimmed_samples += static_cast<std::uint64_t>(n);
-    slack.restart(now);
+    slack.cut(now);
     return n;
   }
 

@@ -4,17 +4,12 @@
 
 namespace voixer::core {
 
-PlayoutSlack::PlayoutSlack(std::int64_t window_ms, std::int64_t after_late_ms, int min_frames,
+PlayoutSlack::PlayoutSlack(std::int64_t window_ms, std::int64_t short_ms, int min_frames,
                            int margin_ms)
     : m_window_ms(window_ms),
-      m_after_late_ms(after_late_ms),
+      m_short_ms(short_ms),
       m_min_frames(std::max(1, min_frames)),
       m_margin_ms(std::max(0, margin_ms)) {}
-
-void PlayoutSlack::late(std::int64_t now_ms) {
-  restart(now_ms);
-  m_after_late = true;
-}
 
 void PlayoutSlack::played(std::int64_t slack_ms) {
   slack_ms = std::max<std::int64_t>(slack_ms, 0);
@@ -22,14 +17,14 @@ void PlayoutSlack::played(std::int64_t slack_ms) {
   ++m_frames;
 }
 
-void PlayoutSlack::restart(std::int64_t now_ms) {
+void PlayoutSlack::start(std::int64_t now_ms, bool short_window) {
   m_start = now_ms;
   m_frames = 0;
-  m_after_late = false;
+  m_short = short_window;
 }
 
 int PlayoutSlack::excess(std::int64_t now_ms, int keep_ms) {
-  const std::int64_t window = m_after_late ? m_after_late_ms : m_window_ms;
+  const std::int64_t window = m_short ? m_short_ms : m_window_ms;
   if (now_ms - m_start < window || m_frames < m_min_frames) return 0;
   std::int64_t over = m_least - m_margin_ms - std::max(0, keep_ms);
   restart(now_ms);

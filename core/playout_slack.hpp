@@ -22,11 +22,18 @@
 // grew after each late frame (and shrank a millisecond per 10 s of calm)
 // made the delay climb and fall in 3 ms steps over a call.
 //
-// After any other change of the playout's timing (a cut, a gap, a new talk
-// spurt) a whole window starts afresh, so that it only describes the
-// timing in force. A talk spurt's first frames are not judged over the
-// short window: cutting its start so soon left the first seconds of a call
-// lower than the rest, and the delay then climbed back in waits.
+// A cut moves the playout too (silence the sound server played, a ring
+// that ran dry, slack owed back): the frames before it waited under the
+// old timing, so the short window starts afresh from it. A cut of a guess
+// (the silence found is the lower of two estimates) or of a part (a pitch
+// period in a voice) often leaves some slack beyond the margin, and the
+// short window finds it within half a second; with a whole window after
+// every cut, each cut pushed that back 2 s, and the rest of an excursion
+// stayed for 4 to 8 s.
+//
+// A talk spurt's start is judged over a whole window: cutting its start
+// so soon left the first seconds of a call lower than the rest, and the
+// delay then climbed back in waits.
 //
 // Pure logic on the caller's millisecond clock.
 #pragma once
@@ -37,19 +44,22 @@ namespace voixer::core {
 
 class PlayoutSlack {
  public:
-  // A window spans at least window_ms (after a late frame: after_late_ms)
-  // and min_frames frames; margin_ms of slack is always left.
-  PlayoutSlack(std::int64_t window_ms, std::int64_t after_late_ms, int min_frames, int margin_ms);
+  // A window spans at least window_ms (after a late frame or a cut:
+  // short_ms) and min_frames frames; margin_ms of slack is always left.
+  PlayoutSlack(std::int64_t window_ms, std::int64_t short_ms, int min_frames, int margin_ms);
 
   // A frame fell due having waited slack_ms since it arrived.
   void played(std::int64_t slack_ms);
 
   // A frame fell due and was not there yet (not one lost on the way): the
   // short window starts.
-  void late(std::int64_t now_ms);
+  void late(std::int64_t now_ms) { start(now_ms, true); }
 
-  // The timing changed: what was measured no longer holds.
-  void restart(std::int64_t now_ms);
+  // The playout was cut, or owes a cut: the short window starts.
+  void cut(std::int64_t now_ms) { start(now_ms, true); }
+
+  // A talk spurt starts: a whole window.
+  void restart(std::int64_t now_ms) { start(now_ms, false); }
 
   // When a window is complete: the milliseconds of slack beyond the margin
   // plus keep_ms (delay the caller means to keep, e.g. for a jitter buffer
@@ -61,14 +71,16 @@ class PlayoutSlack {
   std::int64_t least() const { return m_frames > 0 ? m_least : -1; }
 
  private:
+  void start(std::int64_t now_ms, bool short_window);
+
   std::int64_t m_window_ms;
-  std::int64_t m_after_late_ms;
+  std::int64_t m_short_ms;
   int m_min_frames;
   int m_margin_ms;
   std::int64_t m_start = 0;
   std::int64_t m_least = 0;
   int m_frames = 0;
-  bool m_after_late = false;  // this window is the short one
+  bool m_short = false;  // this window is the short one
 };
 
 }  // namespace voixer::core

@@ -1,7 +1,7 @@
 // The playout's slack: how long frames waited for their turn beyond a
-// margin, judged over whole windows; after a late frame over a short one
-// from it, nothing while lateness recurs, and a margin that stays where it
-// is after late frames. On simulated time.
+// margin, judged over whole windows; after a late frame or a cut over a
+// short one from it, nothing while lateness recurs, and a margin that
+// stays where it is after late frames. On simulated time.
 #include <doctest/doctest.h>
 
 #include "core/playout_slack.hpp"
@@ -48,7 +48,7 @@ TEST_CASE("playout slack: a window needs enough frames, and a restart measures a
   play(s, 2500, 100, 10);
   CHECK(s.excess(2600) == 7);
   play(s, 2600, 1000, 2);
-  s.restart(3600);  // a cut: the frames before it waited under the old timing
+  s.restart(3600);  // a talk spurt: a whole window, from it only
   play(s, 3600, 2000, 12);
   CHECK(s.excess(5599) == 0);
   CHECK(s.excess(5600) == 9);
@@ -69,6 +69,23 @@ TEST_CASE("playout slack: a late frame's wait is owed back half a second after i
   play(s, 1500, 2000, 8);
   CHECK(s.excess(3499) == 0);  // and then whole windows again
   CHECK(s.excess(3500) == 5);
+}
+
+TEST_CASE("playout slack: what a cut left beyond the margin is owed half a second after it") {
+  // Silence the sound server played was cut, but less of it than there
+  // was: the frames after the cut still wait 7 ms. A short window from the
+  // cut finds it; a whole window from every cut put it off by 2 s a time.
+  PlayoutSlack s(2000, 500, 25, 3);
+  s.restart(0);
+  play(s, 0, 1000, 4);
+  s.cut(1000);
+  CHECK(s.least() == -1);  // the frames before the cut waited under the old timing
+  play(s, 1000, 500, 7);
+  CHECK(s.excess(1499) == 0);
+  CHECK(s.excess(1500) == 4);  // 7 - 3
+  s.cut(1500);                 // that is cut too, and then nothing more is owed
+  play(s, 1500, 500, 3);
+  CHECK(s.excess(2000) == 0);
 }
 
 TEST_CASE("playout slack: while frames keep coming late nothing is owed, and the margin stays") {
