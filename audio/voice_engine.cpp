@@ -423,14 +423,28 @@ struct VoiceEngine::Impl {
   // Owed delay in the middle of a voice: a pitch period of it, if the
   // voice has one. Only from what is at hand: the next frame is decoded
   // early when it is already here (two of the longest periods to compare
-  // and a whole frame to play after the cut), never waited for.
+  // and a whole frame to play after the cut), never waited for. When it is
+  // not here yet, which is the rule when the owed delay is less than a
+  // frame, the period is sought within the frame in hand (voices above
+  // 100 Hz at 20 ms frames): the next frame is then wanted that much
+  // sooner. So only as much as the frames since the playout last moved
+  // had to spare beyond the margin (an estimate of the sound server's
+  // silence can be more than the voice has to spare when the microphone
+  // was held up too), and only while what is left still fills the ring
+  // to the cushion.
   void cut_period(Speaker& s, std::int64_t now) {
     if (s.owed < kPeriodCut.min_lag) return;
     const int want = frame + 2 * kPeriodCut.max_lag;
     while (s.pending_count < want && s.jitter.stats().buffered_frames > 0)
       if (decode_step(s, now) != Step::Audio) break;
+    int room = s.pending_count - frame;
+    if (room < kPeriodCut.min_lag) {
+      const int spare = static_cast<int>(slack.least() - kSlackMarginMs) * (kSampleRate / 1000);
+      const int ring_short = cushion.target() - static_cast<int>(playback.size());
+      room = std::min({s.pending_count / 2, s.pending_count - ring_short, spare});
+    }
     core::PeriodCutLimits limits = kPeriodCut;
-    limits.max_lag = std::min({limits.max_lag, s.owed, s.pending_count - frame});
+    limits.max_lag = std::min({limits.max_lag, s.owed, room});
     if (limits.max_lag < limits.min_lag) return;
     const int cut = core::cut_one_period(s.pending, s.pending_count, limits);
     if (cut == 0) return;
@@ -526,10 +540,10 @@ struct VoiceEngine::Impl {
       mixer.finish(frame_out.data(), chunk);
       if (owner.m_deafened.load()) std::fill(frame_out.begin(), frame_out.begin() + chunk, 0);
       if (!playing) {
-        // Starting from silence: the cushion first, so the device does not
-        // run dry while the next frame is on its way.
+        // Starting from silence: the ring is filled as it would be in a
+        // call that has been playing (core/playout_cushion.hpp, lead_in).
         static constexpr std::int16_t kSilence[480] = {};
-        for (std::size_t left = threshold; left > 0;) {
+        for (auto left = static_cast<std::size_t>(cushion.lead_in()); left > 0;) {
           std::size_t n = std::min<std::size_t>(left, 480);
           playback.push(kSilence, n);
           left -= n;

@@ -40,6 +40,14 @@ class PlayoutCushion {
   // Samples to keep queued now: at least one period.
   int target() const { return m_target > m_period ? m_target : m_period; }
 
+  // Silence to queue before a talk spurt's first frame: what the cushion
+  // holds beyond one period. A call that has been playing mixes its next
+  // frame when the ring holds less than the cushion, which after the
+  // device's take of a period is one period less; a start with the whole
+  // cushion in front would play a period later than the rest of the talk
+  // spurt, until a slack window cut it back out 2 to 4 s later.
+  int lead_in() const { return target() - m_period; }
+
   // The calm now needed before the cushion gives back.
   std::int64_t calm_needed_ms() const { return m_calm_needed; }
 

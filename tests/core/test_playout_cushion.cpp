@@ -18,6 +18,16 @@ TEST_CASE("playout cushion: a gap is kept as cushion up to the limit, the rest i
   CHECK(c.target() == 960);
 }
 
+TEST_CASE("playout cushion: a talk spurt starts with what it holds beyond one period in front") {
+  PlayoutCushion c(240, 960);
+  CHECK(c.lead_in() == 0);  // one period: the first frame goes straight in
+  c.ran_dry(480, 1000);
+  CHECK(c.target() == 720);
+  CHECK(c.lead_in() == 480);  // grown: what it grew by
+  c.set_period(480);
+  CHECK(c.lead_in() == c.target() - 480);
+}
+
 TEST_CASE("playout cushion: after a calm stretch it gives back a period a second, owed, down to one period") {
   using C = PlayoutCushion;
   PlayoutCushion c(240, 960);
