@@ -13,6 +13,7 @@
 #include "audio/mixer.hpp"
 #include "audio/opus_codec.hpp"
 #include "core/jitter_buffer.hpp"
+#include "core/mix_cut.hpp"
 #include "core/period_cut.hpp"
 #include "core/playback_lag.hpp"
 #include "core/playout_cushion.hpp"
@@ -120,6 +121,7 @@ struct VoiceEngine::Impl {
   core::PlaybackLag playback_lag{kSampleRate};
   core::PlayoutSlack slack{kSlackWindowMs, kSlackShortMs, kSlackMinFrames, kSlackMarginMs};
   int advance_owed = 0;  // samples of slack to cut from every voice at once
+  int advance_spare = 0;  // samples the frames had to spare when it was owed
   std::int64_t advance_since = 0;
   std::int64_t slack_least_ms = -1;  // of the last complete window, for /stats
   std::uint64_t starved_seen = 0;
@@ -430,8 +432,8 @@ struct VoiceEngine::Impl {
   // sooner. So only as much as the frames since the playout last moved
   // had to spare beyond the margin (an estimate of the sound server's
   // silence can be more than the voice has to spare when the microphone
-  // was held up too), and only while what is left still fills the ring
-  // to the cushion.
+  // was held up too), weighed at the device's periods (cut_at_mix), and
+  // only while what is left still fills the ring to the cushion.
   void cut_period(Speaker& s, std::int64_t now) {
     if (s.owed < kPeriodCut.min_lag) return;
     const int want = frame + 2 * kPeriodCut.max_lag;
@@ -441,7 +443,8 @@ struct VoiceEngine::Impl {
     if (room < kPeriodCut.min_lag) {
       const int spare = static_cast<int>(slack.least() - kSlackMarginMs) * (kSampleRate / 1000);
       const int ring_short = cushion.target() - static_cast<int>(playback.size());
-      room = std::min({s.pending_count / 2, s.pending_count - ring_short, spare});
+      const int half = s.pending_count / 2;
+      room = std::min({half, s.pending_count - ring_short, cut_at_mix(half, spare).samples});
     }
     core::PeriodCutLimits limits = kPeriodCut;
     limits.max_lag = std::min({limits.max_lag, s.owed, room});
@@ -466,6 +469,16 @@ struct VoiceEngine::Impl {
     for (int i = 0; i < fade; ++i) s.pending[i] = static_cast<std::int16_t>(s.pending[i] * i / fade);
   }
 
+  // How much of `want` samples can be cut from what is about to be mixed
+  // now, with `spare` samples of slack (core/mix_cut.hpp): what the ring
+  // holds at this mix beyond the cushion less a period is free to cut;
+  // more moves every mix a period earlier.
+  core::MixCut cut_at_mix(int want, int spare) const {
+    const int period = device.period_samples();
+    const int above = static_cast<int>(playback.size()) - (cushion.target() - period);
+    return core::cut_at_mix(want, above, spare, period);
+  }
+
   // Slack that every voice had (core/playout_slack.hpp) is cut from all of
   // them at once, in a pause or once it has waited too long for one, and
   // this mix is that much shorter: the next frames are then due sooner,
@@ -479,13 +492,19 @@ struct VoiceEngine::Impl {
                                           s->jitter.config().frame_ms);
       const std::int64_t least = slack.least();
       if (int ms = slack.excess(now, keep_ms); ms > 0) {
-        advance_owed = std::min(ms * (kSampleRate / 1000), kMaxFrame);
+        advance_spare = ms * (kSampleRate / 1000);
+        advance_owed = std::min(advance_spare, kMaxFrame);
         advance_since = now;
       }
       if (least >= 0) slack_least_ms = least;
       return 0;
     }
-    const int n = std::min(advance_owed, frame / 2);
+    const core::MixCut mix_cut = cut_at_mix(std::min(advance_owed, frame / 2), advance_spare);
+    if (mix_cut.samples == 0) {  // not without making frames late
+      advance_owed = 0;
+      return 0;
+    }
+    const int n = mix_cut.samples;
     bool quiet = true;
     for (auto& [name, s] : speakers)
       if (s->pending_count > 0 && rms_level(s->pending, n) >= kTrimQuietLevel) quiet = false;
@@ -497,6 +516,7 @@ struct VoiceEngine::Impl {
       if (!quiet) fade_in(*s);
     }
     advance_owed -= n;
+    advance_spare -= mix_cut.periods * device.period_samples();
     trimmed_samples += static_cast<std::uint64_t>(n);
     slack.cut(now);
     return n;
