@@ -336,6 +336,9 @@ class BurstyDevice : public audio::AudioDevice {
   // Whether the microphone still has input to give: once it has run out,
   // the mic test's delay readout no longer moves.
   bool speaking() const { return m_input_left.load() > 0; }
+  // Times this clock itself woke a period or more late: the machine
+  // stalled (a neighbour, the hypervisor), and any voice thread with it.
+  int late_wakes() const { return m_late_wakes.load(); }
 
  private:
   void run(audio::DeviceRings rings) {
@@ -378,9 +381,11 @@ class BurstyDevice : public audio::AudioDevice {
       rings.waker.wake();
       next += period;
       std::this_thread::sleep_until(next);
+      if (Clock::now() - next > period) m_late_wakes.fetch_add(1);
     }
   }
   std::vector<std::int16_t> m_input;
+  std::atomic<int> m_late_wakes{0};
   std::atomic<std::size_t> m_input_left{m_input.size()};
   std::atomic<bool> m_running{false};
   std::atomic<int> m_burst_samples{0};
@@ -510,20 +515,32 @@ void cut_in_a_voice_after_a_stall(int stall_ms, double in_voice_ms) {
     return st.speakers.empty() ? std::uint64_t{0} : st.speakers.front().received;
   };
   REQUIRE(eventually([&] { return heard() >= 150; }, std::chrono::seconds(15)));
-  const auto before = stats();
-  device.stall(stall_ms);
-  REQUIRE(eventually([&] { return stats().unseen_gap_ms >= before.unseen_gap_ms + stall_ms - 5; },
-                     std::chrono::seconds(5)));
-  const bool cut = eventually(
-      [&] { return stats().delay_cut_in_voice_ms >= before.delay_cut_in_voice_ms + in_voice_ms; },
-      std::chrono::seconds(10));
-  const auto after = stats();
-  MESSAGE("found " << after.unseen_gap_ms - before.unseen_gap_ms
-                        << " ms of silence, cut " << after.delay_trimmed_ms - before.delay_trimmed_ms
-                        << " ms, " << after.delay_cut_in_voice_ms - before.delay_cut_in_voice_ms
-                        << " ms of it in the voice");
-  CHECK(cut);
-  CHECK(after.playback_gap_ms == before.playback_gap_ms);  // not by running the speakers dry
+  // A stall of the machine itself (this device's clock woke late) runs
+  // any voice thread's speakers dry, cut or no cut: that attempt says
+  // nothing about the cut's margin, and the stall is played again.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+    const auto before = stats();
+    const int late_before = device.late_wakes();
+    device.stall(stall_ms);
+    REQUIRE(eventually([&] { return stats().unseen_gap_ms >= before.unseen_gap_ms + stall_ms - 5; },
+                       std::chrono::seconds(5)));
+    const bool cut = eventually(
+        [&] { return stats().delay_cut_in_voice_ms >= before.delay_cut_in_voice_ms + in_voice_ms; },
+        std::chrono::seconds(10));
+    const auto after = stats();
+    const bool machine_stalled = device.late_wakes() != late_before;
+    MESSAGE("attempt " << attempt << ": found " << after.unseen_gap_ms - before.unseen_gap_ms
+                       << " ms of silence, cut " << after.delay_trimmed_ms - before.delay_trimmed_ms
+                       << " ms, " << after.delay_cut_in_voice_ms - before.delay_cut_in_voice_ms
+                       << " ms of it in the voice, speakers dry "
+                       << after.playback_gap_ms - before.playback_gap_ms << " ms"
+                       << std::string(machine_stalled ? " (the machine stalled)" : ""));
+    CHECK(cut);
+    if (machine_stalled && attempt < kAttempts) continue;
+    CHECK(after.playback_gap_ms == before.playback_gap_ms);  // not by running the speakers dry
+    break;
+  }
   relay.attach(nullptr);
   engine.stop();
 }
