@@ -15,6 +15,11 @@
 //
 // On the WAV devices: the same speech as --audio-in, what is heard as
 // --audio-out, the same analysis.
+//
+// Meanwhile a StallWatch notes when the machine itself stalled (a thread
+// at the voice thread's priority woke more than 4 ms late), and each line
+// says how many 2 s windows off the median had such a stall in them or in
+// the window before: those say more about the machine than about voixer.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,6 +36,7 @@
 #include <vector>
 
 #include "audio/wav.hpp"
+#include "stall_watch.hpp"
 #include "support/analysis.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
@@ -54,17 +60,31 @@ struct Figures {
   int windows = 0, windows_within_5ms = 0;                      // of the median
   double longest_dropout_ms = 0;
   double similarity = 0;
+  int stalls = 0;                // of the machine, during the recording
+  double longest_stall_ms = 0;
+  int misses_with_stall = 0;     // windows off the median by > 5 ms with a stall in or just before
 };
 
+using Clock = bench::StallWatch::Clock;
+
 // Whole-recording delay and dropouts, then the delay of each 2 s window of
-// the mouth that holds speech.
-Figures analyse(const std::vector<std::int16_t>& mouth, const std::vector<std::int16_t>& ear) {
+// the mouth that holds speech. The recording began at `began`, by the
+// clock `watch` notes the machine's stalls on.
+Figures analyse(const std::vector<std::int16_t>& mouth, const std::vector<std::int16_t>& ear,
+                const bench::StallWatch& watch, Clock::time_point began) {
   Figures f;
   auto a = audio::align(mouth, ear, kRate / 2);
   f.delay_ms = a.delay_samples * 1000.0 / kRate;
   f.similarity = audio::envelope_similarity(mouth, ear, a.delay_samples);
   f.longest_dropout_ms = audio::max_dropout_followed_ms(mouth, ear, a.delay_samples);
   std::vector<double> delays;
+  std::vector<double> stalled;  // the longest stall in each window or the one before it
+  auto at_time = [&](long sample) {
+    return began + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                       static_cast<double>(sample) / kRate));
+  };
+  f.stalls = watch.count_between(began, at_time(static_cast<long>(mouth.size())));
+  f.longest_stall_ms = watch.longest_between(began, at_time(static_cast<long>(mouth.size())));
   const long window = 2 * kRate;
   for (long at = 0; at + window <= static_cast<long>(mouth.size()); at += window) {
     std::span<const std::int16_t> m(mouth.data() + at, window);
@@ -77,30 +97,38 @@ Figures analyse(const std::vector<std::int16_t>& mouth, const std::vector<std::i
     auto w = audio::align(m, e, kRate / 2);
     if (w.correlation < 0.3) continue;
     delays.push_back(w.delay_samples * 1000.0 / kRate);
+    stalled.push_back(watch.longest_between(at_time(at - window), at_time(at + window)));
   }
-  if (g_trace) {  // how the delay moved, window by window
+  if (g_trace) {  // how the delay moved, window by window; * a stall in it or the one before
     std::printf("  trace: delay of each 2 s window:");
-    for (double d : delays) std::printf(" %.1f", d);
+    for (std::size_t i = 0; i < delays.size(); ++i)
+      std::printf(" %.1f%s", delays[i], stalled[i] > 0 ? "*" : "");
     std::printf("\n");
   }
   if (!delays.empty()) {
-    std::sort(delays.begin(), delays.end());
-    f.window_min = delays.front();
-    f.window_max = delays.back();
-    f.window_median = delays[delays.size() / 2];
-    // The "within ±5 ms": how many windows are, around the median.
-    for (double d : delays) f.windows_within_5ms += std::abs(d - f.window_median) <= 5.0 ? 1 : 0;
+    std::vector<double> sorted = delays;
+    std::sort(sorted.begin(), sorted.end());
+    f.window_min = sorted.front();
+    f.window_max = sorted.back();
+    f.window_median = sorted[sorted.size() / 2];
     f.windows = static_cast<int>(delays.size());
+    // The "within ±5 ms": how many windows are, around the median.
+    for (std::size_t i = 0; i < delays.size(); ++i) {
+      const bool within = std::abs(delays[i] - f.window_median) <= 5.0;
+      f.windows_within_5ms += within ? 1 : 0;
+      f.misses_with_stall += !within && stalled[i] > 0 ? 1 : 0;
+    }
   }
   return f;
 }
 
 void print(const char* what, const Figures& f) {
   std::printf("%-14s delay %6.1f ms | 2 s windows: min %6.1f median %6.1f max %6.1f (spread %5.1f) | "
-              "within ±5 ms %2d of %2d | longest dropout %4.0f ms | similarity %.3f\n",
+              "within ±5 ms %2d of %2d | longest dropout %4.0f ms | similarity %.3f | "
+              "machine stalled %d times (longest %.0f ms), in %d of the windows off\n",
               what, f.delay_ms, f.window_min, f.window_median, f.window_max,
               f.window_max - f.window_min, f.windows_within_5ms, f.windows, f.longest_dropout_ms,
-              f.similarity);
+              f.similarity, f.stalls, f.longest_stall_ms, f.misses_with_stall);
   std::fflush(stdout);
 }
 
@@ -162,24 +190,32 @@ void follow(test::Process& cli, double seconds) {
 
 Figures through_sound_server(const std::string& exe, std::uint16_t port, test::PulseServer& pulse,
                              const std::string& dir, const std::string& speech, double seconds,
-                             int frame_ms, bool no_aec) {
+                             int frame_ms, bool no_aec, const bench::StallWatch& watch) {
   auto cli = echo_client(exe, port, {"--input-device", "mic", "--output-device", "ear"}, frame_ms,
                          no_aec);
   std::string raw = dir + "/rec.raw";
   pulse.record(raw);
+  const auto began = Clock::now();
   pulse.play(speech, "mouth");
   follow(*cli, seconds + 0.5);
+  // The speech to its end and what the ear hears of it: a recording
+  // stopped while the mouth still spoke would count the echo it cut off
+  // as a dropout (the player can start a few hundred ms late).
+  if (!pulse.wait_players(10'000)) std::fprintf(stderr, "the speech did not end\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   pulse.stop_players();
   pulse.stop_recording();
   cli->close_stdin();
   cli->wait(5000);
   auto [mouth, ear] = test::PulseServer::read_recording(raw);
-  return analyse(mouth, ear);
+  return analyse(mouth, ear, watch, began);
 }
 
 Figures through_wav_devices(const std::string& exe, std::uint16_t port, const std::string& dir,
-                            const std::string& speech, double seconds, int frame_ms, bool no_aec) {
+                            const std::string& speech, double seconds, int frame_ms, bool no_aec,
+                            const bench::StallWatch& watch) {
   std::string heard = dir + "/heard.wav";
+  const auto began = Clock::now();  // the WAV input starts with the client
   auto cli = echo_client(exe, port, {"--audio-in", speech, "--audio-out", heard}, frame_ms, no_aec);
   follow(*cli, seconds - 5);
   wait_for(*cli, "audio input finished", static_cast<int>(seconds * 1000) + 20000);
@@ -187,7 +223,7 @@ Figures through_wav_devices(const std::string& exe, std::uint16_t port, const st
   cli->wait(5000);
   // The WAV input starts with the client, before the call: what was spoken
   // before the call is not heard, which the alignment ignores.
-  return analyse(audio::read_wav_48k_mono(speech), audio::read_wav_48k_mono(heard));
+  return analyse(audio::read_wav_48k_mono(speech), audio::read_wav_48k_mono(heard), watch, began);
 }
 
 }  // namespace
@@ -244,10 +280,11 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a bench, not a test: it listens by then
   std::printf("echo call, %d ms frames, %.0f s of speech, %d run(s), echo cancellation %s%s\n",
               frame_ms, speech_s, runs, no_aec ? "off" : "on", g_low_delay ? ", low-delay codec" : "");
+  const bench::StallWatch watch;
   for (int r = 0; r < runs; ++r) {
     print("sound server",
-          through_sound_server(exe, port, pulse, dir, speech, speech_s, frame_ms, no_aec));
-    print("WAV devices", through_wav_devices(exe, port, dir, speech, speech_s, frame_ms, no_aec));
+          through_sound_server(exe, port, pulse, dir, speech, speech_s, frame_ms, no_aec, watch));
+    print("WAV devices", through_wav_devices(exe, port, dir, speech, speech_s, frame_ms, no_aec, watch));
   }
   server.stop();
   return 0;
