@@ -242,11 +242,16 @@ struct Server::Impl : CallDirectory {
   }
 
   // The pending quota is full: the connection waiting longest for its
-  // CONNECT makes room (a real client sends it at once).
+  // CONNECT makes room (a real client sends it at once). Ids grow in the
+  // order connections came: among those of one millisecond (a burst), the
+  // first came first.
   void evict_oldest_pending() {
     Connection* oldest = nullptr;
+    auto earlier = [](const Connection& a, const Connection& b) {
+      return a.opened_at != b.opened_at ? a.opened_at < b.opened_at : a.id < b.id;
+    };
     for (auto& [id, c] : conns)
-      if (!c->accepted && (!oldest || c->opened_at < oldest->opened_at)) oldest = c.get();
+      if (!c->accepted && (!oldest || earlier(*c, *oldest))) oldest = c.get();
     if (!oldest) return;
     error(*oldest, error_code::kTimeout, "No CONNECT in time: the server needed the room");
     drop(*oldest, "waiting to log in while others needed the room");

@@ -439,6 +439,7 @@ TEST_CASE("after the speakers ran dry the delay grows, and comes back down once 
   REQUIRE(eventually([&] { return stats().playout_cushion_ms >= 10; }, std::chrono::seconds(5)));
   REQUIRE(eventually([&] { return stats().loop_delay_ms >= before + 10; }, std::chrono::seconds(5)));
   const double raised = stats().loop_delay_ms;
+  const auto raised_at = std::chrono::steady_clock::now();
   // Calm again: the cushion is given back and the delay falls back.
   const bool recovered = eventually(
       [&] {
@@ -450,7 +451,9 @@ TEST_CASE("after the speakers ran dry the delay grows, and comes back down once 
   auto st = stats();
   MESSAGE("loop delay " << before << " ms, after the burst " << raised << " ms, then "
                         << st.loop_delay_ms << " ms (cushion " << st.playout_cushion_ms
-                        << " ms, cut " << st.delay_trimmed_ms - trimmed_before << " ms)");
+                        << " ms, cut " << st.delay_trimmed_ms - trimmed_before << " ms) "
+                        << std::chrono::duration<double>(std::chrono::steady_clock::now() - raised_at).count()
+                        << " s later");
   CHECK(recovered);
   CHECK(st.delay_trimmed_ms > trimmed_before);
   relay.attach(nullptr);

@@ -67,6 +67,24 @@ TEST_CASE_FIXTURE(Guarded, "connections that never log in have a quota of their 
   CHECK(server->on_open(9, now, "10.0.0.20"));
 }
 
+TEST_CASE_FIXTURE(Guarded, "of connections that came in the same millisecond, the first gives way first") {
+  // A burst of sockets is accepted within one millisecond: waiting longest
+  // is then the order they came in, not whichever the table lists first.
+  auto c = config;
+  c.max_pending_per_address = 8;
+  c.max_pending = 64;
+  reset(c);
+  ConnId id = 1;
+  for (int a = 0; a < 32; ++a)
+    for (int i = 0; i < 8; ++i) REQUIRE(server->on_open(id++, now, "10.0.1." + std::to_string(a)));
+  // The last address still holds its 8: the ninth from it is refused.
+  CHECK_FALSE(server->on_open(id, now, "10.0.1.31"));
+  CHECK(only(id) == "ERROR SERVERFULL: Too many connections from 10.0.1.31 waiting to log in (8)");
+  // The first 192 made room, in order.
+  for (ConnId closed = 1; closed <= 192; ++closed) CHECK(out.closed.count(closed) == 1);
+  for (ConnId open = 193; open < id; ++open) CHECK(out.closed.count(open) == 0);
+}
+
 TEST_CASE_FIXTURE(Guarded, "wrong server passwords from one address are slowed down, then locked out") {
   auto c = config;
   c.password = "lanparty";
