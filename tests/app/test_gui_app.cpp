@@ -466,7 +466,8 @@ TEST_CASE("hosting: the window's server keeps its history under XDG data home, a
     Harness h;
     h.app->form().port = std::to_string(port);
     h.app->host();
-    REQUIRE(h.until([&] { return h.app->model().is_operator(); }));
+    REQUIRE_MESSAGE(h.until([&] { return h.app->model().is_operator(); }),
+                    "the form says: " << h.app->form().error);
     TestClient bob(port);
     bob.login("bob");
     bob.send("MSG #lobby: remember the pizza order");
