@@ -16,10 +16,11 @@
 // On the WAV devices: the same speech as --audio-in, what is heard as
 // --audio-out, the same analysis.
 //
-// Meanwhile a StallWatch notes when the machine itself stalled (a thread
-// at the voice thread's priority woke more than 4 ms late), and each line
-// says how many 2 s windows off the median had such a stall in them or in
-// the window before: those say more about the machine than about voixer.
+// Meanwhile a StallProbe (tests/support/stall_probe.hpp) notes when the
+// machine itself stalled (a thread at the voice thread's priority woke
+// more than 4 ms late), and each line says how many 2 s windows off the
+// median had such a stall in them or in the window before: those say more
+// about the machine than about voixer.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -36,7 +37,7 @@
 #include <vector>
 
 #include "audio/wav.hpp"
-#include "stall_watch.hpp"
+#include "support/stall_probe.hpp"
 #include "support/analysis.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
@@ -65,13 +66,13 @@ struct Figures {
   int misses_with_stall = 0;     // windows off the median by > 5 ms with a stall in or just before
 };
 
-using Clock = bench::StallWatch::Clock;
+using Clock = test::StallProbe::Clock;
 
 // Whole-recording delay and dropouts, then the delay of each 2 s window of
 // the mouth that holds speech. The recording began at `began`, by the
 // clock `watch` notes the machine's stalls on.
 Figures analyse(const std::vector<std::int16_t>& mouth, const std::vector<std::int16_t>& ear,
-                const bench::StallWatch& watch, Clock::time_point began) {
+                const test::StallProbe& watch, Clock::time_point began) {
   Figures f;
   auto a = audio::align(mouth, ear, kRate / 2);
   f.delay_ms = a.delay_samples * 1000.0 / kRate;
@@ -190,7 +191,7 @@ void follow(test::Process& cli, double seconds) {
 
 Figures through_sound_server(const std::string& exe, std::uint16_t port, test::PulseServer& pulse,
                              const std::string& dir, const std::string& speech, double seconds,
-                             int frame_ms, bool no_aec, const bench::StallWatch& watch) {
+                             int frame_ms, bool no_aec, const test::StallProbe& watch) {
   auto cli = echo_client(exe, port, {"--input-device", "mic", "--output-device", "ear"}, frame_ms,
                          no_aec);
   std::string raw = dir + "/rec.raw";
@@ -213,7 +214,7 @@ Figures through_sound_server(const std::string& exe, std::uint16_t port, test::P
 
 Figures through_wav_devices(const std::string& exe, std::uint16_t port, const std::string& dir,
                             const std::string& speech, double seconds, int frame_ms, bool no_aec,
-                            const bench::StallWatch& watch) {
+                            const test::StallProbe& watch) {
   std::string heard = dir + "/heard.wav";
   const auto began = Clock::now();  // the WAV input starts with the client
   auto cli = echo_client(exe, port, {"--audio-in", speech, "--audio-out", heard}, frame_ms, no_aec);
@@ -280,7 +281,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a bench, not a test: it listens by then
   std::printf("echo call, %d ms frames, %.0f s of speech, %d run(s), echo cancellation %s%s\n",
               frame_ms, speech_s, runs, no_aec ? "off" : "on", g_low_delay ? ", low-delay codec" : "");
-  const bench::StallWatch watch;
+  const test::StallProbe watch;
   for (int r = 0; r < runs; ++r) {
     print("sound server",
           through_sound_server(exe, port, pulse, dir, speech, speech_s, frame_ms, no_aec, watch));

@@ -21,6 +21,7 @@
 #include "support/process.hpp"
 #include "support/pulse_server.hpp"
 #include "support/speech.hpp"
+#include "support/stall_probe.hpp"
 
 using namespace voixer;
 using test::Process;
@@ -159,7 +160,9 @@ TEST_CASE("sound server: alice's speech reaches bob's speakers with no gap") {
   auto alice = client(s, "alice", {"--input-device", "mic"});
   call(*alice, *bob);
   Heard heard{0, 0, 1e9, 0};
+  test::StallProbe probe;
   for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+    const auto began = test::StallProbe::Clock::now();
     std::size_t bob_seen = bob->stderr_text(0).size();
     pulse.record(dir + "/rec.raw");
     pulse.play(said, "mouth");
@@ -169,7 +172,10 @@ TEST_CASE("sound server: alice's speech reaches bob's speakers with no gap") {
     REQUIRE(test::eventually([&] { return last_talk_note(bob->stderr_text(0), "alice") == "stopped"; }));
     pulse.stop_recording();
     auto [mouth, ear] = test::PulseServer::read_recording(dir + "/rec.raw");
-    MESSAGE("hearing " << attempt << " of " << kAttempts);
+    const auto ended = test::StallProbe::Clock::now();
+    MESSAGE("hearing " << attempt << " of " << kAttempts << "; the machine stalled "
+                       << probe.count_between(began, ended) << " times meanwhile, longest "
+                       << probe.longest_between(began, ended) << " ms");
     Heard h = compare(mouth, ear);
     // No lost word: the sound server's devices still run dry now and then
     // (a 10-20 ms hole in one run of three on this machine; the issue's
