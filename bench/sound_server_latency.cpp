@@ -37,12 +37,12 @@
 #include <vector>
 
 #include "audio/wav.hpp"
-#include "support/stall_probe.hpp"
 #include "support/analysis.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
 #include "support/pulse_server.hpp"
 #include "support/speech.hpp"
+#include "support/stall_probe.hpp"
 
 using namespace voixer;
 
