@@ -313,12 +313,18 @@ struct VoiceEngine::Impl {
         s.late.reset();
         return Step::Nothing;
       case core::PlayoutKind::Frame:
-        if (p.came_late || waited > 0) slack.late(now);
+        // A frame that came late set the playout's new timing: its own
+        // wait (less than a period) says nothing of how much sooner the
+        // frames after it could play, and counted, it kept the late
+        // frame's short window from owing the wait back.
+        if (p.came_late || waited > 0)
+          slack.late(now);
+        else
+          slack.played(now - p.arrival_ms);
         if (waited > 0) {
           ++s.waited_for;
           s.waited_samples += static_cast<std::uint64_t>(waited);
         }
-        slack.played(now - p.arrival_ms);
         n = s.decoder.decode(p.payload.data(), p.payload.size(), decoded.data(),
                              s.frame_samples);
         if (n > 0 && waited > 0) s.late.fade_into(decoded.data(), n);

@@ -31,6 +31,15 @@
 // every cut, each cut pushed that back 2 s, and the rest of an excursion
 // stayed for 4 to 8 s.
 //
+// A late frame that came alone is owed back in full when the playout ran
+// with less slack than the margin before it (its start, the sound server
+// and the arrivals set that phase, and it held): the margin then is what
+// the playout ran at. Judged against the margin, a playout at 1 ms of slack
+// kept each such wait for good, a device period at a time (35 -> 40 -> 45
+// ms at 10 ms frames), since cutting a period back would leave less than
+// the margin. Lateness that recurs within the short window is judged
+// against the margin again.
+//
 // A talk spurt's start is judged over a whole window: cutting its start
 // so soon left the first seconds of a call lower than the rest, and the
 // delay then climbed back in waits.
@@ -53,13 +62,13 @@ class PlayoutSlack {
 
   // A frame fell due and was not there yet (not one lost on the way): the
   // short window starts.
-  void late(std::int64_t now_ms) { start(now_ms, true); }
+  void late(std::int64_t now_ms);
 
   // The playout was cut, or owes a cut: the short window starts.
   void cut(std::int64_t now_ms) { start(now_ms, true); }
 
   // A talk spurt starts: a whole window.
-  void restart(std::int64_t now_ms) { start(now_ms, false); }
+  void restart(std::int64_t now_ms);
 
   // When a window is complete: the milliseconds of slack beyond the margin
   // plus keep_ms (delay the caller means to keep, e.g. for a jitter buffer
@@ -81,6 +90,11 @@ class PlayoutSlack {
   std::int64_t m_least = 0;
   int m_frames = 0;
   bool m_short = false;  // this window is the short one
+  std::int64_t m_last_least = -1;  // of the last whole window, -1 before one
+  // While a late frame's short window runs: the least slack the playout
+  // ran at before it, -1 when the margin applies.
+  std::int64_t m_before_late = -1;
+  bool m_late_window = false;  // a late frame's short window runs (cuts may restart it)
 };
 
 }  // namespace voixer::core

@@ -103,3 +103,53 @@ TEST_CASE("playout slack: while frames keep coming late nothing is owed, and the
   play(s, 6500, 2000, 12);
   CHECK(s.excess(8500) == 9);  // 12 - 3
 }
+
+TEST_CASE("playout slack: a lone late frame's wait is owed back in full where the playout ran below the margin") {
+  // The playout ran with 1 ms of slack, less than the margin, and held. A
+  // frame came late and was waited for, 5 ms: the frames after it wait
+  // 6 ms. Against the margin only 3 ms of that would be owed, too little to
+  // move the mixes back a device period, so every such wait stayed.
+  PlayoutSlack s(2000, 500, 25, 3);
+  s.restart(0);
+  play(s, 0, 1000, 1);
+  s.late(1000);
+  play(s, 1000, 500, 6);
+  CHECK(s.excess(1500) == 5);  // back to the 1 ms it ran at
+  // Judged by whole windows again after that: the margin applies.
+  play(s, 1500, 2000, 6);
+  CHECK(s.excess(3500) == 3);
+}
+
+TEST_CASE("playout slack: a late frame right after a window is judged by that window") {
+  PlayoutSlack s(2000, 500, 25, 3);
+  s.restart(0);
+  play(s, 0, 2000, 2);
+  CHECK(s.excess(2000) == 0);
+  s.late(2000);  // no frame of the new window yet
+  play(s, 2000, 500, 7);
+  CHECK(s.excess(2500) == 5);
+}
+
+TEST_CASE("playout slack: lateness that recurs is judged against the margin, also across a cut") {
+  PlayoutSlack s(2000, 500, 25, 3);
+  s.restart(0);
+  play(s, 0, 1000, 1);
+  s.late(1000);
+  play(s, 1000, 200, 6);
+  s.cut(1200);  // e.g. silence the sound server played: the late frame's window goes on
+  play(s, 1200, 100, 6);
+  s.late(1300);  // and lateness came again
+  play(s, 1300, 500, 6);
+  CHECK(s.excess(1800) == 3);  // 6 - 3: the margin
+}
+
+TEST_CASE("playout slack: a late frame's wait is owed back in full across a cut made meanwhile") {
+  PlayoutSlack s(2000, 500, 25, 3);
+  s.restart(0);
+  play(s, 0, 1000, 1);
+  s.late(1000);
+  play(s, 1000, 200, 8);
+  s.cut(1200);  // 2 ms of silence the sound server played was cut
+  play(s, 1200, 500, 6);
+  CHECK(s.excess(1700) == 5);
+}
