@@ -230,11 +230,12 @@ Figures through_wav_devices(const std::string& exe, std::uint16_t port, const st
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
+  auto usage = [] {
     std::fprintf(stderr, "usage: sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] "
                          "[--echo-cancellation off] [--trace on] [--trace-every S] [--low-delay on]\n");
     return 2;
-  }
+  };
+  if (argc < 2 || argv[1][0] == '-' || argc % 2 != 0) return usage();
   std::string exe = argv[1];
   int frame_ms = 20, runs = 1;
   double seconds = 10;
@@ -247,6 +248,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--trace")) g_trace = !std::strcmp(argv[i + 1], "on");
     else if (!std::strcmp(argv[i], "--trace-every")) g_trace_every_s = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--low-delay")) g_low_delay = !std::strcmp(argv[i + 1], "on");
+    else return usage();
   }
   std::string dir = test::temp_dir("sound-server-latency");
   // Removed on the way out, after the sound server below has stopped: the
