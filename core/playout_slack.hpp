@@ -90,7 +90,7 @@ class PlayoutSlack {
   std::int64_t m_least = 0;
   int m_frames = 0;
   bool m_short = false;  // this window is the short one
-  std::int64_t m_last_least = -1;  // of the last whole window, -1 before one
+  std::int64_t m_last_least = -1;  // of the last window judged, -1 before one
   // While a late frame's short window runs: the least slack the playout
   // ran at before it, -1 when the margin applies.
   std::int64_t m_before_late = -1;
