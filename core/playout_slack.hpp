@@ -61,7 +61,8 @@ class PlayoutSlack {
   void played(std::int64_t slack_ms);
 
   // A frame fell due and was not there yet (not one lost on the way): the
-  // short window starts.
+  // short window starts. That frame's own wait is not played(): it came
+  // when it came, and says nothing of how much sooner the others could play.
   void late(std::int64_t now_ms);
 
   // The playout was cut, or owes a cut: the short window starts.
