@@ -13,6 +13,7 @@ packages=(
   libnotify-dev dbus-daemon dbus-bin libstb-dev
   libx11-dev libxi-dev
   pulseaudio pulseaudio-utils
+  gdb  # the tests print a hung test case's stacks with it (tests/hang_watchdog.cpp)
 )
 
 missing=()
