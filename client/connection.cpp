@@ -217,8 +217,9 @@ class Connection::Impl : public std::enable_shared_from_this<Connection::Impl> {
       m_client->send(core::format(core::ClientMessage{
           core::Ping{std::string(kProbePrefix) + std::to_string(steady_ms())}}));
     m_probe.expires_after(kProbeInterval);
+    // A probe that fell due as stop() ran is not cancelled by it: m_closing.
     m_probe.async_wait([self = shared_from_this()](asio::error_code ec) {
-      if (!ec) self->probe();
+      if (!ec && !self->m_closing) self->probe();
     });
   }
 

@@ -40,6 +40,9 @@ class LanWatch::Impl : public std::enable_shared_from_this<LanWatch::Impl> {
 
   void stop() {
     asio::post(m_io, [self = shared_from_this()] {
+      // A sweep that already fell due runs with success despite cancel():
+      // it must not start another, or run() would never return.
+      self->m_stopping = true;
       self->m_sweep.cancel();
       self->m_browser.reset();
     });
@@ -70,7 +73,7 @@ class LanWatch::Impl : public std::enable_shared_from_this<LanWatch::Impl> {
   void sweep() {
     m_sweep.expires_after(std::chrono::milliseconds(500));
     m_sweep.async_wait([self = shared_from_this()](asio::error_code ec) {
-      if (ec) return;
+      if (ec || self->m_stopping) return;
       self->update([](core::LanServerList& l) { return l.expire(steady_ms()); });
       self->sweep();
     });
@@ -80,6 +83,7 @@ class LanWatch::Impl : public std::enable_shared_from_this<LanWatch::Impl> {
   std::uint16_t m_port;
   asio::io_context m_io;
   asio::steady_timer m_sweep;
+  bool m_stopping = false;  // watch thread only
   std::unique_ptr<net::LanBrowser> m_browser;
   std::thread m_thread;
   mutable std::mutex m_mutex;

@@ -237,6 +237,9 @@ class LanBrowser::Impl : public std::enable_shared_from_this<LanBrowser::Impl> {
 
   void stop() {
     asio::error_code ignored;
+    // A query timer that already fell due runs with success despite
+    // cancel(): it must not ask again, or the io_context never runs out of work.
+    m_stopped = true;
     m_timer.cancel();
     m_v4.close(ignored);
     m_v6.close(ignored);
@@ -264,7 +267,7 @@ class LanBrowser::Impl : public std::enable_shared_from_this<LanBrowser::Impl> {
     }
     m_timer.expires_after(std::chrono::seconds(1));
     m_timer.async_wait([self = shared_from_this()](asio::error_code ec) {
-      if (!ec) self->ask();
+      if (!ec && !self->m_stopped) self->ask();
     });
   }
 
@@ -293,6 +296,7 @@ class LanBrowser::Impl : public std::enable_shared_from_this<LanBrowser::Impl> {
 
   udp::socket m_v4, m_v6;
   asio::steady_timer m_timer;
+  bool m_stopped = false;
   Found m_found;
   std::uint16_t m_port;
   std::deque<std::pair<std::string, std::int64_t>> m_sent;  // recent nonces and when

@@ -73,6 +73,9 @@ class FileServer::Impl : public std::enable_shared_from_this<FileServer::Impl> {
 
   void stop() {
     asio::post(m_io, [this] {
+      // A sweep that already fell due cannot be cancelled: it runs with
+      // success, and must not start another (run() would never return).
+      m_stopping = true;
       m_sweep.cancel();
       for (auto& s : std::set<std::shared_ptr<Stream>>(m_streams)) end(s, "");
       m_work.reset();
@@ -142,7 +145,7 @@ class FileServer::Impl : public std::enable_shared_from_this<FileServer::Impl> {
   void schedule_sweep() {
     m_sweep.expires_after(std::chrono::seconds(1));
     m_sweep.async_wait([this](asio::error_code ec) {
-      if (ec) return;
+      if (ec || m_stopping) return;
       auto now = std::chrono::steady_clock::now();
       for (auto& s : std::set<std::shared_ptr<Stream>>(m_streams))
         if (now - s->last_progress > std::chrono::milliseconds(m_options.idle_timeout_ms))
@@ -385,6 +388,7 @@ class FileServer::Impl : public std::enable_shared_from_this<FileServer::Impl> {
   asio::io_context m_io;
   asio::executor_work_guard<asio::io_context::executor_type> m_work;
   asio::steady_timer m_sweep;
+  bool m_stopping = false;  // file thread only
   std::thread m_thread;
   std::set<std::shared_ptr<Stream>> m_streams;
   std::map<std::string, Grant> m_grants;  // by token

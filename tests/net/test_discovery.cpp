@@ -178,3 +178,24 @@ TEST_CASE("discovery: garbage gets no answer, answers are never larger than the 
   MESSAGE(flood.size() << " answers to 200 queries");
   CHECK(flood.size() <= 10);
 }
+
+// asio cannot cancel a timer that has already fallen due: its handler runs
+// with success. A browser stopped in that moment (`voixer lan` stopping at
+// its deadline, the window's list closing) must not ask again, or its
+// thread's io_context never runs out of work and the join waits forever.
+TEST_CASE("discovery: a browser stopped as its query timer falls due lets its thread end") {
+  asio::io_context io;
+  auto browser = std::make_unique<net::LanBrowser>(
+      io, [](const std::string&, const core::ServerAnnouncement&, int) {}, test::free_udp_port());
+  // The browser's next query is due 1 s from now; the stop falls due before
+  // it. The thread is held until both are due, so one pass of the reactor
+  // finds both, and the stop runs first.
+  const auto both_due = std::chrono::steady_clock::now() + std::chrono::milliseconds(1200);
+  asio::steady_timer stop(io);
+  stop.expires_after(std::chrono::milliseconds(500));
+  stop.async_wait([&](asio::error_code) { browser.reset(); });
+  asio::post(io, [&] { std::this_thread::sleep_until(both_due); });
+  io.run_for(std::chrono::seconds(4));
+  CHECK(browser == nullptr);
+  CHECK(io.stopped());  // out of work: no query timer was set again
+}
