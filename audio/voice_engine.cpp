@@ -42,11 +42,16 @@ constexpr std::int64_t kExcessWindowMs = 1000;
 constexpr int kMaxCushionSamples = 960;
 // Voice that waited for its turn longer than it had to (core/playout_slack.hpp):
 // judged over 2 s (0.5 s after a late frame or a cut) and at least 25 frames, always
-// leaving 3 ms for a frame that comes a little later than the others did.
+// leaving 1 ms for a frame that comes a little later than the others did. The
+// least slack of 2 s of frames already holds the arrivals' jitter; a margin
+// of 3 ms kept calls through a sound server up to a device period (5 ms)
+// later than they had to be for tens of seconds, since a period is cut only
+// where the margin is left after it, and it cost no fewer waits for late
+// frames (docs/performance.md, "A margin of 1 ms").
 constexpr std::int64_t kSlackWindowMs = 2000;
 constexpr std::int64_t kSlackShortMs = 500;
 constexpr int kSlackMinFrames = 25;
-constexpr int kSlackMarginMs = 3;
+constexpr int kSlackMarginMs = 1;
 
 struct InboundSlot {
   std::uint16_t size;

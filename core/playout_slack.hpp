@@ -34,7 +34,7 @@
 // A late frame that came alone is owed back in full when the playout ran
 // with less slack than the margin before it (its start, the sound server
 // and the arrivals set that phase, and it held): the margin then is what
-// the playout ran at. Judged against the margin, a playout at 1 ms of slack
+// the playout ran at. Judged against a 3 ms margin, a playout at 1 ms of slack
 // kept each such wait for good, a device period at a time (35 -> 40 -> 45
 // ms at 10 ms frames), since cutting a period back would leave less than
 // the margin. Lateness that recurs within the short window is judged
