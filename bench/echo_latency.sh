@@ -17,7 +17,7 @@ espeak-ng -s 150 -w "$dir/raw.wav" "Testing one two three. The quick brown fox j
 sox "$dir/raw.wav" -r 48000 -c 1 -b 16 "$dir/one.wav" pad 1.5 0.8
 parts=()
 for ((i = 0; i < ${REPEAT:-1}; i++)); do parts+=("$dir/one.wav"); done
-if [ ${#parts[@]} -eq 1 ]; then cp "$dir/one.wav" "$dir/in.wav"; else sox "${parts[@]}" "$dir/in.wav"; fi
+sox "${parts[@]}" "$dir/in.wav"  # one input is a copy
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 $exe serve --bind 127.0.0.1 --port "$port" --quiet 2>/dev/null &
 server=$!
