@@ -1,5 +1,6 @@
 // sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] [--echo-cancellation off]
 //                             [--trace on] [--trace-every S] [--low-delay on]
+//                             [--stall-client MS --stall-every S]
 //
 // Mouth-to-ear delay of the echo call (the mic test) through a real sound
 // server, beside the same call on the WAV-file devices, in one run.
@@ -21,17 +22,27 @@
 // more than 4 ms late), and each line says how many 2 s windows off the
 // median had such a stall in them or in the window before: those say more
 // about the machine than about voixer.
+//
+// --stall-client MS --stall-every S stalls the cli on purpose, SIGSTOP then
+// SIGCONT after MS, every S seconds of the speech (from S on), as a busy
+// machine stalls it by chance: the sound server plays silence meanwhile and
+// the call must cut that delay back out. Each run then also prints the
+// excursions of the delay in 250 ms windows: how long each stall kept the
+// call later than it usually was.
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +62,8 @@ namespace {
 bool g_trace = false;  // --trace on: the cli's /stats every g_trace_every_s
 double g_trace_every_s = 5;  // --trace-every S: 1 lines the trace up with the 2 s windows
 bool g_low_delay = false;  // --low-delay on: the cli's --low-delay (Opus's low-delay mode)
+int g_stall_ms = 0;          // --stall-client MS: stall the cli this long
+double g_stall_every_s = 10;  // --stall-every S: this often
 
 constexpr int kRate = 48000;
 
@@ -67,6 +80,83 @@ struct Figures {
 };
 
 using Clock = test::StallProbe::Clock;
+
+// Stalls `pid` for g_stall_ms every g_stall_every_s from `start` until
+// `stop` is set.
+void stall_repeatedly(pid_t pid, Clock::time_point start, const std::atomic<bool>& stop) {
+  const auto every = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(g_stall_every_s));
+  for (auto next = start + every; !stop.load(); next += every) {
+    while (Clock::now() < next)
+      if (stop.load()) return;
+      else std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ::kill(pid, SIGSTOP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(g_stall_ms));
+    ::kill(pid, SIGCONT);
+  }
+}
+
+// With --stall-client: the delay in 250 ms windows over the whole
+// recording, and each excursion from its median (windows more than 5 ms
+// above it, a window without speech between two such counted in): when it
+// began, how long it lasted, how high it went. Found in the recording
+// itself, since the recorder's start is not known to the millisecond.
+void print_excursions(std::span<const std::int16_t> mouth, std::span<const std::int16_t> ear) {
+  const long step = kRate / 4;
+  std::vector<double> delays;  // -1: no speech to align
+  for (long at = 0; at + step <= static_cast<long>(mouth.size()); at += step) {
+    std::span<const std::int16_t> m = mouth.subspan(at, step);
+    double energy = 0;
+    for (auto s : m) energy += double(s) * s;
+    long room = std::min<long>(static_cast<long>(ear.size()) - at, step + kRate / 4);
+    double d = -1;
+    if (energy / step >= 300.0 * 300.0 && room > step / 2) {
+      auto a = audio::align(m, ear.subspan(at, room), kRate / 4);
+      if (a.correlation >= 0.3) d = a.delay_samples * 1000.0 / kRate;
+    }
+    delays.push_back(d);
+  }
+  std::vector<double> heard;
+  for (double d : delays)
+    if (d >= 0) heard.push_back(d);
+  if (heard.empty()) return;
+  std::sort(heard.begin(), heard.end());
+  const double usual = heard[heard.size() / 2];
+  if (g_trace) {
+    std::printf("  trace: delay of each 250 ms window:");
+    for (std::size_t i = 0; i < delays.size(); ++i) {
+      if (i % 20 == 0) std::printf("\n    %5.1f s:", static_cast<double>(i) * 0.25);
+      if (delays[i] < 0) std::printf("    -");
+      else std::printf(" %4.0f", delays[i]);
+    }
+    std::printf("\n");
+  }
+  std::printf("  excursions above the median of the 250 ms windows (%.1f ms) by more than 5 ms:", usual);
+  int count = 0;
+  double above_s = 0;
+  for (std::size_t i = 0; i < delays.size();) {
+    if (delays[i] < 0 || delays[i] <= usual + 5.0) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i;  // one past the last window above
+    double peak = 0;
+    for (std::size_t j = i; j < delays.size(); ++j) {
+      if (delays[j] >= 0 && delays[j] <= usual + 5.0) break;
+      if (delays[j] > usual + 5.0) {
+        end = j + 1;
+        peak = std::max(peak, delays[j] - usual);
+      }
+    }
+    std::printf("%s%.2f s for %.2f s (up to %+.0f ms)", count ? ", " : " ",
+                static_cast<double>(i) * 0.25, static_cast<double>(end - i) * 0.25, peak);
+    ++count;
+    above_s += static_cast<double>(end - i) * 0.25;
+    i = end;
+  }
+  if (count == 0) std::printf(" none\n");
+  else std::printf(" | %d, %.2f s in all\n", count, above_s);
+}
 
 // Whole-recording delay and dropouts, then the delay of each 2 s window of
 // the mouth that holds speech. The recording began at `began`, by the
@@ -115,11 +205,14 @@ Figures analyse(const std::vector<std::int16_t>& mouth, const std::vector<std::i
     f.windows = static_cast<int>(delays.size());
     // The "within ±5 ms": how many windows are, around the median.
     for (std::size_t i = 0; i < delays.size(); ++i) {
-      const bool within = std::abs(delays[i] - f.window_median) <= 5.0;
+      // In samples: a window a device period (240 samples, 5.0 ms) off is
+      // within, which the division by the rate can round to 5.000...01.
+      const bool within = std::lround(std::abs(delays[i] - f.window_median) * kRate / 1000) <= 5 * kRate / 1000;
       f.windows_within_5ms += within ? 1 : 0;
       f.misses_with_stall += !within && stalled[i] > 0 ? 1 : 0;
     }
   }
+  if (g_stall_ms > 0) print_excursions(mouth, ear);
   return f;
 }
 
@@ -163,6 +256,18 @@ std::unique_ptr<test::Process> echo_client(const std::string& exe, std::uint16_t
 // speech started; without, this only waits.
 void follow(test::Process& cli, double seconds) {
   const auto start = std::chrono::steady_clock::now();
+  std::atomic<bool> stop_stalls{false};
+  std::thread staller;
+  if (g_stall_ms > 0)
+    staller = std::thread(stall_repeatedly, cli.pid(), Clock::now(), std::cref(stop_stalls));
+  struct JoinOnExit {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~JoinOnExit() {
+      stop.store(true);
+      if (t.joinable()) t.join();
+    }
+  } join_on_exit{stop_stalls, staller};
   auto end = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                          std::chrono::duration<double>(seconds));
   const auto every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -232,7 +337,8 @@ Figures through_wav_devices(const std::string& exe, std::uint16_t port, const st
 int main(int argc, char** argv) {
   auto usage = [] {
     std::fprintf(stderr, "usage: sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] "
-                         "[--echo-cancellation off] [--trace on] [--trace-every S] [--low-delay on]\n");
+                         "[--echo-cancellation off] [--trace on] [--trace-every S] [--low-delay on] "
+                         "[--stall-client MS --stall-every S]\n");
     return 2;
   };
   if (argc < 2 || argv[1][0] == '-' || argc % 2 != 0) return usage();
@@ -248,6 +354,8 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--trace")) g_trace = !std::strcmp(argv[i + 1], "on");
     else if (!std::strcmp(argv[i], "--trace-every")) g_trace_every_s = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--low-delay")) g_low_delay = !std::strcmp(argv[i + 1], "on");
+    else if (!std::strcmp(argv[i], "--stall-client")) g_stall_ms = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--stall-every")) g_stall_every_s = std::atof(argv[i + 1]);
     else return usage();
   }
   std::string dir = test::temp_dir("sound-server-latency");
@@ -283,6 +391,9 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a bench, not a test: it listens by then
   std::printf("echo call, %d ms frames, %.0f s of speech, %d run(s), echo cancellation %s%s\n",
               frame_ms, speech_s, runs, no_aec ? "off" : "on", g_low_delay ? ", low-delay codec" : "");
+  if (g_stall_ms > 0)
+    std::printf("the cli is stalled for %d ms every %.1f s\n", g_stall_ms,
+                g_stall_every_s);
   const test::StallProbe watch;
   for (int r = 0; r < runs; ++r) {
     print("sound server",
