@@ -15,6 +15,7 @@ void PlaybackLag::reset() {
   m_window_has = false;
   m_have_risen = false;
   m_have_fallen = false;
+  m_large = false;
 }
 
 int PlaybackLag::observe(std::int64_t now_us, std::uint64_t consumed) {
@@ -29,6 +30,9 @@ int PlaybackLag::observe(std::int64_t now_us, std::uint64_t consumed) {
   const std::int64_t lag = due - static_cast<std::int64_t>(consumed - m_c0);
   m_window_min = m_window_has ? std::min(m_window_min, lag) : lag;
   m_window_has = true;
+  if (m_have_floor) {
+    if (int rise = large_rise(now_us, lag)) return rise;
+  }
   if (now_us - m_window_start < m_window_us) return 0;
 
   const std::int64_t low = m_window_min;
@@ -79,6 +83,31 @@ int PlaybackLag::observe(std::int64_t now_us, std::uint64_t consumed) {
     return 0;
   }
   m_floor += rise;
+  return static_cast<int>(rise);
+}
+
+int PlaybackLag::large_rise(std::int64_t now_us, std::int64_t lag) {
+  if (lag - m_floor < static_cast<std::int64_t>(kLargeRiseMs) * m_rate / 1000) {
+    m_large = false;
+    return 0;
+  }
+  if (!m_large) {
+    m_large = true;
+    m_large_since = now_us;
+    m_large_min = lag;
+    return 0;
+  }
+  m_large_min = std::min(m_large_min, lag);
+  if (now_us - m_large_since < kLargeRiseHoldUs) return 0;
+  m_large = false;
+  const std::int64_t rise = m_large_min - m_floor;
+  if (rise > m_rate / 5) return 0;  // a device stopped: the windows below learn anew
+  m_floor += rise;
+  // The window so far holds values from before the rise: start it afresh.
+  m_window_start = now_us;
+  m_window_has = false;
+  m_have_risen = false;
+  m_have_fallen = false;
   return static_cast<int>(rise);
 }
 

@@ -16,6 +16,14 @@
 // value falls, the device ran ahead (it took more to fill a larger buffer
 // of its own) and, if it stays ahead, the new floor is kept.
 //
+// A rise far above what a late thread or a sound server's own buffer can
+// explain (kLargeRiseMs: a machine or sound server that stalled for tens of
+// milliseconds, which the listener has just heard as a dropout) is taken
+// as soon as every value for kLargeRiseHoldUs stayed that high, without
+// waiting for the windows: two windows after the one it fell in kept
+// everyone 50 ms later for half a second to three quarters of one, and
+// the cut after it then came that much later too.
+//
 // Pure logic: times in microseconds from the caller's monotonic clock.
 #pragma once
 
@@ -25,6 +33,9 @@ namespace voixer::core {
 
 class PlaybackLag {
  public:
+  static constexpr int kLargeRiseMs = 15;
+  static constexpr std::int64_t kLargeRiseHoldUs = 80'000;
+
   // `sample_rate`: of the device. A rise smaller than `tolerance_samples`
   // is wobble, not a stall. The first window after a reset only settles
   // (a device fills its own buffer at the start).
@@ -41,6 +52,9 @@ class PlaybackLag {
   void reset();
 
  private:
+  // The fast path for a large rise; its size once it held, else 0.
+  int large_rise(std::int64_t now_us, std::int64_t lag);
+
   int m_rate;
   int m_tolerance;
   std::int64_t m_window_us;
@@ -56,6 +70,9 @@ class PlaybackLag {
   std::int64_t m_risen = 0;   // and this was it
   bool m_have_fallen = false;  // likewise below the floor, by more than the tolerance
   std::int64_t m_fallen = 0;
+  bool m_large = false;           // every value since m_large_since rose by kLargeRiseMs or more
+  std::int64_t m_large_since = 0;
+  std::int64_t m_large_min = 0;   // and this was the lowest of them
 };
 
 }  // namespace voixer::core
