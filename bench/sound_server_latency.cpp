@@ -96,6 +96,22 @@ void stall_repeatedly(pid_t pid, Clock::time_point start, const std::atomic<bool
   }
 }
 
+// The delay of `length` samples of the mouth from `at`, searched up to
+// `max_delay` samples into the ear, in ms; -1 when that stretch is mostly
+// silence, the ear holds fewer than `min_room` samples from there, or
+// nothing in it matches well enough.
+double window_delay_ms(std::span<const std::int16_t> mouth, std::span<const std::int16_t> ear,
+                       long at, long length, long max_delay, long min_room) {
+  std::span<const std::int16_t> m = mouth.subspan(at, length);
+  double energy = 0;
+  for (auto s : m) energy += double(s) * s;
+  if (energy / length < 300.0 * 300.0) return -1;
+  const long room = std::min<long>(static_cast<long>(ear.size()) - at, length + max_delay);
+  if (room < min_room) return -1;
+  auto a = audio::align(m, ear.subspan(at, room), max_delay);
+  return a.correlation < 0.3 ? -1 : a.delay_samples * 1000.0 / kRate;
+}
+
 // With --stall-client: the delay in 250 ms windows over the whole
 // recording, and each excursion from its median (windows more than 5 ms
 // above it, a window without speech between two such counted in): when it
@@ -104,18 +120,8 @@ void stall_repeatedly(pid_t pid, Clock::time_point start, const std::atomic<bool
 void print_excursions(std::span<const std::int16_t> mouth, std::span<const std::int16_t> ear) {
   const long step = kRate / 4;
   std::vector<double> delays;  // -1: no speech to align
-  for (long at = 0; at + step <= static_cast<long>(mouth.size()); at += step) {
-    std::span<const std::int16_t> m = mouth.subspan(at, step);
-    double energy = 0;
-    for (auto s : m) energy += double(s) * s;
-    long room = std::min<long>(static_cast<long>(ear.size()) - at, step + kRate / 4);
-    double d = -1;
-    if (energy / step >= 300.0 * 300.0 && room > step / 2) {
-      auto a = audio::align(m, ear.subspan(at, room), kRate / 4);
-      if (a.correlation >= 0.3) d = a.delay_samples * 1000.0 / kRate;
-    }
-    delays.push_back(d);
-  }
+  for (long at = 0; at + step <= static_cast<long>(mouth.size()); at += step)
+    delays.push_back(window_delay_ms(mouth, ear, at, step, kRate / 4, step / 2 + 1));
   std::vector<double> heard;
   for (double d : delays)
     if (d >= 0) heard.push_back(d);
@@ -178,16 +184,9 @@ Figures analyse(const std::vector<std::int16_t>& mouth, const std::vector<std::i
   f.longest_stall_ms = watch.longest_between(began, at_time(static_cast<long>(mouth.size())));
   const long window = 2 * kRate;
   for (long at = 0; at + window <= static_cast<long>(mouth.size()); at += window) {
-    std::span<const std::int16_t> m(mouth.data() + at, window);
-    double energy = 0;
-    for (auto s : m) energy += double(s) * s;
-    if (energy / window < 300.0 * 300.0) continue;  // mostly silence
-    long room = std::min<long>(static_cast<long>(ear.size()) - at, window + kRate / 2);
-    if (room <= 0) break;
-    std::span<const std::int16_t> e(ear.data() + at, room);
-    auto w = audio::align(m, e, kRate / 2);
-    if (w.correlation < 0.3) continue;
-    delays.push_back(w.delay_samples * 1000.0 / kRate);
+    const double d = window_delay_ms(mouth, ear, at, window, kRate / 2, 1);
+    if (d < 0) continue;  // mostly silence, or nothing heard to match
+    delays.push_back(d);
     stalled.push_back(watch.longest_between(at_time(at - window), at_time(at + window)));
   }
   if (g_trace) {  // how the delay moved, window by window; * a stall in it or the one before
