@@ -376,9 +376,11 @@ class CliClient {
     say(line);
     if (st.playback_gap_ms > 0 || st.delay_trimmed_ms > 0 || st.unseen_gap_ms > 0) {
       std::snprintf(line, sizeof line,
-                    "playback ran dry for %.1f ms in all, and %.1f ms after us (in the sound server); "
+                    "playback ran dry for %.1f ms in all (%.1f ms of it while voixer was held up), "
+                    "and %.1f ms after us (in the sound server); "
                     "%.1f ms of delay cut back out (%.1f ms of it in a voice)",
-                    st.playback_gap_ms, st.unseen_gap_ms, st.delay_trimmed_ms, st.delay_cut_in_voice_ms);
+                    st.playback_gap_ms, st.stalled_gap_ms, st.unseen_gap_ms, st.delay_trimmed_ms,
+                    st.delay_cut_in_voice_ms);
       say(line);
     }
     for (const auto& sp : st.speakers) {

@@ -27,6 +27,8 @@ namespace {
 constexpr int kMaxFrame = kMaxFrameSamples;
 constexpr std::size_t kInboundSlots = 512;
 constexpr std::int64_t kForgetSpeakerMs = 10'000;  // silent this long: dropped
+// The voice thread is woken by the devices every period, and at the latest after this.
+constexpr std::int64_t kLongestWaitMs = 10;
 // Delay given back after a playback gap or found in excess is cut from the
 // quietest moments: a frame is cut into only below this level (-40 dBFS,
 // between words), unless the excess has waited this long for a pause.
@@ -131,7 +133,7 @@ struct VoiceEngine::Impl {
   std::int64_t slack_least_ms = -1;  // of the last complete window, for /stats
   std::uint64_t starved_seen = 0;
   std::uint64_t frames_sent = 0, frames_captured = 0;
-  std::uint64_t gap_samples = 0, trimmed_samples = 0, unseen_gap_samples = 0;
+  std::uint64_t gap_samples = 0, trimmed_samples = 0, unseen_gap_samples = 0, stalled_gap_samples = 0;
   std::uint64_t period_cut_samples = 0;  // of trimmed_samples, cut in a voice
   bool transmitting = false;
 
@@ -186,9 +188,15 @@ struct VoiceEngine::Impl {
     // user). When that is refused it runs as before.
     priority_raised.store(SDL_SetThreadPriority(SDL_THREAD_PRIORITY_TIME_CRITICAL) == 0);
     std::int64_t last_publish = 0;
+    std::int64_t last_wake_us = now_us();
     while (running.load(std::memory_order_acquire)) {
-      waker.wait(std::chrono::milliseconds(10));
+      waker.wait(std::chrono::milliseconds(kLongestWaitMs));
       std::int64_t now = now_ms();
+      // Held up beyond the longest wait: the machine or the process stalled.
+      const std::int64_t wake_us = now_us();
+      if (std::int64_t late_us = wake_us - last_wake_us - kLongestWaitMs * 1000; late_us > 0)
+        cushion.held_up(static_cast<int>(std::min<std::int64_t>(late_us, 1'000'000) * kSampleRate / 1'000'000), now);
+      last_wake_us = wake_us;
       if (owner.m_reset_speakers.exchange(false)) speakers.clear();
       apply_volumes();
       take_inbound(now);
@@ -386,6 +394,7 @@ struct VoiceEngine::Impl {
     int extra = 0;
     if (playing && fresh > 0) {
       gap_samples += fresh;
+      if (cushion.in_stall(now)) stalled_gap_samples += fresh;
       extra = cushion.ran_dry(static_cast<int>(std::min<std::uint64_t>(fresh, kSampleRate)), now);
     }
     extra += cushion.tick(now);
@@ -613,6 +622,7 @@ struct VoiceEngine::Impl {
     st.playback_gap_ms = static_cast<double>(gap_samples) * 1000.0 / kSampleRate;
     st.delay_trimmed_ms = static_cast<double>(trimmed_samples) * 1000.0 / kSampleRate;
     st.unseen_gap_ms = static_cast<double>(unseen_gap_samples) * 1000.0 / kSampleRate;
+    st.stalled_gap_ms = static_cast<double>(stalled_gap_samples) * 1000.0 / kSampleRate;
     st.delay_cut_in_voice_ms = static_cast<double>(period_cut_samples) * 1000.0 / kSampleRate;
     st.capture_queued_ms = static_cast<double>(capture.size()) * 1000.0 / kSampleRate;
     st.playback_queued_ms = static_cast<double>(playback.size()) * 1000.0 / kSampleRate;

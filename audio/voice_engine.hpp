@@ -87,6 +87,10 @@ struct EngineStats {
   // Silence played after the ring (the device's callback came late): not
   // in playback_gap_ms, also cut back out (core/playback_lag.hpp).
   double unseen_gap_ms = 0;
+  // Of playback_gap_ms, what the speakers missed while the voice thread
+  // itself was held up (the machine or the process stalled): owed, the
+  // cushion does not grow for it (core/playout_cushion.hpp).
+  double stalled_gap_ms = 0;
   // In the mic test: how much later your voice comes back, from the
   // microphone's samples to the speakers' (the sound card's own buffers
   // come on top); -1 until it is clear (audio/loop_delay.hpp).

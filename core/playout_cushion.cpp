@@ -15,7 +15,14 @@ void PlayoutCushion::set_period(int period_samples) {
   m_target = std::clamp(m_target, m_period, m_max);
 }
 
+void PlayoutCushion::held_up(int samples, std::int64_t now_ms) {
+  if (samples <= m_max + m_period) return;  // a cushion covers that
+  m_stalled = true;
+  m_stalled_at = now_ms;
+}
+
 int PlayoutCushion::ran_dry(int samples, std::int64_t now_ms) {
+  if (in_stall(now_ms)) return std::max(samples, 0);
   m_calm_since = now_ms;
   if (samples <= 0) return 0;
   const bool recurs = m_dried && now_ms - m_last_dry < kRecurMs;

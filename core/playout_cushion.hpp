@@ -10,6 +10,12 @@
 // seconds through PulseAudio). What the cushion cannot take is owed, to be
 // cut in a pause.
 //
+// A stall of the voice thread itself longer than the largest cushion (the
+// whole machine or process stopped for 50 ms) runs the speakers dry
+// whatever the cushion: what they miss then is owed, and the cushion does
+// not grow. Kept, it held everyone 10-20 ms later for 3-7 s after each such
+// stall, and the next stall ran them dry all the same.
+//
 // The cushion is not kept for good: a single hiccup of the machine would
 // leave everyone that much later for the rest of the call. After a calm
 // stretch it gives back one period a second, also owed, until it is one
@@ -34,6 +40,10 @@ class PlayoutCushion {
   static constexpr std::int64_t kLongestCalmMs = 24'000;
   static constexpr std::int64_t kRecurMs = 30'000;
   static constexpr std::int64_t kStepMs = 1'000;
+  // After the voice thread was held up, the speakers' running dry this long
+  // is the stall's: they may ask for more than the ring holds for a few
+  // periods after it, to refill a sound server's buffer.
+  static constexpr std::int64_t kStallAftermathMs = 100;
 
   PlayoutCushion(int period_samples, int max_samples);
 
@@ -59,6 +69,16 @@ class PlayoutCushion {
   // cut back out).
   int ran_dry(int samples, std::int64_t now_ms);
 
+  // The voice thread ran `samples` later than it ever waits. Beyond what
+  // the largest cushion and a period hold, no cushion would have covered
+  // it: running dry from it until kStallAftermathMs later is all owed.
+  void held_up(int samples, std::int64_t now_ms);
+
+  // Running dry now would be such a stall's.
+  bool in_stall(std::int64_t now_ms) const {
+    return m_stalled && now_ms - m_stalled_at <= kStallAftermathMs;
+  }
+
   // Call often: returns the samples given back (to be cut back out), or 0.
   int tick(std::int64_t now_ms);
 
@@ -70,6 +90,8 @@ class PlayoutCushion {
   std::int64_t m_calm_needed = kShortCalmMs;
   bool m_dried = false;  // m_last_dry means something
   std::int64_t m_last_dry = 0;
+  bool m_stalled = false;  // m_stalled_at means something
+  std::int64_t m_stalled_at = 0;
 };
 
 }  // namespace voixer::core

@@ -44,9 +44,11 @@ int PlayoutSlack::excess(std::int64_t now_ms, int keep_ms) {
   if (now_ms - m_start < window || m_frames < m_min_frames) return 0;
   std::int64_t margin = m_margin_ms;
   if (m_late_window && m_before_late >= 0) margin = std::min(margin, m_before_late);
-  std::int64_t over = m_least - margin - std::max(0, keep_ms);
+  const std::int64_t beyond_margin = m_least - margin;
+  const std::int64_t over = beyond_margin - std::max(0, keep_ms);
   m_last_least = m_least;
   restart(now_ms);
+  if (over <= 0 && beyond_margin > 0) start(now_ms, true);  // kept only for the caller
   return over > 0 ? static_cast<int>(over) : 0;
 }
 

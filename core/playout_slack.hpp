@@ -40,6 +40,12 @@
 // the margin. Lateness that recurs within the short window is judged
 // against the margin again.
 //
+// Slack beyond the margin that the caller kept (a jitter buffer whose
+// target rose after late frames holds more than one frame for a while) is
+// judged again after a short window: judged only after a whole one, it
+// stayed for up to 2 s after the target fell back, everyone that much
+// later.
+//
 // A talk spurt's start is judged over a whole window: cutting its start
 // so soon left the first seconds of a call lower than the rest, and the
 // delay then climbed back in waits.

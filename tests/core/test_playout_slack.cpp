@@ -153,3 +153,22 @@ TEST_CASE("playout slack: a late frame's wait is owed back in full across a cut 
   play(s, 1200, 500, 6);
   CHECK(s.excess(1700) == 5);
 }
+
+TEST_CASE("playout slack: slack kept for a raised jitter target is owed half a second after the target fell back") {
+  // Late frames raised the jitter buffer's target to two 20 ms frames for
+  // a while: the frames' 11 ms of waiting is kept for it. Once the target
+  // is back at one frame, judging only after another whole window kept
+  // everyone 8 ms later for up to 2 s more.
+  PlayoutSlack s(2000, 500, 25, 3);
+  s.restart(0);
+  play(s, 0, 2000, 11);
+  CHECK(s.excess(2000, 20) == 0);  // kept
+  play(s, 2000, 500, 11);
+  CHECK(s.excess(2500, 20) == 0);  // still kept, judged again half a second later
+  play(s, 2500, 500, 11);
+  CHECK(s.excess(3000) == 8);  // the target fell back: 11 - 3
+  play(s, 3000, 500, 5);
+  CHECK(s.excess(3500) == 0);  // then whole windows again
+  play(s, 3500, 1500, 5);
+  CHECK(s.excess(5000) == 2);
+}
