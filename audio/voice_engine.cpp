@@ -133,7 +133,8 @@ struct VoiceEngine::Impl {
   std::int64_t slack_least_ms = -1;  // of the last complete window, for /stats
   std::uint64_t starved_seen = 0;
   std::uint64_t frames_sent = 0, frames_captured = 0;
-  std::uint64_t gap_samples = 0, trimmed_samples = 0, unseen_gap_samples = 0, stalled_gap_samples = 0;
+  std::uint64_t gap_samples = 0, trimmed_samples = 0, unseen_gap_samples = 0,
+                stalled_gap_samples = 0;
   std::uint64_t period_cut_samples = 0;  // of trimmed_samples, cut in a voice
   bool transmitting = false;
 
@@ -195,7 +196,9 @@ struct VoiceEngine::Impl {
       // Held up beyond the longest wait: the machine or the process stalled.
       const std::int64_t wake_us = now_us();
       if (std::int64_t late_us = wake_us - last_wake_us - kLongestWaitMs * 1000; late_us > 0)
-        cushion.held_up(static_cast<int>(std::min<std::int64_t>(late_us, 1'000'000) * kSampleRate / 1'000'000), now);
+        cushion.held_up(
+            static_cast<int>(std::min<std::int64_t>(late_us, 1'000'000) * kSampleRate / 1'000'000),
+            now);
       last_wake_us = wake_us;
       if (owner.m_reset_speakers.exchange(false)) speakers.clear();
       apply_volumes();

@@ -13,8 +13,8 @@
 // A stall of the voice thread itself longer than the largest cushion (the
 // whole machine or process stopped for 50 ms) runs the speakers dry
 // whatever the cushion: what they miss then is owed, and the cushion does
-// not grow. Kept, it held everyone 10-20 ms later for 3-7 s after each such
-// stall, and the next stall ran them dry all the same.
+// not grow. Kept, it held everyone 10-20 ms later for 3-4 s after such a
+// stall (docs/performance.md), and the next stall ran them dry all the same.
 //
 // The cushion is not kept for good: a single hiccup of the machine would
 // leave everyone that much later for the rest of the call. After a calm

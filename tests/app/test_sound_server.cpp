@@ -9,8 +9,8 @@
 
 #include <signal.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <thread>
 
@@ -323,7 +323,7 @@ Playout playout_stats(Process& p, const std::string& speaker) {
 TEST_CASE("sound server: bob's cli stopped for 60 ms mid-call: what his speakers missed is cut back out, his cushion does not grow") {
   // A stall of the whole machine or process runs the speakers dry whatever
   // the cushion, since the voice thread stopped too. Kept as cushion, that
-  // silence held bob 10-20 ms later for seconds after each such stall.
+  // silence held bob 10-20 ms later for seconds after such a stall.
   PulseCall c("pulse-stall");
   REQUIRE_PULSE(c.pulse);
   c.start();
@@ -349,7 +349,9 @@ TEST_CASE("sound server: bob's cli stopped for 60 ms mid-call: what his speakers
       std::this_thread::sleep_for(std::chrono::milliseconds(60));
       bob->signal(SIGCONT);
       ran_dry = test::eventually(
-          [&] { return (after = playout_stats(*bob, "alice")).held_up_dry_ms > before.held_up_dry_ms; },
+          [&] {
+            return (after = playout_stats(*bob, "alice")).held_up_dry_ms > before.held_up_dry_ms;
+          },
           std::chrono::milliseconds(500));
     }
     if (ran_dry) {
@@ -360,16 +362,17 @@ TEST_CASE("sound server: bob's cli stopped for 60 ms mid-call: what his speakers
       const auto all_cut = [&] {
         after = playout_stats(*bob, "alice");
         return after.cut_ms - before.cut_ms >= after.held_up_dry_ms - before.held_up_dry_ms +
-                                                    after.after_us_ms - before.after_us_ms - 1;
+                                                   after.after_us_ms - before.after_us_ms - 1;
       };
       CHECK(test::eventually(all_cut, std::chrono::seconds(5)));
-      const double other = (after.dry_ms - before.dry_ms) - (after.held_up_dry_ms - before.held_up_dry_ms);
+      const double other =
+          (after.dry_ms - before.dry_ms) - (after.held_up_dry_ms - before.held_up_dry_ms);
       MESSAGE("sentence " << sentence << ", stall " << stalls << ": ran dry " << stalled
                           << " ms from the stall and " << other << " ms otherwise, "
                           << after.after_us_ms - before.after_us_ms
                           << " ms after the ring, cut back out " << after.cut_ms - before.cut_ms
-                          << " ms, cushion " << before.cushion_ms << " ms before, " << after.cushion_ms
-                          << " ms after");
+                          << " ms, cushion " << before.cushion_ms << " ms before, "
+                          << after.cushion_ms << " ms after");
       // The cushion grew by no more than what ran dry without a stall.
       CHECK(after.cushion_ms <= before.cushion_ms + other + 0.1);
     }

@@ -79,15 +79,15 @@ TEST_CASE("playout cushion: a device reopened with another period keeps it withi
 TEST_CASE("playout cushion: what a stall of the voice thread longer than any cushion ran dry is owed, not kept") {
   using C = PlayoutCushion;
   PlayoutCushion c(240, 960);
-  c.held_up(960 + 240, 1000);  // 25 ms late: a full cushion and a period cover it
+  c.held_up(960 + 240, 1000);        // 25 ms late: a full cushion and a period cover it
   CHECK(c.ran_dry(480, 1000) == 0);  // kept, as any gap
   CHECK(c.target() == 720);
-  c.held_up(2400, 5000);  // 50 ms: no cushion would have
-  CHECK(c.ran_dry(1440, 5000) == 1440);  // all owed
+  c.held_up(2400, 5000);                                      // 50 ms: no cushion would have
+  CHECK(c.ran_dry(1440, 5000) == 1440);                       // all owed
   CHECK(c.ran_dry(240, 5000 + C::kStallAftermathMs) == 240);  // the sound server refilling after it
-  CHECK(c.target() == 720);  // not grown
-  CHECK(c.calm_needed_ms() == C::kShortCalmMs);  // nor is it a gap that recurs
-  CHECK(c.tick(5000 + C::kStallAftermathMs) == 240);  // the calm since 1000 ms still counts
+  CHECK(c.target() == 720);                                   // not grown
+  CHECK(c.calm_needed_ms() == C::kShortCalmMs);               // nor is it a gap that recurs
+  CHECK(c.tick(5000 + C::kStallAftermathMs) == 240);          // the calm since 1000 ms still counts
   CHECK(c.target() == 480);
   CHECK(c.ran_dry(240, 5001 + C::kStallAftermathMs) == 0);  // after its aftermath: a gap again
   CHECK(c.target() == 720);
