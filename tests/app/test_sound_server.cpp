@@ -170,6 +170,16 @@ struct PulseCall {
 // every time (broken playout, a gap per talk spurt) fails all three.
 constexpr int kAttempts = 3;
 
+// No gap: no dropout longer than the analysis's own floor (5 ms windows).
+// Under a sanitizer the voice thread runs several times slower and a
+// device period is sometimes missed: a gap the length of a syllable fails
+// there.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr double kLongestGapMs = 20;
+#else
+constexpr double kLongestGapMs = 5;
+#endif
+
 TEST_CASE("sound server: alice's speech reaches bob's speakers with no gap") {
   PulseCall c("pulse-call");
   REQUIRE_PULSE(c.pulse);
@@ -193,18 +203,14 @@ TEST_CASE("sound server: alice's speech reaches bob's speakers with no gap") {
                        << probe.count_between(began, ended) << " times meanwhile, longest "
                        << probe.longest_between(began, ended) << " ms");
     Heard h = compare(mouth, ear);
-    // No lost word: the sound server's devices still run dry now and then
-    // (a 10-20 ms hole in one run of three on this machine; the issue's
-    // "no gap" target is not met yet, docs/performance.md), so a gap the
-    // length of a syllable fails.
     heard = h;
-    if (h.similarity > 0.85 && h.dropout_ms <= 20) break;
+    if (h.similarity > 0.85 && h.dropout_ms <= kLongestGapMs) break;
     // What the clients said meanwhile (devices lost, calls dropped), so a
     // failure on a machine that cannot be watched can still be read.
     MESSAGE("bob said: " << bob->stderr_text(0).substr(bob_seen));
   }
   CHECK(heard.similarity > 0.85);
-  CHECK(heard.dropout_ms <= 20);
+  CHECK(heard.dropout_ms <= kLongestGapMs);
   alice->close_stdin();
   bob->close_stdin();
   CHECK(alice->wait(5000) == 0);
