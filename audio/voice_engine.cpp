@@ -171,11 +171,6 @@ struct VoiceEngine::Impl {
     return e;
   }
 
-  std::int64_t now_ms() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now() - start_time)
-        .count();
-  }
   std::int64_t now_us() const {
     return std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::steady_clock::now() - start_time)
@@ -192,9 +187,9 @@ struct VoiceEngine::Impl {
     std::int64_t last_wake_us = now_us();
     while (running.load(std::memory_order_acquire)) {
       waker.wait(std::chrono::milliseconds(kLongestWaitMs));
-      std::int64_t now = now_ms();
-      // Held up beyond the longest wait: the machine or the process stalled.
       const std::int64_t wake_us = now_us();
+      const std::int64_t now = wake_us / 1000;
+      // Held up beyond the longest wait: the machine or the process stalled.
       if (std::int64_t late_us = wake_us - last_wake_us - kLongestWaitMs * 1000; late_us > 0)
         cushion.held_up(
             static_cast<int>(std::min<std::int64_t>(late_us, 1'000'000) * kSampleRate / 1'000'000),
