@@ -364,11 +364,14 @@ TEST_CASE("sound server: bob's cli stopped for 60 ms mid-call: what his speakers
       const double stalled = after.held_up_dry_ms - before.held_up_dry_ms;
       // All the stall made everyone later by is cut back out, in the
       // sentence's pauses: what the speakers missed and the silence the
-      // sound server played meanwhile.
+      // sound server played meanwhile. The engine owes at most its
+      // longest frame (60 ms) at once; what is left beyond that is the
+      // slack's to find, and less than a device period of it stays.
       const auto all_cut = [&] {
         after = playout_stats(*bob, "alice");
-        return after.cut_ms - before.cut_ms >= after.held_up_dry_ms - before.held_up_dry_ms +
-                                                   after.after_us_ms - before.after_us_ms - 1;
+        const double made_later = after.held_up_dry_ms - before.held_up_dry_ms +
+                                  after.after_us_ms - before.after_us_ms;
+        return after.cut_ms - before.cut_ms >= std::min(made_later, 60.0) - 1;
       };
       CHECK(test::eventually(all_cut, std::chrono::seconds(5)));
       const double other =
