@@ -1,6 +1,6 @@
 // sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] [--echo-cancellation off]
 //                             [--trace on] [--trace-every S] [--low-delay on]
-//                             [--stall-client MS --stall-every S]
+//                             [--stall-client MS --stall-every S] [--busy-cores N]
 //
 // Mouth-to-ear delay of the echo call (the mic test) through a real sound
 // server, beside the same call on the WAV-file devices, in one run.
@@ -29,6 +29,11 @@
 // the call must cut that delay back out. Each run then also prints the
 // excursions of the delay in 250 ms windows: how long each stall kept the
 // call later than it usually was.
+//
+// --busy-cores N keeps N threads of the benchmark spinning at normal
+// priority through both measurements, as a game that takes the cores
+// would: the sound server, the chat server and the cli's other threads
+// then compete for them.
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -64,6 +69,7 @@ double g_trace_every_s = 5;  // --trace-every S: 1 lines the trace up with the 2
 bool g_low_delay = false;  // --low-delay on: the cli's --low-delay (Opus's low-delay mode)
 int g_stall_ms = 0;          // --stall-client MS: stall the cli this long
 double g_stall_every_s = 10;  // --stall-every S: this often
+int g_busy_cores = 0;        // --busy-cores N: threads that spin meanwhile
 
 constexpr int kRate = 48000;
 
@@ -331,13 +337,33 @@ Figures through_wav_devices(const std::string& exe, std::uint16_t port, const st
   return analyse(audio::read_wav_48k_mono(speech), audio::read_wav_48k_mono(heard), watch, began);
 }
 
+// Threads that spin at normal priority while it lives, as a game does.
+class BusyCores {
+ public:
+  explicit BusyCores(int n) {
+    for (int i = 0; i < n; ++i)
+      m_threads.emplace_back([this] {
+        volatile unsigned long spin = 0;
+        while (!m_stop.load(std::memory_order_relaxed)) spin = spin + 1;
+      });
+  }
+  ~BusyCores() {
+    m_stop.store(true);
+    for (auto& t : m_threads) t.join();
+  }
+
+ private:
+  std::atomic<bool> m_stop{false};
+  std::vector<std::thread> m_threads;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   auto usage = [] {
     std::fprintf(stderr, "usage: sound_server_latency VOIXER [--frame-ms 10|20] [--seconds S] [--runs N] "
                          "[--echo-cancellation off] [--trace on] [--trace-every S] [--low-delay on] "
-                         "[--stall-client MS --stall-every S]\n");
+                         "[--stall-client MS --stall-every S] [--busy-cores N]\n");
     return 2;
   };
   if (argc < 2 || argv[1][0] == '-' || argc % 2 != 0) return usage();
@@ -355,6 +381,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--low-delay")) g_low_delay = !std::strcmp(argv[i + 1], "on");
     else if (!std::strcmp(argv[i], "--stall-client")) g_stall_ms = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--stall-every")) g_stall_every_s = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--busy-cores")) g_busy_cores = std::atoi(argv[i + 1]);
     else return usage();
   }
   std::string dir = test::temp_dir("sound-server-latency");
@@ -393,7 +420,10 @@ int main(int argc, char** argv) {
   if (g_stall_ms > 0)
     std::printf("the cli is stalled for %d ms every %.1f s\n", g_stall_ms,
                 g_stall_every_s);
+  if (g_busy_cores > 0)
+    std::printf("%d thread(s) of the benchmark spin at normal priority meanwhile\n", g_busy_cores);
   const test::StallProbe watch;
+  const BusyCores busy(g_busy_cores);
   for (int r = 0; r < runs; ++r) {
     print("sound server",
           through_sound_server(exe, port, pulse, dir, speech, speech_s, frame_ms, no_aec, watch));
