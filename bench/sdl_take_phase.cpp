@@ -1,4 +1,4 @@
-// sdl_take_phase [--stalls N]
+// sdl_take_phase [--stalls N] [--hold-ms MS]
 //
 // When SDL's playback callback runs, against the sound server's clock, and
 // how that moves when the sound server runs dry.
@@ -15,7 +15,8 @@
 // sound server's periods. Every 2 s the callback is held up (the device
 // locked) for 10, 20, 30 or 50 ms in turn, longer than the 3.75 ms the
 // sound server keeps for the stream, so it plays silence; every fifth
-// time for 0 ms, which shows how still the place is without. Each line:
+// time for 0 ms, which shows how still the place is without (--hold-ms MS:
+// every time for MS). Each line:
 // the callbacks' place (median modulo 5 ms) in the second before the stall
 // and the second after, how far it moved, and the machine's own stalls
 // meanwhile (tests/support/stall_probe.hpp), which can move it too.
@@ -87,11 +88,14 @@ double place_between(double from, double to) {
 
 int main(int argc, char** argv) {
   int stalls = 10;
+  int hold_ms = -1;  // -1: the lengths below in turn
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--stalls")) {
       stalls = std::atoi(argv[i + 1]);
+    } else if (!std::strcmp(argv[i], "--hold-ms")) {
+      hold_ms = std::atoi(argv[i + 1]);
     } else {
-      std::fprintf(stderr, "usage: sdl_take_phase [--stalls N]\n");
+      std::fprintf(stderr, "usage: sdl_take_phase [--stalls N] [--hold-ms MS]\n");
       return 2;
     }
   }
@@ -124,7 +128,7 @@ int main(int argc, char** argv) {
   const int lengths_ms[] = {0, 10, 20, 30, 50};
   std::this_thread::sleep_for(std::chrono::seconds(2));
   for (int i = 0; i < stalls; ++i) {
-    const int length = lengths_ms[i % 5];
+    const int length = hold_ms >= 0 ? hold_ms : lengths_ms[i % 5];
     const double at = now_ms();
     const auto began = Clock::now();
     SDL_LockAudioDevice(device);  // the callback waits for this lock
