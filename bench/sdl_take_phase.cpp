@@ -10,14 +10,13 @@
 // callbacks keep their place: a private PulseAudio daemon
 // (tests/support/pulse_server.hpp), SDL's pulseaudio driver playing into
 // its "ear" sink with 240-sample (5 ms) periods as voixer asks for, each
-// callback's time noted. The sink's null clock runs on the machine's
-// monotonic clock, so a callback's time modulo 5 ms is its place in the
-// sound server's periods. Every 2 s the callback is held up (the device
-// locked) for 10, 20, 30 or 50 ms in turn, longer than the 3.75 ms the
-// sound server keeps for the stream, so it plays silence; every fifth
-// time for 0 ms, which shows how still the place is without (--hold-ms MS:
-// every time for MS). Each line:
-// the callbacks' place (median modulo 5 ms) in the second before the stall
+// callback's time noted. The null sink's clock is the machine's monotonic
+// clock, so a callback's time modulo 5 ms is its place in the sound
+// server's periods. Every 2 s the callback is held up (the device locked)
+// for 0, 10, 20, 30 and 50 ms in turn (--hold-ms MS: MS every time).
+// Anything over the 3.75 ms the sound server keeps for the stream makes it
+// play silence; 0 ms shows how still the place is without. Each line: the
+// callbacks' place (median modulo 5 ms) in the second before the stall
 // and the second after, how far it moved, and the machine's own stalls
 // meanwhile (tests/support/stall_probe.hpp), which can move it too.
 #include <SDL2/SDL.h>
@@ -46,18 +45,18 @@ constexpr double kPeriodMs = 5.0;
 constexpr int kMaxCallbacks = 1 << 16;
 
 // Callback times in ms since the clock's epoch, written only by the
-// callback; `count` publishes them.
+// callback; g_count publishes them.
 double g_times[kMaxCallbacks];
 std::atomic<int> g_count{0};
 
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(Clock::now().time_since_epoch()).count();
+double ms_of(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(t.time_since_epoch()).count();
 }
 
 void on_period(void*, Uint8* stream, int len) {
   int n = g_count.load(std::memory_order_relaxed);
   if (n < kMaxCallbacks) {
-    g_times[n] = now_ms();
+    g_times[n] = ms_of(Clock::now());
     g_count.store(n + 1, std::memory_order_release);
   }
   std::memset(stream, 0, static_cast<std::size_t>(len));
@@ -129,8 +128,8 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::seconds(2));
   for (int i = 0; i < stalls; ++i) {
     const int length = hold_ms >= 0 ? hold_ms : lengths_ms[i % 5];
-    const double at = now_ms();
     const auto began = Clock::now();
+    const double at = ms_of(began);
     SDL_LockAudioDevice(device);  // the callback waits for this lock
     std::this_thread::sleep_for(std::chrono::milliseconds(length));
     SDL_UnlockAudioDevice(device);
