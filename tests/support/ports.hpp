@@ -1,4 +1,5 @@
-// Free ports on 127.0.0.1 for tests and benchmarks (bound, then released).
+// Free ports on 127.0.0.1 for tests and benchmarks: below the kernel's
+// ephemeral range, free for both TCP and UDP when chosen (see ports.cpp).
 #pragma once
 
 #include <cstdint>
