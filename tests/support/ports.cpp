@@ -30,26 +30,34 @@ int ephemeral_start() {
   return low;
 }
 
-bool can_bind(int type, std::uint16_t port) {
+// A socket of `type` bound to 127.0.0.1:`port`, or -1.
+int bound_socket(int type, std::uint16_t port) {
   int fd = ::socket(AF_INET, type, 0);
-  if (fd < 0) return false;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(port);
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool can_bind(int type, std::uint16_t port) {
+  int fd = bound_socket(type, port);
+  if (fd < 0) return false;
   ::close(fd);
-  return ok;
+  return true;
 }
 
 // What the kernel gives a bind to port 0: the fallback when no port below
 // its ephemeral range is free.
 std::uint16_t kernel_port(int type) {
-  int fd = ::socket(AF_INET, type, 0);
+  int fd = bound_socket(type, 0);
+  if (fd < 0) return 0;
   sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
