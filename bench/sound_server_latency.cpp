@@ -21,7 +21,8 @@
 // machine itself stalled (a thread at the voice thread's priority woke
 // more than 4 ms late), and each line says how many 2 s windows off the
 // median had such a stall in them or in the window before: those say more
-// about the machine than about voixer.
+// about the machine than about voixer. With --trace, each dropout over the
+// 5 ms floor is listed with where it is and the longest stall near it.
 //
 // --stall-client MS --stall-every S stalls the cli on purpose, SIGSTOP then
 // SIGCONT after MS, every S seconds of the speech (from S on), as a busy
@@ -186,6 +187,18 @@ Figures analyse(const std::vector<std::int16_t>& mouth, const std::vector<std::i
     return began + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                        static_cast<double>(sample) / kRate));
   };
+  if (g_trace) {  // each gap over the floor, and the longest stall of the machine near it
+    for (const audio::Dropout& d : audio::dropouts_followed(mouth, ear, a.delay_samples)) {
+      if (d.samples <= kRate / 200) continue;  // 5 ms, the floor
+      // A stall shows in the ear at once (the speakers' stream runs dry) or
+      // a call's delay later (what the microphone's side missed): look
+      // 200 ms back and 50 ms on.
+      const double stall = watch.longest_between(at_time(d.start - kRate / 5), at_time(d.start + kRate / 20));
+      std::printf("  trace: dropout of %.0f ms at %.2f s; longest stall of the machine in the 0.25 s "
+                  "around it: %.0f ms\n",
+                  static_cast<double>(d.samples) * 1000.0 / kRate, static_cast<double>(d.start) / kRate, stall);
+    }
+  }
   f.stalls = watch.count_between(began, at_time(static_cast<long>(mouth.size())));
   f.longest_stall_ms = watch.longest_between(began, at_time(static_cast<long>(mouth.size())));
   const long window = 2 * kRate;

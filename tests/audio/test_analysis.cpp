@@ -185,6 +185,12 @@ TEST_CASE("max_dropout_followed_ms: a delay that moved is no dropout, a silence 
   const double dropout = max_dropout_followed_ms(voice, rec, delay);
   CHECK(dropout >= 40.0);
   CHECK(dropout <= 85.0);
+  // It is found where the silence is, and it is the only one.
+  const auto found = dropouts_followed(voice, rec, delay);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].start >= at);
+  CHECK(found[0].start + found[0].samples <= at + 3840);
+  CHECK(found[0].samples * 1000.0 / 48000 == dropout);
   // A recording that ends early lost what it did not hold.
   rec.resize(static_cast<std::size_t>(3 * 48000));
   CHECK(max_dropout_followed_ms(voice, rec, delay) >= 1000.0);

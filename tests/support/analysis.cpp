@@ -482,14 +482,15 @@ long delay_of(std::span<const std::int16_t> reference, std::span<const std::int1
 
 }  // namespace
 
-double max_dropout_followed_ms(std::span<const std::int16_t> reference,
-                               std::span<const std::int16_t> recorded, long delay, int slack_ms,
-                               int context_ms) {
+std::vector<Dropout> dropouts_followed(std::span<const std::int16_t> reference,
+                                       std::span<const std::int16_t> recorded, long delay,
+                                       int slack_ms, int context_ms) {
+  std::vector<Dropout> found;
   const long ref_windows = static_cast<long>(reference.size()) / kGapWindow;
   double loudest = 0;
   for (long k = 0; k < ref_windows; ++k)
     loudest = std::max(loudest, window_rms(reference, k * kGapWindow, kGapWindow));
-  if (loudest <= 0.0) return 0.0;
+  if (loudest <= 0.0) return found;
   const double loud = loudest * db_to_ratio(-30.0), silent = loudest * db_to_ratio(-50.0);
   const long rec_windows = static_cast<long>(recorded.size()) / kGapWindow;
   // Past the recording's end is silence, as far as the reference could still be heard.
@@ -502,7 +503,6 @@ double max_dropout_followed_ms(std::span<const std::int16_t> reference,
     return pos >= 0 && pos + kGapWindow <= static_cast<long>(reference.size()) &&
            window_rms(reference, pos, kGapWindow) >= loud;
   };
-  long longest = 0;
   for (long k = 0; k < windows;) {
     if (!silent_at(k)) {
       ++k;
@@ -523,9 +523,19 @@ double max_dropout_followed_ms(std::span<const std::int16_t> reference,
         last_loud = w;
       }
     }
-    if (first_loud >= 0) longest = std::max(longest, last_loud - first_loud + 1);
+    if (first_loud >= 0)
+      found.push_back({first_loud * kGapWindow, (last_loud - first_loud + 1) * kGapWindow});
   }
-  return static_cast<double>(longest * kGapWindow) * 1000.0 / kRate;
+  return found;
+}
+
+double max_dropout_followed_ms(std::span<const std::int16_t> reference,
+                               std::span<const std::int16_t> recorded, long delay, int slack_ms,
+                               int context_ms) {
+  long longest = 0;
+  for (const Dropout& d : dropouts_followed(reference, recorded, delay, slack_ms, context_ms))
+    longest = std::max(longest, d.samples);
+  return static_cast<double>(longest) * 1000.0 / kRate;
 }
 
 double median_window_correlation(std::span<const std::int16_t> reference,

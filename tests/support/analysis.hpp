@@ -94,6 +94,17 @@ double max_dropout_followed_ms(std::span<const std::int16_t> reference,
                                std::span<const std::int16_t> recorded, long delay,
                                int slack_ms = 250, int context_ms = 500);
 
+// Where those dropouts are: each one's first sample in the recording and
+// its length, in the order they come (for lining them up with the
+// machine's stalls).
+struct Dropout {
+  long start = 0;    // in the recording
+  long samples = 0;
+};
+std::vector<Dropout> dropouts_followed(std::span<const std::int16_t> reference,
+                                       std::span<const std::int16_t> recorded, long delay,
+                                       int slack_ms = 250, int context_ms = 500);
+
 // 10*log10(sum ref^2 / sum (ref[i] - decoded[i + delay])^2) over the whole
 // reference; decoded outside its bounds counts as silence. +inf when equal.
 double snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> decoded,
